@@ -1,0 +1,38 @@
+"""Run the benchmarks: each ``bench_*.py`` here measures us against the reference C++ Nix.
+
+``--smoke`` runs every benchmark on a tiny input, only to show it still works (CI does this);
+without it the inputs are full size and the printed ratios are the figures for the README.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--smoke", action="store_true", help="tiny inputs: check, don't measure")
+    parser.add_argument("only", nargs="*", help="names of benchmarks to run (default: all)")
+    args = parser.parse_args()
+    sys.path.insert(0, str(HERE))
+    status = 0
+    for path in sorted(HERE.glob("bench_*.py")):
+        name = path.stem.removeprefix("bench_")
+        if args.only and name not in args.only:
+            continue
+        spec = importlib.util.spec_from_file_location(path.stem, path)
+        assert spec and spec.loader
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        print(f"== {name}", flush=True)
+        status |= int(module.run(smoke=args.smoke) or 0)
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())

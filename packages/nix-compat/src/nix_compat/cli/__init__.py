@@ -1,0 +1,48 @@
+"""The ``nix-compat`` command: Nix's formats from the shell.
+
+Each sub-command lives in a module of this package that defines ``register(subparsers)``;
+the module list below is the only place that names them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from nix_compat._version import __version__
+from nix_compat.errors import NixCompatError
+
+COMMAND_MODULES = ("hash",)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="nix-compat", description="Read, write and check the formats of C++ Nix."
+    )
+    parser.add_argument("--version", action="version", version=f"nix-compat {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        importlib.import_module(f"nix_compat.cli.{name}").register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command; errors print one ``error: ...`` line and exit 1, never a traceback."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        code: int = args.run(args)
+    except NixCompatError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+    except OSError as e:
+        where = f" '{e.filename}'" if e.filename else ""
+        print(f"error: {e.strerror or e}{where}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 1
+    return code

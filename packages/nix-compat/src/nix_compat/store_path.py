@@ -1,0 +1,225 @@
+"""Store paths: ``<store dir>/<nixbase32 of 20 bytes>-<name>``, and how Nix computes them.
+
+A :class:`StorePath` is the part below the store directory (digest and name); the store
+directory is supplied where a path is parsed from or rendered to an absolute path, so one
+value works for ``/nix/store`` and for any other store.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Final
+
+from nix_compat import nixbase32
+from nix_compat.errors import Nixbase32Error, StorePathError
+from nix_compat.hash import HashFormat, NixHash, compress_hash
+
+__all__ = [
+    "DEFAULT_STORE_DIR",
+    "DIGEST_SIZE",
+    "MAX_NAME_LEN",
+    "StorePath",
+    "check_name",
+    "make_fixed_output_path",
+    "make_output_path",
+    "make_source_path",
+    "make_store_path",
+    "make_text_path",
+    "output_path_name",
+]
+
+DEFAULT_STORE_DIR: Final = "/nix/store"
+DIGEST_SIZE: Final = 20
+ENCODED_DIGEST_LEN: Final = nixbase32.encoded_len(DIGEST_SIZE)
+#: The longest name C++ Nix accepts (a store path base name is at most 244 bytes).
+MAX_NAME_LEN: Final = 211
+
+_NAME_CHARS: Final = frozenset(
+    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+-._?="
+)
+
+
+def check_name(name: str) -> None:
+    """Raise :class:`StorePathError` unless ``name`` is a legal store path name."""
+    if not name:
+        raise StorePathError("store path name must not be empty")
+    if len(name) > MAX_NAME_LEN:
+        raise StorePathError(
+            f"store path name '{name}' must be no longer than {MAX_NAME_LEN} characters"
+        )
+    for position, char in enumerate(name):
+        if char not in _NAME_CHARS:
+            raise StorePathError(
+                f"store path name '{name}' contains illegal character '{char}' "
+                f"at position {position}"
+            )
+    # "." and ".." as the first dash-separated component would make hostile file names.
+    first = name.split("-", 1)[0]
+    if first in (".", ".."):
+        raise StorePathError(
+            f"store path name '{name}' is not valid: "
+            f"first dash-separated component must not be '{first}'"
+        )
+
+
+def _check_store_dir(store_dir: str) -> str:
+    if not store_dir.startswith("/") or (len(store_dir) > 1 and store_dir.endswith("/")):
+        raise StorePathError(
+            f"store directory '{store_dir}' must be absolute, without '/' at the end"
+        )
+    return store_dir
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class StorePath:
+    """The digest and name of a store path, independent of the store directory."""
+
+    digest: bytes
+    name: str
+
+    def __post_init__(self) -> None:
+        if len(self.digest) != DIGEST_SIZE:
+            raise StorePathError(
+                f"store path digest must be {DIGEST_SIZE} bytes, not {len(self.digest)}"
+            )
+        check_name(self.name)
+
+    @classmethod
+    def from_base_name(cls, base_name: str) -> StorePath:
+        """Parse ``<hash>-<name>``, the last component of a store path."""
+        if len(base_name) < ENCODED_DIGEST_LEN + 2 or base_name[ENCODED_DIGEST_LEN] != "-":
+            raise StorePathError(f"'{base_name}' is not a store path base name (<hash>-<name>)")
+        try:
+            digest = nixbase32.decode(base_name[:ENCODED_DIGEST_LEN], DIGEST_SIZE)
+        except Nixbase32Error as e:
+            raise StorePathError(f"invalid hash part of store path '{base_name}': {e}") from None
+        return cls(digest, base_name[ENCODED_DIGEST_LEN + 1 :])
+
+    @classmethod
+    def from_absolute_path(cls, path: str, store_dir: str = DEFAULT_STORE_DIR) -> StorePath:
+        """Parse ``<store_dir>/<hash>-<name>``; nothing may follow the base name."""
+        prefix = _check_store_dir(store_dir).rstrip("/") + "/"
+        if not path.startswith(prefix):
+            raise StorePathError(f"path '{path}' is not in the Nix store '{store_dir}'")
+        base = path[len(prefix) :]
+        if "/" in base:
+            raise StorePathError(f"path '{path}' is not a store path: it is below one")
+        return cls.from_base_name(base)
+
+    @classmethod
+    def from_absolute_path_prefix(
+        cls, path: str, store_dir: str = DEFAULT_STORE_DIR
+    ) -> tuple[StorePath, str]:
+        """Split a path inside the store into its store path and the rest (``''`` or ``/...``)."""
+        prefix = _check_store_dir(store_dir).rstrip("/") + "/"
+        if not path.startswith(prefix):
+            raise StorePathError(f"path '{path}' is not in the Nix store '{store_dir}'")
+        base, slash, rest = path[len(prefix) :].partition("/")
+        return cls.from_base_name(base), slash + rest
+
+    @property
+    def hash_part(self) -> str:
+        """The nixbase32 digest, as it appears in the path."""
+        return nixbase32.encode(self.digest)
+
+    @property
+    def base_name(self) -> str:
+        return f"{self.hash_part}-{self.name}"
+
+    def to_absolute_path(self, store_dir: str = DEFAULT_STORE_DIR) -> str:
+        return f"{_check_store_dir(store_dir).rstrip('/')}/{self.base_name}"
+
+    def __str__(self) -> str:
+        return self.base_name
+
+
+# -- computing store paths -------------------------------------------------------------------
+
+
+def make_store_path(
+    path_type: str, inner: NixHash, name: str, store_dir: str = DEFAULT_STORE_DIR
+) -> StorePath:
+    """The store path for a fingerprint ``<type>:<algo>:<hex>:<store dir>:<name>``."""
+    check_name(name)
+    fingerprint = f"{path_type}:{inner.algo}:{inner.to_base16()}:{store_dir}:{name}"
+    digest = hashlib.sha256(fingerprint.encode()).digest()
+    return StorePath(compress_hash(digest, DIGEST_SIZE), name)
+
+
+def _type_with_references(
+    kind: str, references: Iterable[StorePath], self_reference: bool, store_dir: str
+) -> str:
+    parts = [kind]
+    parts.extend(sorted(r.to_absolute_path(store_dir) for r in references))
+    if self_reference:
+        parts.append("self")
+    return ":".join(parts)
+
+
+def make_text_path(
+    name: str,
+    content_hash: NixHash,
+    references: Iterable[StorePath] = (),
+    store_dir: str = DEFAULT_STORE_DIR,
+) -> StorePath:
+    """The path of a text file (``builtins.toFile``, ``.drv`` files); sha256 of the content."""
+    if content_hash.algo != "sha256":
+        raise StorePathError("text store paths need a sha256 content hash")
+    path_type = _type_with_references("text", references, False, store_dir)
+    return make_store_path(path_type, content_hash, name, store_dir)
+
+
+def make_source_path(
+    name: str,
+    nar_hash: NixHash,
+    references: Iterable[StorePath] = (),
+    self_reference: bool = False,
+    store_dir: str = DEFAULT_STORE_DIR,
+) -> StorePath:
+    """The path of a tree added to the store by its NAR's sha256 (``nix-store --add``)."""
+    if nar_hash.algo != "sha256":
+        raise StorePathError("source store paths need a sha256 NAR hash")
+    path_type = _type_with_references("source", references, self_reference, store_dir)
+    return make_store_path(path_type, nar_hash, name, store_dir)
+
+
+def make_fixed_output_path(
+    name: str,
+    content_hash: NixHash,
+    recursive: bool,
+    references: Iterable[StorePath] = (),
+    self_reference: bool = False,
+    store_dir: str = DEFAULT_STORE_DIR,
+) -> StorePath:
+    """The path of a fixed-output derivation's output, or of a flat/recursive ``addToStore``.
+
+    A recursive sha256 hash is a source path; any other is addressed by a second hash over
+    ``fixed:out:[r:]<algo>:<hex>:``.
+    """
+    refs = list(references)
+    if recursive and content_hash.algo == "sha256":
+        return make_source_path(name, content_hash, refs, self_reference, store_dir)
+    if refs or self_reference:
+        raise StorePathError(
+            "fixed-output paths other than recursive sha256 cannot have references"
+        )
+    method = "r:" if recursive else ""
+    inner = f"fixed:out:{method}{content_hash.format(HashFormat.BASE16, prefixed=True)}:"
+    outer = NixHash.of_bytes("sha256", inner.encode())
+    return make_store_path("output:out", outer, name, store_dir)
+
+
+def output_path_name(drv_name: str, output: str) -> str:
+    """The name of a derivation output's path: ``name`` for ``out``, else ``name-output``."""
+    return drv_name if output == "out" else f"{drv_name}-{output}"
+
+
+def make_output_path(
+    drv_name: str, output: str, drv_hash: NixHash, store_dir: str = DEFAULT_STORE_DIR
+) -> StorePath:
+    """The path of an input-addressed derivation output, from ``hashDerivationModulo``."""
+    return make_store_path(
+        f"output:{output}", drv_hash, output_path_name(drv_name, output), store_dir
+    )
