@@ -95,6 +95,10 @@ class SignatureError(NixCompatError, ValueError):
     """A signing key or signature is malformed, or a signature does not verify."""
 
 
+class SigningUnavailableError(SignatureError):
+    """Signing or verifying was asked for, but the optional ``cryptography`` is not installed."""
+
+
 class WireError(NixCompatError):
     """The daemon wire protocol was violated; ``offset`` counts bytes read on the stream."""
 
