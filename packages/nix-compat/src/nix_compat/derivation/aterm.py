@@ -1,0 +1,513 @@
+"""The ATerm form of a derivation: the bytes of a ``.drv`` file.
+
+``Derive([outputs],[inputDrvs],[inputSrcs],"system","builder",[args],[env])``, or
+``DrvWithVersion("xp-dyn-drv",...)`` when an input uses dynamic outputs.
+
+The parser accepts only the canonical form C++ Nix writes: sorted, without duplicates, with
+the escapes it uses and nothing after the closing parenthesis. A ``.drv`` is named by the hash
+of its bytes, so a file that C++ Nix would have written differently is not the file its name
+promises; refusing it (with the byte where it departs) keeps ``parse`` then ``write`` exact.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Iterable, Mapping
+from typing import Final
+
+from nix_compat.errors import DerivationError, HashError, StorePathError
+from nix_compat.hash import ALGORITHMS, NixHash
+from nix_compat.store_path import DEFAULT_STORE_DIR, StorePath
+
+from .model import (
+    DRV_EXTENSION,
+    CaMethod,
+    ContentAddress,
+    DeferredOutput,
+    Derivation,
+    FixedOutput,
+    FloatingOutput,
+    ImpureOutput,
+    InputAddressedOutput,
+    InputDrvOutputs,
+    Output,
+    byte_key,
+)
+
+__all__ = ["drv_name_from_path", "name_from_env", "parse_aterm", "position_of", "write_aterm"]
+
+DYN_DRV_VERSION: Final = "xp-dyn-drv"
+#: Deeper dynamic-output nesting than this is refused rather than risking the Python stack.
+MAX_NESTING: Final = 200
+
+_ESCAPES: Final = {ord("n"): b"\n", ord("r"): b"\r", ord("t"): b"\t", ord('"'): b'"'}
+_ESCAPES[ord("\\")] = b"\\"
+
+
+# -- writing ---------------------------------------------------------------------------------
+
+
+def _escaped(text: str) -> bytes:
+    raw = text.encode("utf-8", "surrogateescape")
+    if b"\\" in raw:
+        raw = raw.replace(b"\\", b"\\\\")
+    if b'"' in raw:
+        raw = raw.replace(b'"', b'\\"')
+    if b"\n" in raw:
+        raw = raw.replace(b"\n", b"\\n")
+    if b"\r" in raw:
+        raw = raw.replace(b"\r", b"\\r")
+    if b"\t" in raw:
+        raw = raw.replace(b"\t", b"\\t")
+    return b'"' + raw + b'"'
+
+
+def _unescaped(text: str) -> bytes:
+    # C++ Nix writes store paths, output names, hashes and the system without escaping.
+    return b'"' + text.encode("utf-8", "surrogateescape") + b'"'
+
+
+def _list(items: Iterable[bytes]) -> bytes:
+    return b"[" + b",".join(items) + b"]"
+
+
+def _output_fields(
+    drv: Derivation, name: str, output: Output, mask: bool, store_dir: str
+) -> tuple[str, str, str]:
+    if isinstance(output, InputAddressedOutput):
+        return ("" if mask else output.path.to_absolute_path(store_dir), "", "")
+    if isinstance(output, FixedOutput):
+        path = ""
+        if not mask:
+            path = _fixed_path(drv, name, output).to_absolute_path(store_dir)
+        return (path, output.ca.method_algo(), output.ca.hash.to_base16())
+    if isinstance(output, FloatingOutput):
+        return ("", f"{output.method.prefix}{output.algo}", "")
+    if isinstance(output, ImpureOutput):
+        return ("", f"{output.method.prefix}{output.algo}", "impure")
+    return ("", "", "")
+
+
+def _fixed_path(drv: Derivation, name: str, output: FixedOutput) -> StorePath:
+    if output.path is not None:
+        return output.path
+    from .hashing import fixed_output_path  # hashing builds on this module
+
+    return fixed_output_path(drv.name, name, output.ca)
+
+
+def _write_node(node: InputDrvOutputs) -> bytes:
+    names = _list(_unescaped(o) for o in node.sorted_outputs())
+    if not node.dynamic:
+        return names
+    children = (
+        b"(" + _unescaped(out) + b"," + _write_node(child) + b")"
+        for out, child in node.sorted_dynamic()
+    )
+    return b"(" + names + b"," + _list(children) + b")"
+
+
+def write_aterm(
+    drv: Derivation,
+    *,
+    mask_outputs: bool = False,
+    store_dir: str = DEFAULT_STORE_DIR,
+    actual_inputs: Mapping[str, InputDrvOutputs] | None = None,
+) -> bytes:
+    """The ``.drv`` bytes C++ Nix writes for ``drv``.
+
+    ``mask_outputs`` blanks output paths and the environment variables named after outputs,
+    as when an input-addressed derivation's own output paths are computed. ``actual_inputs``
+    replaces the input derivations (keyed by their hash modulo) for ``hashDerivationModulo``.
+    """
+    out = bytearray(
+        b"DrvWithVersion(" + _unescaped(DYN_DRV_VERSION) + b","
+        if drv.has_dynamic_inputs()
+        else b"Derive("
+    )
+    outputs = []
+    for name, output in drv.sorted_outputs():
+        fields = _output_fields(drv, name, output, mask_outputs, store_dir)
+        outputs.append(b"(" + b",".join(_unescaped(f) for f in (name, *fields)) + b")")
+    out += _list(outputs)
+
+    if actual_inputs is None:
+        inputs = [
+            (path.to_absolute_path(store_dir), node) for path, node in drv.sorted_input_drvs()
+        ]
+    else:
+        inputs = sorted(actual_inputs.items(), key=lambda item: byte_key(item[0]))
+    out += b"," + _list(
+        b"(" + _unescaped(key) + b"," + _write_node(node) + b")" for key, node in inputs
+    )
+    out += b"," + _list(_unescaped(p.to_absolute_path(store_dir)) for p in drv.sorted_input_srcs())
+    out += b"," + _unescaped(drv.system)
+    out += b"," + _escaped(drv.builder)
+    out += b"," + _list(_escaped(a) for a in drv.args)
+    env = []
+    for key, value in drv.sorted_env():
+        if mask_outputs and key in drv.outputs:
+            value = ""
+        env.append(b"(" + _escaped(key) + b"," + _escaped(value) + b")")
+    out += b"," + _list(env) + b")"
+    return bytes(out)
+
+
+# -- parsing ---------------------------------------------------------------------------------
+
+
+def position_of(data: bytes, offset: int) -> tuple[int, int]:
+    """1-based line and column (in bytes) of ``offset``."""
+    line = data.count(b"\n", 0, offset) + 1
+    column = offset - (data.rfind(b"\n", 0, offset) + 1) + 1
+    return line, column
+
+
+def _show(data: bytes, offset: int) -> str:
+    if offset >= len(data):
+        return "end of input"
+    return repr(data[offset : offset + 1].decode("latin-1"))
+
+
+class _Reader:
+    """A cursor over the ``.drv`` bytes that knows how to say where it is."""
+
+    def __init__(self, data: bytes, store_dir: str) -> None:
+        self.data = data
+        self.pos = 0
+        self.store_dir = store_dir
+
+    def error(
+        self, message: str, offset: int | None = None, field: str | None = None
+    ) -> DerivationError:
+        where = self.pos if offset is None else offset
+        line, column = position_of(self.data, where)
+        return DerivationError(message, offset=where, line=line, column=column, field=field)
+
+    def expect(self, token: bytes, field: str | None = None) -> None:
+        if not self.data.startswith(token, self.pos):
+            # Point at the first byte that differs, not at the start of the token.
+            at = self.pos
+            while (
+                at < len(self.data)
+                and at - self.pos < len(token)
+                and (self.data[at] == token[at - self.pos])
+            ):
+                at += 1
+            wanted = token.decode()
+            raise self.error(f"expected '{wanted}', found {_show(self.data, at)}", at, field)
+        self.pos += len(token)
+
+    def peek(self) -> int:
+        return self.data[self.pos] if self.pos < len(self.data) else -1
+
+    def raw_string(self, field: str) -> bytes:
+        """A quoted string with its escapes undone."""
+        self.expect(b'"', field)
+        data = self.data
+        start = self.pos
+        end = data.find(b'"', start)
+        backslash = data.find(b"\\", start, end if end >= 0 else len(data))
+        if backslash < 0:
+            if end < 0:
+                raise self.error("unterminated string", start - 1, field)
+            self.pos = end + 1
+            return data[start:end]
+        parts = []
+        i = start
+        while True:
+            end = data.find(b'"', i)
+            backslash = data.find(b"\\", i, end if end >= 0 else len(data))
+            if backslash < 0:
+                if end < 0:
+                    raise self.error("unterminated string", start - 1, field)
+                parts.append(data[i:end])
+                self.pos = end + 1
+                return b"".join(parts)
+            parts.append(data[i:backslash])
+            if backslash + 1 >= len(data):
+                raise self.error("unterminated string", start - 1, field)
+            replacement = _ESCAPES.get(data[backslash + 1])
+            if replacement is None:
+                seq = data[backslash : backslash + 2].decode("latin-1")
+                raise self.error(f"invalid escape {seq!r} in string", backslash, field)
+            parts.append(replacement)
+            i = backslash + 2
+
+    def string(self, field: str) -> str:
+        return self.raw_string(field).decode("utf-8", "surrogateescape")
+
+    def list_of(self, item: Callable[[int], None], field: str) -> None:
+        """``[a,b,...]``: calls ``item(index)`` for each element."""
+        self.expect(b"[", field)
+        if self.peek() == ord("]"):
+            self.pos += 1
+            return
+        index = 0
+        while True:
+            item(index)
+            index += 1
+            if self.peek() == ord("]"):
+                self.pos += 1
+                return
+            self.expect(b",", field)
+
+    def strings(self, field: str) -> list[tuple[int, str]]:
+        found: list[tuple[int, str]] = []
+
+        def item(index: int) -> None:
+            found.append((self.pos, self.string(f"{field}[{index}]")))
+
+        self.list_of(item, field)
+        return found
+
+    def store_path(self, offset: int, text: str, field: str) -> StorePath:
+        try:
+            return StorePath.from_absolute_path(text, self.store_dir)
+        except StorePathError as e:
+            raise self.error(f"bad store path: {e}", offset, field) from None
+
+
+def _check_sorted(reader: _Reader, keyed: list[tuple[int, bytes]], field: str, what: str) -> None:
+    for (_, before), (offset, after) in itertools.pairwise(keyed):
+        if after == before:
+            raise reader.error(
+                f"duplicate {what} '{after.decode(errors='replace')}'", offset, field
+            )
+        if after < before:
+            raise reader.error(
+                f"{what} '{after.decode(errors='replace')}' is out of order "
+                f"(C++ Nix writes them sorted)",
+                offset,
+                field,
+            )
+
+
+def _parse_output(reader: _Reader, name: str) -> Output:
+    field = f"outputs.{name}"
+    reader.expect(b",", field)
+    path_at = reader.pos
+    path = reader.string(f"{field}.path")
+    reader.expect(b",", field)
+    algo_at = reader.pos
+    method_algo = reader.string(f"{field}.hashAlgo")
+    reader.expect(b",", field)
+    hash_at = reader.pos
+    hash_text = reader.string(f"{field}.hash")
+    reader.expect(b")", field)
+
+    if not method_algo:
+        if hash_text:
+            raise reader.error("output has a hash but no hash algorithm", hash_at, f"{field}.hash")
+        if not path:
+            return DeferredOutput()
+        return InputAddressedOutput(reader.store_path(path_at, path, f"{field}.path"))
+
+    method, algo = CaMethod.split_prefixed(method_algo)
+    if algo not in ALGORITHMS:
+        known = ", ".join(ALGORITHMS)
+        raise reader.error(
+            f"unknown hash algorithm '{method_algo}' (known: {known}, optionally after "
+            "'r:', 'text:' or 'git:')",
+            algo_at,
+            f"{field}.hashAlgo",
+        )
+    if hash_text == "impure":
+        if path:
+            raise reader.error("impure output must not have a path", path_at, f"{field}.path")
+        return ImpureOutput(method, algo)
+    if not hash_text:
+        if path:
+            raise reader.error(
+                "floating content-addressed output must not have a path", path_at, f"{field}.path"
+            )
+        return FloatingOutput(method, algo)
+    try:
+        digest = NixHash.parse(hash_text, algo)
+    except HashError as e:
+        raise reader.error(f"bad output hash: {e}", hash_at, f"{field}.hash") from None
+    return FixedOutput(
+        ContentAddress(method, digest), reader.store_path(path_at, path, f"{field}.path")
+    )
+
+
+def _parse_outputs(reader: _Reader) -> dict[str, Output]:
+    outputs: dict[str, Output] = {}
+    order: list[tuple[int, bytes]] = []
+
+    def item(_: int) -> None:
+        reader.expect(b"(", "outputs")
+        at = reader.pos
+        name = reader.string("outputs")
+        order.append((at, byte_key(name)))
+        outputs[name] = _parse_output(reader, name)
+
+    reader.list_of(item, "outputs")
+    _check_sorted(reader, order, "outputs", "output")
+    return outputs
+
+
+def _parse_node(reader: _Reader, field: str, versioned: bool, depth: int) -> InputDrvOutputs:
+    if depth > MAX_NESTING:
+        raise reader.error(f"dynamic outputs nested deeper than {MAX_NESTING}", field=field)
+
+    def names() -> frozenset[str]:
+        found = reader.strings(field)
+        _check_sorted(reader, [(at, byte_key(s)) for at, s in found], field, "output name")
+        return frozenset(s for _, s in found)
+
+    if not versioned or reader.peek() == ord("["):
+        return InputDrvOutputs(names())
+    reader.expect(b"(", field)
+    outputs = names()
+    reader.expect(b",", field)
+    dynamic: dict[str, InputDrvOutputs] = {}
+    order: list[tuple[int, bytes]] = []
+
+    def child(_: int) -> None:
+        reader.expect(b"(", field)
+        at = reader.pos
+        out = reader.string(field)
+        order.append((at, byte_key(out)))
+        reader.expect(b",", field)
+        dynamic[out] = _parse_node(reader, f"{field}.{out}", versioned, depth + 1)
+        reader.expect(b")", field)
+
+    reader.list_of(child, field)
+    _check_sorted(reader, order, field, "dynamic output")
+    reader.expect(b")", field)
+    return InputDrvOutputs(outputs, dynamic)
+
+
+def _parse_input_drvs(reader: _Reader, versioned: bool) -> dict[StorePath, InputDrvOutputs]:
+    inputs: dict[StorePath, InputDrvOutputs] = {}
+    order: list[tuple[int, bytes]] = []
+
+    def item(index: int) -> None:
+        reader.expect(b"(", "inputDrvs")
+        at = reader.pos
+        text = reader.string(f"inputDrvs[{index}]")
+        path = reader.store_path(at, text, f"inputDrvs[{index}]")
+        order.append((at, byte_key(text)))
+        reader.expect(b",", "inputDrvs")
+        inputs[path] = _parse_node(reader, f"inputDrvs.{text}", versioned, 0)
+        reader.expect(b")", "inputDrvs")
+
+    reader.list_of(item, "inputDrvs")
+    _check_sorted(reader, order, "inputDrvs", "input derivation")
+    return inputs
+
+
+def _parse_env(reader: _Reader) -> dict[str, str]:
+    env: dict[str, str] = {}
+    order: list[tuple[int, bytes]] = []
+
+    def item(_: int) -> None:
+        reader.expect(b"(", "env")
+        at = reader.pos
+        key = reader.raw_string("env")
+        order.append((at, key))
+        name = key.decode("utf-8", "surrogateescape")
+        reader.expect(b",", f"env.{name}")
+        env[name] = reader.string(f"env.{name}")
+        reader.expect(b")", f"env.{name}")
+
+    reader.list_of(item, "env")
+    _check_sorted(reader, order, "env", "environment variable")
+    return env
+
+
+def name_from_env(env: Mapping[str, str]) -> str | None:
+    """The derivation name recorded in its environment (``name``, or ``__json``'s)."""
+    if "name" in env:
+        return env["name"]
+    if "__json" in env:
+        import json
+
+        try:
+            attrs = json.loads(env["__json"].encode("utf-8", "surrogateescape"))
+        except ValueError:
+            return None
+        name = attrs.get("name") if isinstance(attrs, dict) else None
+        return name if isinstance(name, str) else None
+    return None
+
+
+def parse_aterm(
+    data: bytes, *, name: str | None = None, store_dir: str = DEFAULT_STORE_DIR
+) -> Derivation:
+    """Parse ``.drv`` bytes.
+
+    ``name`` is the derivation's name (from its file name, ``<hash>-<name>.drv``); without
+    it the name is taken from the environment. Raises :class:`DerivationError` with the byte
+    offset, line and column of the first problem.
+    """
+    reader = _Reader(data, store_dir)
+    versioned = False
+    if data.startswith(b"DrvWithVersion("):
+        reader.pos = len(b"DrvWithVersion(")
+        at = reader.pos
+        version = reader.string("version")
+        if version != DYN_DRV_VERSION:
+            raise reader.error(f"unknown derivation ATerm version '{version}'", at, "version")
+        reader.expect(b",")
+        versioned = True
+    else:
+        reader.expect(b"Derive(")
+    outputs = _parse_outputs(reader)
+    reader.expect(b",")
+    input_drvs = _parse_input_drvs(reader, versioned)
+    reader.expect(b",")
+    src_list = reader.strings("inputSrcs")
+    _check_sorted(reader, [(at, byte_key(s)) for at, s in src_list], "inputSrcs", "input source")
+    input_srcs = [reader.store_path(at, s, f"inputSrcs[{i}]") for i, (at, s) in enumerate(src_list)]
+    reader.expect(b",")
+    system = reader.string("system")
+    reader.expect(b",")
+    builder = reader.string("builder")
+    reader.expect(b",")
+    args = [s for _, s in reader.strings("args")]
+    reader.expect(b",")
+    env = _parse_env(reader)
+    reader.expect(b")")
+    if reader.pos != len(data):
+        raise reader.error("unexpected data after the end of the derivation")
+
+    if name is None:
+        name = name_from_env(env)
+        if name is None:
+            raise DerivationError(
+                "derivation name unknown: no file name given and no 'name' in env", field="name"
+            )
+    drv = Derivation(
+        name, outputs, input_drvs, frozenset(input_srcs), system, builder, tuple(args), env
+    )
+    _check_canonical(reader, drv, versioned)
+    return drv
+
+
+def _check_canonical(reader: _Reader, drv: Derivation, versioned: bool) -> None:
+    """Refuse bytes that C++ Nix would write differently (see the module docstring)."""
+    if versioned and not drv.has_dynamic_inputs():
+        raise reader.error(
+            "versioned ATerm without dynamic outputs (C++ Nix writes 'Derive(' here)", 0, "version"
+        )
+    again = write_aterm(drv, store_dir=reader.store_dir)
+    if again == reader.data:
+        return
+    at = next(
+        (i for i, (a, b) in enumerate(zip(again, reader.data, strict=False)) if a != b),
+        min(len(again), len(reader.data)),
+    )
+    raise reader.error(
+        "not in the canonical form C++ Nix writes "
+        f"(expected {_show(again, at)}, found {_show(reader.data, at)})",
+        at,
+    )
+
+
+def drv_name_from_path(path: StorePath) -> str:
+    """The derivation name of a ``.drv`` store path (its name without ``.drv``)."""
+    if not path.name.endswith(DRV_EXTENSION) or len(path.name) == len(DRV_EXTENSION):
+        raise DerivationError(f"'{path}' is not a derivation path (must end in .drv)")
+    return path.name[: -len(DRV_EXTENSION)]

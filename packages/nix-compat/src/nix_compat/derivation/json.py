@@ -1,0 +1,202 @@
+"""The JSON form of a derivation, as ``nix derivation show`` prints it in Nix 2.26.
+
+Keys come out sorted (C++ Nix builds the object in a sorted map) and the text is indented by
+two spaces. JSON cannot carry bytes that are not UTF-8: like C++ Nix, printing such a
+derivation is an error that says which byte.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from nix_compat.errors import DerivationError, HashError, StorePathError
+from nix_compat.hash import ALGORITHMS, NixHash
+from nix_compat.store_path import DEFAULT_STORE_DIR, StorePath
+
+from .hashing import fixed_output_path
+from .model import (
+    CaMethod,
+    ContentAddress,
+    DeferredOutput,
+    Derivation,
+    FixedOutput,
+    FloatingOutput,
+    ImpureOutput,
+    InputAddressedOutput,
+    InputDrvOutputs,
+    Output,
+)
+
+__all__ = ["from_json", "show_json", "to_json"]
+
+
+def _output_json(drv: Derivation, name: str, output: Output, store_dir: str) -> dict[str, Any]:
+    if isinstance(output, InputAddressedOutput):
+        return {"path": output.path.to_absolute_path(store_dir)}
+    if isinstance(output, FixedOutput):
+        # C++ Nix prints the path it computes, not the one in the file.
+        path = fixed_output_path(drv.name, name, output.ca, store_dir)
+        return {
+            "hash": output.ca.hash.to_base16(),
+            "hashAlgo": output.ca.hash.algo,
+            "method": output.ca.method.value,
+            "path": path.to_absolute_path(store_dir),
+        }
+    if isinstance(output, FloatingOutput):
+        return {"hashAlgo": output.algo, "method": output.method.value}
+    if isinstance(output, ImpureOutput):
+        return {"hashAlgo": output.algo, "impure": True, "method": output.method.value}
+    return {}
+
+
+def _node_json(node: InputDrvOutputs) -> dict[str, Any]:
+    return {
+        "dynamicOutputs": {name: _node_json(child) for name, child in node.sorted_dynamic()},
+        "outputs": node.sorted_outputs(),
+    }
+
+
+def to_json(drv: Derivation, store_dir: str = DEFAULT_STORE_DIR) -> dict[str, Any]:
+    """One derivation as a JSON value (the part of ``nix derivation show`` under its path)."""
+    return {
+        "args": list(drv.args),
+        "builder": drv.builder,
+        "env": dict(drv.sorted_env()),
+        "inputDrvs": {
+            path.to_absolute_path(store_dir): _node_json(node)
+            for path, node in drv.sorted_input_drvs()
+        },
+        "inputSrcs": [p.to_absolute_path(store_dir) for p in drv.sorted_input_srcs()],
+        "name": drv.name,
+        "outputs": {
+            name: _output_json(drv, name, output, store_dir)
+            for name, output in drv.sorted_outputs()
+        },
+        "system": drv.system,
+    }
+
+
+def _check_utf8(value: Any, field: str) -> None:
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raw = value.encode("utf-8", "surrogateescape")
+            try:
+                raw.decode("utf-8")
+            except UnicodeDecodeError as e:
+                raise DerivationError(
+                    f"invalid UTF-8 byte at index {e.start}: 0x{raw[e.start]:02X}", field=field
+                ) from None
+            raise DerivationError("string cannot be encoded as UTF-8", field=field) from None
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _check_utf8(key, field)
+            _check_utf8(item, f"{field}.{key}" if field else key)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _check_utf8(item, f"{field}[{index}]")
+
+
+def show_json(drvs: Mapping[StorePath, Derivation], store_dir: str = DEFAULT_STORE_DIR) -> str:
+    """The text ``nix derivation show`` prints for these derivations, keyed by ``.drv`` path."""
+    document = {
+        path.to_absolute_path(store_dir): to_json(drv, store_dir)
+        for path, drv in sorted(drvs.items(), key=lambda item: item[0].base_name)
+    }
+    _check_utf8(document, "")
+    return json.dumps(document, indent=2, ensure_ascii=False, sort_keys=True)
+
+
+# -- reading ---------------------------------------------------------------------------------
+
+
+def _get(obj: Mapping[str, Any], key: str, kind: type, field: str) -> Any:
+    if key not in obj:
+        raise DerivationError(f"missing field '{key}'", field=field)
+    value = obj[key]
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        raise DerivationError(f"field '{key}' must be a {kind.__name__}", field=field)
+    return value
+
+
+def _strings(value: Any, field: str) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise DerivationError("must be a list of strings", field=field)
+    return value
+
+
+def _path(text: str, field: str, store_dir: str) -> StorePath:
+    try:
+        return StorePath.from_absolute_path(text, store_dir)
+    except StorePathError as e:
+        raise DerivationError(f"bad store path: {e}", field=field) from None
+
+
+def _output_from_json(obj: Any, field: str, store_dir: str) -> Output:
+    if not isinstance(obj, dict):
+        raise DerivationError("output must be an object", field=field)
+    if "hashAlgo" not in obj:
+        if "path" in obj:
+            return InputAddressedOutput(_path(_get(obj, "path", str, field), field, store_dir))
+        return DeferredOutput()
+    method = CaMethod.from_name(_get(obj, "method", str, field))
+    algo = _get(obj, "hashAlgo", str, field)
+    if algo not in ALGORITHMS:
+        raise DerivationError(f"unknown hash algorithm '{algo}'", field=f"{field}.hashAlgo")
+    if obj.get("impure") is True:
+        return ImpureOutput(method, algo)
+    if "hash" not in obj:
+        return FloatingOutput(method, algo)
+    try:
+        digest = NixHash.parse(_get(obj, "hash", str, field), algo)
+    except HashError as e:
+        raise DerivationError(f"bad output hash: {e}", field=f"{field}.hash") from None
+    path = _path(obj["path"], f"{field}.path", store_dir) if "path" in obj else None
+    return FixedOutput(ContentAddress(method, digest), path)
+
+
+def _node_from_json(obj: Any, field: str) -> InputDrvOutputs:
+    if isinstance(obj, list):  # the form before dynamic derivations
+        return InputDrvOutputs.of(_strings(obj, field))
+    if not isinstance(obj, dict):
+        raise DerivationError("input derivation entry must be an object", field=field)
+    dynamic = _get(obj, "dynamicOutputs", dict, field) if "dynamicOutputs" in obj else {}
+    return InputDrvOutputs(
+        frozenset(_strings(_get(obj, "outputs", list, field), f"{field}.outputs")),
+        {name: _node_from_json(child, f"{field}.{name}") for name, child in dynamic.items()},
+    )
+
+
+def from_json(
+    obj: Any, *, name: str | None = None, store_dir: str = DEFAULT_STORE_DIR
+) -> Derivation:
+    """Read one derivation's JSON value (as :func:`to_json` writes it)."""
+    if not isinstance(obj, dict):
+        raise DerivationError("derivation must be a JSON object")
+    if name is None:
+        name = _get(obj, "name", str, "name")
+    outputs = {
+        out: _output_from_json(value, f"outputs.{out}", store_dir)
+        for out, value in _get(obj, "outputs", dict, "outputs").items()
+    }
+    input_drvs = {
+        _path(path, f"inputDrvs.{path}", store_dir): _node_from_json(node, f"inputDrvs.{path}")
+        for path, node in _get(obj, "inputDrvs", dict, "inputDrvs").items()
+    }
+    srcs = _strings(_get(obj, "inputSrcs", list, "inputSrcs"), "inputSrcs")
+    env = _get(obj, "env", dict, "env")
+    if not all(isinstance(v, str) for v in env.values()):
+        raise DerivationError("environment values must be strings", field="env")
+    return Derivation(
+        name=name,
+        outputs=outputs,
+        input_drvs=input_drvs,
+        input_srcs=frozenset(_path(s, "inputSrcs", store_dir) for s in srcs),
+        system=_get(obj, "system", str, "system"),
+        builder=_get(obj, "builder", str, "builder"),
+        args=tuple(_strings(_get(obj, "args", list, "args"), "args")),
+        env=env,
+    )
