@@ -22,8 +22,6 @@ from .hashing import (
 from .json import from_json, show_json, to_json
 from .model import (
     DRV_EXTENSION,
-    CaMethod,
-    ContentAddress,
     DeferredOutput,
     Derivation,
     FixedOutput,
@@ -33,13 +31,14 @@ from .model import (
     InputDrvOutputs,
     Output,
     byte_key,
+    method_algo,
+    method_from_name,
+    split_method_algo,
 )
 from .validate import check_derivation, validate
 
 __all__ = [
     "DRV_EXTENSION",
-    "CaMethod",
-    "ContentAddress",
     "DeferredOutput",
     "Derivation",
     "DerivationHasher",
@@ -60,10 +59,13 @@ __all__ = [
     "from_json",
     "hash_derivation_modulo",
     "hash_placeholder",
+    "method_algo",
+    "method_from_name",
     "name_from_env",
     "output_paths",
     "parse_aterm",
     "show_json",
+    "split_method_algo",
     "to_json",
     "validate",
     "write_aterm",

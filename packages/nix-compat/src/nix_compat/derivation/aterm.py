@@ -15,14 +15,13 @@ import itertools
 from collections.abc import Callable, Iterable, Mapping
 from typing import Final
 
+from nix_compat.content_address import ContentAddress
 from nix_compat.errors import DerivationError, HashError, StorePathError
 from nix_compat.hash import ALGORITHMS, NixHash
 from nix_compat.store_path import DEFAULT_STORE_DIR, StorePath
 
 from .model import (
     DRV_EXTENSION,
-    CaMethod,
-    ContentAddress,
     DeferredOutput,
     Derivation,
     FixedOutput,
@@ -32,6 +31,8 @@ from .model import (
     InputDrvOutputs,
     Output,
     byte_key,
+    method_algo,
+    split_method_algo,
 )
 
 __all__ = ["drv_name_from_path", "name_from_env", "parse_aterm", "position_of", "write_aterm"]
@@ -80,11 +81,15 @@ def _output_fields(
         path = ""
         if not mask:
             path = _fixed_path(drv, name, output).to_absolute_path(store_dir)
-        return (path, output.ca.method_algo(), output.ca.hash.to_base16())
+        return (
+            path,
+            method_algo(output.ca.method, output.ca.hash.algo),
+            output.ca.hash.to_base16(),
+        )
     if isinstance(output, FloatingOutput):
-        return ("", f"{output.method.prefix}{output.algo}", "")
+        return ("", method_algo(output.method, output.algo), "")
     if isinstance(output, ImpureOutput):
-        return ("", f"{output.method.prefix}{output.algo}", "impure")
+        return ("", method_algo(output.method, output.algo), "impure")
     return ("", "", "")
 
 
@@ -290,24 +295,24 @@ def _parse_output(reader: _Reader, name: str) -> Output:
     path = reader.string(f"{field}.path")
     reader.expect(b",", field)
     algo_at = reader.pos
-    method_algo = reader.string(f"{field}.hashAlgo")
+    algo_text = reader.string(f"{field}.hashAlgo")
     reader.expect(b",", field)
     hash_at = reader.pos
     hash_text = reader.string(f"{field}.hash")
     reader.expect(b")", field)
 
-    if not method_algo:
+    if not algo_text:
         if hash_text:
             raise reader.error("output has a hash but no hash algorithm", hash_at, f"{field}.hash")
         if not path:
             return DeferredOutput()
         return InputAddressedOutput(reader.store_path(path_at, path, f"{field}.path"))
 
-    method, algo = CaMethod.split_prefixed(method_algo)
+    method, algo = split_method_algo(algo_text)
     if algo not in ALGORITHMS:
         known = ", ".join(ALGORITHMS)
         raise reader.error(
-            f"unknown hash algorithm '{method_algo}' (known: {known}, optionally after "
+            f"unknown hash algorithm '{algo_text}' (known: {known}, optionally after "
             "'r:', 'text:' or 'git:')",
             algo_at,
             f"{field}.hashAlgo",
@@ -323,12 +328,10 @@ def _parse_output(reader: _Reader, name: str) -> Output:
             )
         return FloatingOutput(method, algo)
     try:
-        digest = NixHash.parse(hash_text, algo)
+        ca = ContentAddress(method, NixHash.parse(hash_text, algo))
     except HashError as e:
         raise reader.error(f"bad output hash: {e}", hash_at, f"{field}.hash") from None
-    return FixedOutput(
-        ContentAddress(method, digest), reader.store_path(path_at, path, f"{field}.path")
-    )
+    return FixedOutput(ca, reader.store_path(path_at, path, f"{field}.path"))
 
 
 def _parse_outputs(reader: _Reader) -> dict[str, Output]:

@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import TypeAlias
 
+from nix_compat.content_address import ContentAddress, ContentAddressMethod
 from nix_compat.errors import DerivationError, StorePathError
 from nix_compat.hash import HashFormat, NixHash
 from nix_compat.store_path import (
@@ -28,8 +29,6 @@ from nix_compat.store_path import (
 from .aterm import write_aterm
 from .model import (
     DRV_EXTENSION,
-    CaMethod,
-    ContentAddress,
     DeferredOutput,
     Derivation,
     FixedOutput,
@@ -38,6 +37,7 @@ from .model import (
     InputAddressedOutput,
     InputDrvOutputs,
     Output,
+    method_algo,
 )
 
 __all__ = [
@@ -74,9 +74,9 @@ def fixed_output_path(
     """The path of a fixed output, from its content address alone."""
     name = output_path_name(drv_name, output)
     try:
-        if ca.method is CaMethod.TEXT:
+        if ca.method is ContentAddressMethod.TEXT:
             return make_text_path(name, ca.hash, (), store_dir)
-        if ca.method is CaMethod.GIT:
+        if ca.method is ContentAddressMethod.GIT:
             if ca.hash.algo != "sha1":
                 raise DerivationError(
                     "git hashing of a fixed output needs a sha1 hash", field=f"outputs.{output}"
@@ -84,7 +84,9 @@ def fixed_output_path(
             fingerprint = f"fixed:out:git:{ca.hash.format(HashFormat.BASE16, prefixed=True)}:"
             inner = NixHash.of_bytes("sha256", fingerprint.encode())
             return make_store_path("output:out", inner, name, store_dir)
-        return make_fixed_output_path(name, ca.hash, ca.method is CaMethod.NAR, store_dir=store_dir)
+        return make_fixed_output_path(
+            name, ca.hash, ca.method is ContentAddressMethod.NAR, store_dir=store_dir
+        )
     except StorePathError as e:
         raise DerivationError(str(e), field=f"outputs.{output}") from None
 
@@ -100,8 +102,9 @@ def _fixed_hashes(drv: Derivation, store_dir: str) -> dict[str, NixHash]:
         if not isinstance(output, FixedOutput):
             raise DerivationError("can't mix derivation output types", field=f"outputs.{name}")
         path = fixed_output_path(drv.name, name, output.ca, store_dir)
+        ca = output.ca
         text = (
-            f"fixed:out:{output.ca.method_algo()}:{output.ca.hash.to_base16()}:"
+            f"fixed:out:{method_algo(ca.method, ca.hash.algo)}:{ca.hash.to_base16()}:"
             f"{path.to_absolute_path(store_dir)}"
         )
         hashes[name] = NixHash.of_bytes("sha256", text.encode())

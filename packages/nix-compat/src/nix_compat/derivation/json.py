@@ -11,14 +11,13 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from nix_compat.content_address import ContentAddress
 from nix_compat.errors import DerivationError, HashError, StorePathError
 from nix_compat.hash import ALGORITHMS, NixHash
 from nix_compat.store_path import DEFAULT_STORE_DIR, StorePath
 
 from .hashing import fixed_output_path
 from .model import (
-    CaMethod,
-    ContentAddress,
     DeferredOutput,
     Derivation,
     FixedOutput,
@@ -27,6 +26,7 @@ from .model import (
     InputAddressedOutput,
     InputDrvOutputs,
     Output,
+    method_from_name,
 )
 
 __all__ = ["from_json", "show_json", "to_json"]
@@ -142,7 +142,7 @@ def _output_from_json(obj: Any, field: str, store_dir: str) -> Output:
         if "path" in obj:
             return InputAddressedOutput(_path(_get(obj, "path", str, field), field, store_dir))
         return DeferredOutput()
-    method = CaMethod.from_name(_get(obj, "method", str, field))
+    method = method_from_name(_get(obj, "method", str, field))
     algo = _get(obj, "hashAlgo", str, field)
     if algo not in ALGORITHMS:
         raise DerivationError(f"unknown hash algorithm '{algo}'", field=f"{field}.hashAlgo")
@@ -151,11 +151,11 @@ def _output_from_json(obj: Any, field: str, store_dir: str) -> Output:
     if "hash" not in obj:
         return FloatingOutput(method, algo)
     try:
-        digest = NixHash.parse(_get(obj, "hash", str, field), algo)
+        ca = ContentAddress(method, NixHash.parse(_get(obj, "hash", str, field), algo))
     except HashError as e:
         raise DerivationError(f"bad output hash: {e}", field=f"{field}.hash") from None
     path = _path(obj["path"], f"{field}.path", store_dir) if "path" in obj else None
-    return FixedOutput(ContentAddress(method, digest), path)
+    return FixedOutput(ca, path)
 
 
 def _node_from_json(obj: Any, field: str) -> InputDrvOutputs:

@@ -8,19 +8,16 @@ order, which differs once surrogate escapes or astral characters appear.
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Final
 
-from nix_compat.errors import DerivationError, HashError
-from nix_compat.hash import ALGORITHMS, NixHash
+from nix_compat.content_address import ContentAddress, ContentAddressMethod
+from nix_compat.errors import DerivationError
 from nix_compat.store_path import StorePath
 
 __all__ = [
     "DRV_EXTENSION",
-    "CaMethod",
-    "ContentAddress",
     "DeferredOutput",
     "Derivation",
     "FixedOutput",
@@ -30,7 +27,9 @@ __all__ = [
     "InputDrvOutputs",
     "Output",
     "byte_key",
-    "parse_hash_algo",
+    "method_algo",
+    "method_from_name",
+    "split_method_algo",
 ]
 
 DRV_EXTENSION: Final = ".drv"
@@ -41,63 +40,35 @@ def byte_key(text: str) -> bytes:
     return text.encode("utf-8", "surrogateescape")
 
 
-class CaMethod(enum.Enum):
-    """How a content-addressed output is hashed; the value is its name in JSON."""
-
-    FLAT = "flat"
-    NAR = "nar"
-    TEXT = "text"
-    GIT = "git"
-
-    @property
-    def prefix(self) -> str:
-        """The prefix written before the algorithm in ATerm (``r:sha256``)."""
-        return _PREFIXES[self]
-
-    @classmethod
-    def split_prefixed(cls, text: str) -> tuple[CaMethod, str]:
-        """Split ``r:sha256`` into (NAR, ``sha256``); no known prefix means FLAT."""
-        for method, prefix in _PREFIXES.items():
-            if prefix and text.startswith(prefix):
-                return method, text[len(prefix) :]
-        return cls.FLAT, text
-
-    @classmethod
-    def from_name(cls, name: str) -> CaMethod:
-        """Parse a JSON method name (``flat``, ``nar``, ``text``, ``git``)."""
-        try:
-            return cls(name)
-        except ValueError:
-            known = ", ".join(m.value for m in cls)
-            raise DerivationError(f"unknown content-addressing method '{name}' ({known})") from None
-
-
-_PREFIXES: Final = {
-    CaMethod.FLAT: "",
-    CaMethod.NAR: "r:",
-    CaMethod.TEXT: "text:",
-    CaMethod.GIT: "git:",
+#: How a content-addressing method is written before the algorithm in ATerm (``r:sha256``).
+_DRV_PREFIXES: Final = {
+    ContentAddressMethod.FLAT: "",
+    ContentAddressMethod.NAR: "r:",
+    ContentAddressMethod.TEXT: "text:",
+    ContentAddressMethod.GIT: "git:",
 }
 
 
-def parse_hash_algo(algo: str) -> str:
-    """Check a hash algorithm name against those Nix knows."""
-    if algo not in ALGORITHMS:
-        known = ", ".join(ALGORITHMS)
-        raise HashError(f"unknown hash algorithm '{algo}' (known: {known})")
-    return algo
+def method_algo(method: ContentAddressMethod, algo: str) -> str:
+    """``r:sha256`` and friends, as in ATerm and in the ``fixed:out:`` fingerprint."""
+    return f"{_DRV_PREFIXES[method]}{algo}"
 
 
-@dataclass(frozen=True, slots=True)
-class ContentAddress:
-    """A method and the hash it yields: what fixes a fixed output."""
+def split_method_algo(text: str) -> tuple[ContentAddressMethod, str]:
+    """Split ``r:sha256`` into (NAR, ``sha256``); no known prefix means FLAT."""
+    for method, prefix in _DRV_PREFIXES.items():
+        if prefix and text.startswith(prefix):
+            return method, text[len(prefix) :]
+    return ContentAddressMethod.FLAT, text
 
-    method: CaMethod
-    hash: NixHash
 
-    def method_algo(self) -> str:
-        """``r:sha256`` and friends, as in ATerm and in the ``fixed:out:`` fingerprint."""
-        return f"{self.method.prefix}{self.hash.algo}"
+def method_from_name(name: str) -> ContentAddressMethod:
+    """Parse a method as JSON names it (``flat``, ``nar``, ``text``, ``git``)."""
+    try:
+        return ContentAddressMethod(name)
+    except ValueError:
+        known = ", ".join(m.value for m in ContentAddressMethod)
+        raise DerivationError(f"unknown content-addressing method '{name}' ({known})") from None
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,7 +95,7 @@ class FixedOutput:
 class FloatingOutput:
     """A content-addressed output whose hash is known only after the build."""
 
-    method: CaMethod
+    method: ContentAddressMethod
     algo: str
 
 
@@ -132,7 +103,7 @@ class FloatingOutput:
 class ImpureOutput:
     """An output of an impure derivation: content-addressed, rebuilt every time."""
 
-    method: CaMethod
+    method: ContentAddressMethod
     algo: str
 
 
