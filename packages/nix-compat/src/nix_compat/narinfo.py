@@ -15,8 +15,11 @@ fixed order::
     Sig: <key name>:<base64>                     (zero or more, sorted)
     CA: text:sha256:<nix32> | fixed:[r:]<algo>:<nix32>   (optional)
 
-``System`` (written by Nix before 2.4, between ``Deriver`` and ``Sig``) is read and written
-back. Unknown fields are ignored, as C++ Nix ignores them, so newer caches stay readable.
+``System`` (written by Nix before 2.4 and by nix-serve, between ``Deriver`` and ``Sig``) is
+read and written back. Unknown fields are ignored, as C++ Nix ignores them, so newer caches
+stay readable. Like C++ Nix, a file without ``Compression`` means bzip2 and one without
+``FileSize`` means size 0 (unknown), and both lines are always written; ``FileHash`` is written
+only when known (C++ Nix cannot write a narinfo without it at all).
 
 This parser is stricter than C++ Nix where C++ Nix would silently keep the last of two values:
 every field but ``Sig`` may appear once, references and signatures may not repeat, and each line
@@ -73,19 +76,15 @@ def fingerprint(
 
 @dataclass(frozen=True, slots=True)
 class NarInfo:
-    """One narinfo file. ``None`` marks an optional field that is absent.
-
-    ``compression`` stays ``None`` when the file had no ``Compression`` line (readers then
-    assume bzip2, see :attr:`nar_compression`), so that writing gives back the same file.
-    """
+    """One narinfo file. ``None`` marks an optional field that is absent."""
 
     store_path: StorePath
     url: str
     nar_hash: NixHash
     nar_size: int
-    compression: str | None = None
+    compression: str = DEFAULT_COMPRESSION
     file_hash: NixHash | None = None
-    file_size: int | None = None
+    file_size: int = 0
     references: tuple[StorePath, ...] = ()
     deriver: StorePath | None = None
     system: str | None = None
@@ -96,10 +95,8 @@ class NarInfo:
     def __post_init__(self) -> None:
         _check_value("URL", self.url)
         _check_size("NarSize", self.nar_size, allow_zero=False)
-        if self.compression is not None:
-            _check_value("Compression", self.compression)
-        if self.file_size is not None:
-            _check_size("FileSize", self.file_size, allow_zero=True)
+        _check_value("Compression", self.compression)
+        _check_size("FileSize", self.file_size, allow_zero=True)
         if self.system is not None:
             _check_value("System", self.system)
         _check_unique("References", [r.base_name for r in self.references])
@@ -113,22 +110,15 @@ class NarInfo:
         """Parse a narinfo file's contents; errors name the line and field."""
         return _Parser(_as_text(data), store_dir).parse()
 
-    @property
-    def nar_compression(self) -> str:
-        """The compression of the file at :attr:`url`, with C++ Nix's default of bzip2."""
-        return self.compression if self.compression is not None else DEFAULT_COMPRESSION
-
     # -- writing -------------------------------------------------------------------------
 
     def to_string(self) -> str:
         """The file as C++ Nix writes it: fixed field order, sorted references and signatures."""
         out = [f"StorePath: {self.store_path.to_absolute_path(self.store_dir)}", f"URL: {self.url}"]
-        if self.compression is not None:
-            out.append(f"Compression: {self.compression}")
+        out.append(f"Compression: {self.compression}")
         if self.file_hash is not None:
             out.append(f"FileHash: {self.file_hash.format(HashFormat.NIX32, prefixed=True)}")
-        if self.file_size is not None:
-            out.append(f"FileSize: {self.file_size}")
+        out.append(f"FileSize: {self.file_size}")
         out.append(f"NarHash: {self.nar_hash.format(HashFormat.NIX32, prefixed=True)}")
         out.append(f"NarSize: {self.nar_size}")
         out.append("References: " + " ".join(sorted(r.base_name for r in self.references)))

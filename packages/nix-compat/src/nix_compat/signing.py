@@ -73,6 +73,8 @@ def _split(text: str, what: str, size: int) -> tuple[str, bytes]:
     if not colon:
         raise SignatureError(f"{what} {text!r} is not of the form '<key name>:<base64>'")
     _check_name(name, what)
+    # C++ Nix reads base64 without its trailing '=' padding too, so such keys keep working.
+    payload += "=" * (-len(payload) % 4)
     try:
         raw = base64.b64decode(payload, validate=True)
     except (binascii.Error, ValueError):
