@@ -102,11 +102,16 @@ def _check_utf8(value: Any, field: str) -> None:
 
 def show_json(drvs: Mapping[StorePath, Derivation], store_dir: str = DEFAULT_STORE_DIR) -> str:
     """The text ``nix derivation show`` prints for these derivations, keyed by ``.drv`` path."""
-    document = {
-        path.to_absolute_path(store_dir): to_json(drv, store_dir)
-        for path, drv in sorted(drvs.items(), key=lambda item: item[0].base_name)
-    }
-    _check_utf8(document, "")
+    document = {}
+    for path, drv in sorted(drvs.items(), key=lambda item: item[0].base_name):
+        value = to_json(drv, store_dir)
+        try:
+            _check_utf8(value, "")
+        except DerivationError as e:
+            raise DerivationError(
+                f"derivation '{path.to_absolute_path(store_dir)}' cannot be shown as JSON: {e}"
+            ) from None
+        document[path.to_absolute_path(store_dir)] = value
     return json.dumps(document, indent=2, ensure_ascii=False, sort_keys=True)
 
 
