@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import importlib.util
+import json
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -365,3 +366,55 @@ def test_unknown_deriver_means_none() -> None:
     assert info.deriver is None
     assert "Deriver" not in info.to_string()
     assert StorePath.from_base_name("abxcn50cldw72vl3shm3i34gsa7bnz7b-dep.txt") in info.references
+
+
+# -- the command line --------------------------------------------------------------------------
+
+
+def run_cli(capsys: pytest.CaptureFixture[str], *args: str | Path) -> tuple[int, str, str]:
+    from nix_compat.cli import main
+
+    code = main([str(a) for a in args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.mark.parametrize("compression", ["none", "xz"])
+def test_cli_show_json_is_what_reference_path_info_prints(
+    oracle: Any, cache: Any, compression: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    paths = list(cache.paths.values())
+    theirs = ref.path_info(oracle, cache.url(compression), paths)
+    for path in paths:
+        file = cache.narinfo_file(compression, path)
+        code, out, _ = run_cli(capsys, "narinfo", "show", "--json", file)
+        assert code == 0
+        assert json.loads(out) == {path: theirs[path]}
+    # and byte for byte, for one path
+    built = cache.paths["built"]
+    single = oracle.out(
+        "nix", *ref.XP, "path-info", "--json", "--store", cache.url(compression), built
+    )
+    _, out, _ = run_cli(capsys, "narinfo", "show", "--json", cache.narinfo_file(compression, built))
+    assert out == single + "\n"
+
+
+def test_cli_show_normalises_and_fingerprint_prints(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    file = tmp_path / "x.narinfo"
+    file.write_text("Extra: field\n" + SAMPLE)
+    assert run_cli(capsys, "narinfo", "show", file) == (0, SAMPLE, "")
+    code, out, _ = run_cli(capsys, "narinfo", "fingerprint", file)
+    assert (code, out) == (0, NarInfo.parse(SAMPLE).fingerprint() + "\n")
+
+
+def test_cli_reports_a_corrupt_narinfo_in_one_line(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    file = tmp_path / "bad.narinfo"
+    file.write_text(replace_line("NarHash", "NarHash: sha256:nope\n"))
+    code, out, err = run_cli(capsys, "narinfo", "show", file)
+    assert (code, out) == (1, "")
+    assert err.startswith(f"error: narinfo '{file}' is corrupt: ")
+    assert "line 6" in err and "NarHash" in err and err.count("\n") == 1

@@ -308,3 +308,60 @@ def test_narinfo_needs_no_cryptography_and_signing_says_what_to_install() -> Non
     )
     assert result.returncode == 0, result.stderr.decode()
     assert result.stdout == b"ok\n"
+
+
+# -- the command line --------------------------------------------------------------------------
+
+
+def run_cli(capsys: pytest.CaptureFixture[str], *args: str | Path) -> tuple[int, str, str]:
+    from nix_compat.cli import main
+
+    code = main([str(a) for a in args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_cli_sign_in_place_is_trusted_by_the_reference(
+    oracle: Any, cache: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    built = cache.paths["built"]
+    folder = tmp_path / "cache"
+    shutil.copytree(cache.caches["zstd"], folder)
+    narinfo = folder / f"{ref.hash_part(built)}.narinfo"
+    code, _, err = run_cli(
+        capsys, "narinfo", "verify", narinfo, "--key-file", cache.public_key_file
+    )
+    assert code == 1 and "no valid signature" in err
+    signed_text = run_cli(capsys, "narinfo", "sign", narinfo, "--key-file", cache.secret_key_file)
+    assert signed_text[0] == 0 and narinfo.read_text() != signed_text[1]
+    assert run_cli(
+        capsys, "narinfo", "sign", "--in-place", narinfo, "--key-file", cache.secret_key_file
+    ) == (0, "", "")
+    assert narinfo.read_text() == signed_text[1]
+    code, out, _ = run_cli(capsys, "narinfo", "verify", narinfo, "--key", cache.public_key)
+    assert (code, out) == (0, f"good signature by '{ref.KEY_NAME}'\n")
+    assert verify_with_reference(oracle, folder, cache.public_key, built) == 0
+
+
+def test_cli_refuses_bad_keys_without_a_traceback(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    narinfo = tmp_path / "x.narinfo"
+    narinfo.write_text(
+        "StorePath: /nix/store/njkkw287yk24sz4v9491klxr1rnqa9ii-built2\n"
+        "URL: nar/x.nar\nNarHash: sha256:0b0yr5nshcwfhq4j1cd2n0gylbf9shf4cy26xx00jybikkfhphml\n"
+        "NarSize: 168\n"
+    )
+    key_file = tmp_path / "public-key"
+    key_file.write_text(GOOD_PUBLIC)
+    before = narinfo.read_text()
+    code, out, err = run_cli(
+        capsys, "narinfo", "sign", "--in-place", narinfo, "--key-file", key_file
+    )
+    assert (code, out) == (1, "")
+    assert err.startswith("error: secret key named 'test-key-1' has 32 bytes")
+    assert narinfo.read_text() == before
+    code, _, err = run_cli(capsys, "narinfo", "verify", narinfo, "--key", "k:short")
+    assert code == 1 and err.startswith("error: public key named 'k'")
+    code, _, err = run_cli(capsys, "narinfo", "verify", narinfo)
+    assert code == 1 and "no public key given" in err
