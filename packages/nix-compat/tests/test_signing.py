@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 from nix_compat.errors import SignatureError
+from nix_compat.hash import NixHash
 from nix_compat.narinfo import NarInfo
 from nix_compat.signing import Signature, SigningKey, VerifyingKey
 
@@ -112,6 +113,23 @@ def test_reference_trusts_a_cache_we_sign(oracle: Any, cache: Any, tmp_path: Pat
     secret = SigningKey.parse(cache.secret_key)
     narinfo.write_text(NarInfo.parse(narinfo.read_text()).sign(secret).to_string())
     assert verify_with_reference(oracle, signed, cache.public_key, built) == 0
+
+
+def test_fingerprint_of_a_sha512_nar_hash_is_the_reference_s(
+    oracle: Any, cache: Any, tmp_path: Path
+) -> None:
+    """C++ Nix fingerprints whatever NAR hash algorithm a narinfo names, in nix32."""
+    built = cache.paths["built"]
+    folder = tmp_path / "cache"
+    shutil.copytree(cache.caches["none"], folder)
+    narinfo = folder / f"{ref.hash_part(built)}.narinfo"
+    info = NarInfo.parse(narinfo.read_text())
+    nar = (folder / info.url).read_bytes()
+    sha512 = dataclasses.replace(info, nar_hash=NixHash.of_bytes("sha512", nar), signatures=())
+    assert ";sha512:" in sha512.fingerprint()
+    narinfo.write_text(sha512.sign(SigningKey.parse(cache.secret_key)).to_string())
+    # `nix store verify` hashes the NAR with sha512 and checks our signature over it.
+    assert verify_with_reference(oracle, folder, cache.public_key, built) == 0
 
 
 def test_reference_signs_with_our_generated_key_as_we_do(
