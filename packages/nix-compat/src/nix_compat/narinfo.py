@@ -21,10 +21,12 @@ stay readable. Like C++ Nix, a file without ``Compression`` means bzip2 and one 
 ``FileSize`` means size 0 (unknown), and both lines are always written; ``FileHash`` is written
 only when known (C++ Nix cannot write a narinfo without it at all).
 
-This parser is stricter than C++ Nix where C++ Nix would silently keep the last of two values:
-every field but ``Sig`` may appear once, references and signatures may not repeat, and each line
-must be ``Name: value``. It refuses what C++ Nix refuses: a missing ``StorePath``, ``NarHash``,
-``URL`` or ``NarSize``, a zero ``NarSize``, unparsable hashes, numbers and store paths.
+This parser is stricter than C++ Nix where C++ Nix would silently keep the last of two values
+or not look at all: every field but ``Sig`` may appear once, references and signatures may not
+repeat, each line must be ``Name: value``, ``Sig`` lines must hold well-formed signatures and a
+``text:`` content address a sha256 hash. It refuses what C++ Nix refuses: a missing
+``StorePath``, ``NarHash``, ``URL`` or ``NarSize``, a zero ``NarSize``, unparsable hashes,
+numbers and store paths.
 """
 
 from __future__ import annotations
@@ -201,20 +203,6 @@ def _as_text(data: str | bytes) -> str:
 
 # -- the parser --------------------------------------------------------------------------------
 
-#: The narinfo field each keyword argument of :class:`NarInfo` comes from.
-_KWARGS: Final = {
-    "StorePath": "store_path",
-    "URL": "url",
-    "Compression": "compression",
-    "FileHash": "file_hash",
-    "FileSize": "file_size",
-    "NarHash": "nar_hash",
-    "NarSize": "nar_size",
-    "References": "references",
-    "Deriver": "deriver",
-    "System": "system",
-    "CA": "ca",
-}
 #: Fields without which a narinfo is useless; C++ Nix refuses the file in this order.
 _REQUIRED: Final = ("StorePath", "NarHash", "URL", "NarSize")
 
@@ -227,18 +215,19 @@ class _Parser:
         self.field = ""
         self.values: dict[str, Any] = {}
         self.signatures: list[Signature] = []
-        self.handlers: dict[str, Callable[[str], object]] = {
-            "StorePath": self._store_path,
-            "URL": self._text,
-            "Compression": self._text,
-            "FileHash": self._hash,
-            "FileSize": self._size,
-            "NarHash": self._hash,
-            "NarSize": self._size,
-            "References": self._references,
-            "Deriver": self._deriver,
-            "System": self._text,
-            "CA": self._ca,
+        # narinfo field -> (keyword argument of NarInfo, reader of the value)
+        self.fields: dict[str, tuple[str, Callable[[str], object]]] = {
+            "StorePath": ("store_path", self._store_path),
+            "URL": ("url", self._text),
+            "Compression": ("compression", self._text),
+            "FileHash": ("file_hash", self._hash),
+            "FileSize": ("file_size", self._size),
+            "NarHash": ("nar_hash", self._hash),
+            "NarSize": ("nar_size", self._size),
+            "References": ("references", self._references),
+            "Deriver": ("deriver", self._deriver),
+            "System": ("system", self._text),
+            "CA": ("ca", self._ca),
         }
 
     def error(self, message: str) -> NarInfoError:
@@ -263,13 +252,13 @@ class _Parser:
         if name == "Sig":
             self._signature(value)
             return
-        handler = self.handlers.get(name)
-        if handler is None:
+        known = self.fields.get(name)
+        if known is None:
             return  # an unknown field: C++ Nix skips it, and so do we
         if name in self.values:
             raise self.error(f"duplicate field '{name}'")
         try:
-            self.values[name] = handler(value)
+            self.values[name] = known[1](value)
         except NarInfoError:
             raise
         except NixCompatError as e:
@@ -280,7 +269,7 @@ class _Parser:
         for name in _REQUIRED:
             if name not in self.values:
                 raise NarInfoError(f"{name} missing", field=name)
-        kwargs = {_KWARGS[name]: value for name, value in self.values.items()}
+        kwargs = {self.fields[name][0]: value for name, value in self.values.items()}
         return NarInfo(**kwargs, signatures=tuple(self.signatures), store_dir=self.store_dir)
 
     # -- one value each --
