@@ -462,8 +462,8 @@ def parse_aterm(
     input_drvs = _parse_input_drvs(reader, versioned)
     reader.expect(b",")
     src_list = reader.strings("inputSrcs")
-    _check_sorted(reader, [(at, byte_key(s)) for at, s in src_list], "inputSrcs", "input source")
     input_srcs = [reader.store_path(at, s, f"inputSrcs[{i}]") for i, (at, s) in enumerate(src_list)]
+    _check_sorted(reader, [(at, byte_key(s)) for at, s in src_list], "inputSrcs", "input source")
     reader.expect(b",")
     system = reader.string("system")
     reader.expect(b",")
