@@ -1,0 +1,1 @@
+"""Nix source to syntax tree: lexer, grammar, parser, and the tree itself."""
