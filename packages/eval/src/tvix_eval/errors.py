@@ -1,0 +1,51 @@
+"""The one error hierarchy of tvix-eval.
+
+Every error that reaches a user carries the Nix source span it is about and prints the way
+C++ Nix prints it: ``error: <message>``, then ``at <file>:<line>:<col>:``, the source line
+with a gutter, and a caret under the offending column.
+"""
+
+from __future__ import annotations
+
+from tvix_eval.syntax.source import Span
+
+__all__ = ["EvalError", "ParseError", "render_location"]
+
+
+def render_location(span: Span, indent: str = "       ") -> str:
+    """``at file:line:col:`` followed by the source line (with its neighbours) and a caret."""
+    source = span.source
+    line, column = source.line_col(span.start)
+    out = [f"{indent}at {source.name}:{line}:{column}:"]
+    starts = source.line_starts()
+    first = max(1, line - 1)
+    last = min(len(starts), line + 1)
+    width = len(str(last))
+    for number in range(first, last + 1):
+        text = source.line_text(number)
+        if number != line and not text.strip():
+            continue
+        out.append(f"{indent}    {number:>{width}}| {text}".rstrip())
+        if number == line:
+            out.append(f"{indent}    {'':>{width}}| {' ' * (column - 1)}^")
+    return "\n".join(out)
+
+
+class EvalError(Exception):
+    """Base of every error of the Nix language: parse errors and evaluation errors."""
+
+    def __init__(self, message: str, span: Span | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.span = span
+
+    def render(self) -> str:
+        """The whole message as C++ Nix prints it on stderr (without a trailing newline)."""
+        if self.span is None:
+            return f"error: {self.message}"
+        return f"error: {self.message}\n{render_location(self.span)}"
+
+
+class ParseError(EvalError):
+    """The source is not Nix: a syntax error, or a check C++ Nix makes while parsing
+    (duplicate attributes or formals, dynamic attributes in ``let``)."""
