@@ -23,8 +23,6 @@ def render_location(span: Span, indent: str = "       ") -> str:
     width = len(str(last))
     for number in range(first, last + 1):
         text = source.line_text(number)
-        if number != line and not text.strip():
-            continue
         out.append(f"{indent}    {number:>{width}}| {text}".rstrip())
         if number == line:
             out.append(f"{indent}    {'':>{width}}| {' ' * (column - 1)}^")
