@@ -424,3 +424,20 @@ def test_cli_never_prints_a_traceback(drvs: Any, tmp_path: Path) -> None:
     assert result.returncode == 1
     assert result.stderr.startswith("error: ") and "Traceback" not in result.stderr
     assert result.stdout == ""
+
+
+def test_a_string_that_is_not_bytes_cannot_be_written() -> None:
+    drv = dataclasses.replace(_plain("x"), args=("fine", "lone \ud800 surrogate"))
+    with pytest.raises(DerivationError, match="neither text nor a byte"):
+        write_aterm(drv)
+
+
+def test_the_name_comes_from_the_file_or_the_environment(drvs: Any) -> None:
+    assert parse_aterm(drvs.data(drvs.top["simple"])).name == "simple"
+    # Structured attributes keep the name inside __json.
+    assert parse_aterm(drvs.data(drvs.top["structured"])).name == "structured"
+    data = drvs.data(drvs.top["simple"]).replace(b'("name","simple"),', b"")
+    with pytest.raises(DerivationError, match="name unknown") as caught:
+        parse_aterm(data)
+    assert caught.value.field == "name"
+    assert parse_aterm(data, name="simple").name == "simple"

@@ -236,3 +236,15 @@ def test_cli_show_recursive_includes_every_input(
     theirs = json.loads(oracle.out("nix", *ref.XP, "derivation", "show", "-r", path))
     assert main(["drv", "show", "-r", str(drvs.file(path))]) == 0
     assert json.loads(capsys.readouterr().out) == theirs
+
+
+def test_cli_names_a_file_without_a_store_name_by_its_contents(
+    drvs: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = drvs.top["simple"]
+    file = tmp_path / "anything.drv"
+    file.write_bytes(drvs.data(path))
+    assert main(["drv", "show", str(file)]) == 0
+    assert json.loads(capsys.readouterr().out) == {path: drvs.show[path]}
+    assert main(["drv", "check", str(file)]) == 0
+    assert capsys.readouterr().out.startswith(f"ok: {path} (file name is not")

@@ -12,6 +12,7 @@ promises; refusing it (with the byte where it departs) keeps ``parse`` then ``wr
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Final
 
@@ -41,8 +42,10 @@ DYN_DRV_VERSION: Final = "xp-dyn-drv"
 #: Deeper dynamic-output nesting than this is refused rather than risking the Python stack.
 MAX_NESTING: Final = 200
 
-_ESCAPES: Final = {ord("n"): b"\n", ord("r"): b"\r", ord("t"): b"\t", ord('"'): b'"'}
-_ESCAPES[ord("\\")] = b"\\"
+#: The letters that may follow a backslash in a string, as C++ Nix writes them.
+_ESCAPES: Final = frozenset(b'nrt"\\')
+#: A string's body: runs of plain bytes and backslash pairs (the unrolled form is fast in ``re``).
+_STRING_BODY: Final = re.compile(rb'[^"\\]*(?:\\.[^"\\]*)*', re.DOTALL)
 
 
 # -- writing ---------------------------------------------------------------------------------
@@ -125,6 +128,22 @@ def write_aterm(
     as when an input-addressed derivation's own output paths are computed. ``actual_inputs``
     replaces the input derivations (keyed by their hash modulo) for ``hashDerivationModulo``.
     """
+    try:
+        return _write(drv, mask_outputs, store_dir, actual_inputs)
+    except UnicodeEncodeError as e:
+        # Only a lone surrogate that surrogateescape did not make gets here.
+        near = e.object[max(0, e.start - 20) : e.end + 20]
+        raise DerivationError(
+            f"string {near!r} holds {e.object[e.start]!r}, which is neither text nor a byte"
+        ) from None
+
+
+def _write(
+    drv: Derivation,
+    mask_outputs: bool,
+    store_dir: str,
+    actual_inputs: Mapping[str, InputDrvOutputs] | None,
+) -> bytes:
     out = bytearray(
         b"DrvWithVersion(" + _unescaped(DYN_DRV_VERSION) + b","
         if drv.has_dynamic_inputs()
@@ -211,33 +230,46 @@ class _Reader:
         self.expect(b'"', field)
         data = self.data
         start = self.pos
-        end = data.find(b'"', start)
-        backslash = data.find(b"\\", start, end if end >= 0 else len(data))
-        if backslash < 0:
-            if end < 0:
-                raise self.error("unterminated string", start - 1, field)
-            self.pos = end + 1
-            return data[start:end]
-        parts = []
-        i = start
-        while True:
-            end = data.find(b'"', i)
-            backslash = data.find(b"\\", i, end if end >= 0 else len(data))
-            if backslash < 0:
-                if end < 0:
-                    raise self.error("unterminated string", start - 1, field)
-                parts.append(data[i:end])
-                self.pos = end + 1
-                return b"".join(parts)
-            parts.append(data[i:backslash])
-            if backslash + 1 >= len(data):
-                raise self.error("unterminated string", start - 1, field)
-            replacement = _ESCAPES.get(data[backslash + 1])
-            if replacement is None:
-                seq = data[backslash : backslash + 2].decode("latin-1")
-                raise self.error(f"invalid escape {seq!r} in string", backslash, field)
-            parts.append(replacement)
-            i = backslash + 2
+        end = self._closing_quote(start, field)
+        self.pos = end + 1
+        raw = data[start:end]
+        if b"\\" not in raw:
+            return raw
+        # Split on escaped backslashes first (left to right, as a reader would pair them);
+        # every backslash left in a piece then starts a one-letter escape.
+        pieces = raw.split(b"\\\\")
+        for index, piece in enumerate(pieces):
+            if b"\\" in piece:
+                piece = (
+                    piece.replace(b"\\n", b"\n")
+                    .replace(b"\\r", b"\r")
+                    .replace(b"\\t", b"\t")
+                    .replace(b'\\"', b'"')
+                )
+                if b"\\" in piece:
+                    raise self._bad_escape(start, end, field)
+                pieces[index] = piece
+        return b"\\".join(pieces)
+
+    def _closing_quote(self, start: int, field: str) -> int:
+        """The offset of the quote that ends the string starting at ``start``."""
+        end = _STRING_BODY.match(self.data, start).end()  # type: ignore[union-attr]
+        if end >= len(self.data) or self.data[end] != 0x22:  # no closing quote before the end
+            raise self.error("unterminated string", start - 1, field)
+        return end
+
+    def _bad_escape(self, start: int, end: int, field: str) -> DerivationError:
+        """Find the first escape that is not one C++ Nix writes, for the error message."""
+        at = start
+        while at < end:
+            if self.data[at] == 0x5C:
+                if self.data[at + 1] not in _ESCAPES:
+                    seq = self.data[at : at + 2].decode("latin-1")
+                    return self.error(f"invalid escape {seq!r} in string", at, field)
+                at += 2
+            else:
+                at += 1
+        raise AssertionError("no bad escape between the quotes")  # pragma: no cover
 
     def string(self, field: str) -> str:
         return self.raw_string(field).decode("utf-8", "surrogateescape")

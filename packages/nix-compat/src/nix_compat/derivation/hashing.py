@@ -269,6 +269,9 @@ def fill_output_paths(
     Input-addressed and deferred outputs get their computed paths (or stay deferred, with an
     empty variable, when an input is not yet known); fixed outputs get the path their hash
     gives; floating and impure outputs get a hash placeholder in the environment.
+
+    Pass one :class:`DerivationHasher` for many calls (as an evaluator would): it remembers
+    the hash of every input it has seen, where a plain loader starts afresh each time.
     """
     env = dict(drv.env)
     outputs: dict[str, Output] = {}
