@@ -14,9 +14,7 @@ from .hashing import (
     InputLoader,
     derivation_path,
     fill_output_paths,
-    fixed_output_path,
     hash_derivation_modulo,
-    hash_placeholder,
     output_paths,
 )
 from .json import from_json, show_json, to_json
@@ -35,6 +33,7 @@ from .model import (
     method_from_name,
     split_method_algo,
 )
+from .paths import fixed_output_path, hash_placeholder
 from .validate import check_derivation, validate
 
 __all__ = [

@@ -35,6 +35,7 @@ from .model import (
     method_algo,
     split_method_algo,
 )
+from .paths import fixed_output_path
 
 __all__ = ["drv_name_from_path", "name_from_env", "parse_aterm", "position_of", "write_aterm"]
 
@@ -83,7 +84,7 @@ def _output_fields(
     if isinstance(output, FixedOutput):
         path = ""
         if not mask:
-            path = _fixed_path(drv, name, output).to_absolute_path(store_dir)
+            path = _fixed_path(drv, name, output, store_dir).to_absolute_path(store_dir)
         return (
             path,
             method_algo(output.ca.method, output.ca.hash.algo),
@@ -96,12 +97,10 @@ def _output_fields(
     return ("", "", "")
 
 
-def _fixed_path(drv: Derivation, name: str, output: FixedOutput) -> StorePath:
+def _fixed_path(drv: Derivation, name: str, output: FixedOutput, store_dir: str) -> StorePath:
     if output.path is not None:
         return output.path
-    from .hashing import fixed_output_path  # hashing builds on this module
-
-    return fixed_output_path(drv.name, name, output.ca)
+    return fixed_output_path(drv.name, name, output.ca, store_dir)
 
 
 def _write_node(node: InputDrvOutputs) -> bytes:

@@ -16,7 +16,6 @@ from nix_compat.errors import DerivationError, HashError, StorePathError
 from nix_compat.hash import ALGORITHMS, NixHash
 from nix_compat.store_path import DEFAULT_STORE_DIR, StorePath
 
-from .hashing import fixed_output_path
 from .model import (
     DeferredOutput,
     Derivation,
@@ -28,6 +27,7 @@ from .model import (
     Output,
     method_from_name,
 )
+from .paths import fixed_output_path
 
 __all__ = ["from_json", "show_json", "to_json"]
 

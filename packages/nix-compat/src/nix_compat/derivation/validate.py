@@ -14,8 +14,6 @@ from .hashing import (
     DerivationHasher,
     InputLoader,
     derivation_path,
-    fixed_output_path,
-    hash_placeholder,
     output_paths,
 )
 from .model import (
@@ -29,6 +27,7 @@ from .model import (
     InputDrvOutputs,
     Output,
 )
+from .paths import fixed_output_path, hash_placeholder
 
 __all__ = ["check_derivation", "validate"]
 
