@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from nix_compat._version import __version__
 from nix_compat.errors import NixCompatError
 
-COMMAND_MODULES = ("hash", "drv", "narinfo")
+COMMAND_MODULES = ("hash", "drv", "narinfo", "nar")
 
 
 def build_parser() -> argparse.ArgumentParser:

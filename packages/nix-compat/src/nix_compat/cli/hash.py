@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import base64
 import sys
 from typing import Any
 
-from nix_compat.hash import HashFormat, NixHash
+from nix_compat import nixbase32
+from nix_compat.hash import HashFormat, NixHash, compress_hash, hasher
+from nix_compat.nar import hash_path
+from nix_compat.nar.format import CHUNK_SIZE
 
 FORMAT_FLAGS = {
     "base16": HashFormat.BASE16,
@@ -26,12 +30,34 @@ def register(sub: Any) -> None:
     convert.add_argument("hashes", nargs="+", metavar="HASH")
     convert.set_defaults(run=run_convert)
 
+    # ``nix-hash`` and its defaults: md5, base16.
+    for name, run, what in (
+        ("path", run_path, "hash the NAR of each PATH (nix-hash)"),
+        ("file", run_file, "hash the contents of each file (nix-hash --flat)"),
+    ):
+        action = actions.add_parser(name, help=what)
+        action.add_argument(
+            "--type",
+            "--algo",
+            dest="algo",
+            default="md5",
+            help="md5 (default), sha1, sha256 or sha512",
+        )
+        action.add_argument(
+            "--truncate", action="store_true", help="fold the hash to 160 bits, as store paths do"
+        )
+        add_format_flags(action, "base16")
+        action.add_argument("paths", nargs="+", metavar="PATH")
+        action.set_defaults(run=run)
+
 
 def add_format_flags(parser: argparse.ArgumentParser, default: str) -> None:
-    """The ``--base16/--base32/--base64/--sri`` switches shared by hashing commands."""
-    group = parser.add_mutually_exclusive_group()
+    """The ``--base16/--base32/--base64/--sri`` switches shared by hashing commands.
+
+    As in C++ Nix, they may be repeated and the last one wins.
+    """
     for flag in FORMAT_FLAGS:
-        group.add_argument(f"--{flag}", dest="format", action="store_const", const=flag)
+        parser.add_argument(f"--{flag}", dest="format", action="store_const", const=flag)
     parser.set_defaults(format=default)
 
 
@@ -41,3 +67,35 @@ def run_convert(args: argparse.Namespace) -> int:
         print(NixHash.parse(text, args.algo).format(fmt))
     sys.stdout.flush()
     return 0
+
+
+def run_path(args: argparse.Namespace) -> int:
+    for path in args.paths:
+        print(_format(hash_path(path, args.algo).hash, args.format, args.truncate))
+    sys.stdout.flush()
+    return 0
+
+
+def run_file(args: argparse.Namespace) -> int:
+    for path in args.paths:
+        h = hasher(args.algo)
+        with open(path, "rb") as stream:
+            while chunk := stream.read(CHUNK_SIZE):
+                h.update(chunk)
+        print(_format(NixHash(args.algo, h.digest()), args.format, args.truncate))
+    sys.stdout.flush()
+    return 0
+
+
+def _format(nix_hash: NixHash, flag: str, truncate: bool) -> str:
+    """Print as ``nix-hash`` does; ``--truncate`` folds the digest to 20 bytes first."""
+    fmt = FORMAT_FLAGS[flag]
+    if not truncate:
+        return nix_hash.format(fmt)
+    digest = compress_hash(nix_hash.digest, 20)
+    if fmt is HashFormat.BASE16:
+        return digest.hex()
+    if fmt is HashFormat.NIX32:
+        return nixbase32.encode(digest)
+    encoded = base64.b64encode(digest).decode("ascii")
+    return f"{nix_hash.algo}-{encoded}" if fmt is HashFormat.SRI else encoded
