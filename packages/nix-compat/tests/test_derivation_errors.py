@@ -441,3 +441,24 @@ def test_the_name_comes_from_the_file_or_the_environment(drvs: Any) -> None:
         parse_aterm(data)
     assert caught.value.field == "name"
     assert parse_aterm(data, name="simple").name == "simple"
+
+
+@pytest.mark.parametrize("variant", range(6))
+def test_an_input_reached_twice_is_no_cycle(variant: int) -> None:
+    # top -> mid -> left -> shared and mid -> shared: whichever of mid's inputs sorts
+    # first, the walk below top's input meets shared twice and sees no cycle.
+    known: dict[StorePath, Derivation] = {}
+
+    def link(name: str, *inputs: StorePath) -> StorePath:
+        drv = dataclasses.replace(
+            _plain(f"{name}-{variant}"),
+            input_drvs={p: InputDrvOutputs.of(["out"]) for p in inputs},
+        )
+        drv = fill_output_paths(drv, known)
+        known[derivation_path(drv)] = drv
+        return derivation_path(drv)
+
+    shared = link("shared")
+    mid = link("mid", shared, link("left", shared))
+    top = known[link("top", mid)]
+    check_derivation(top, dict(known))

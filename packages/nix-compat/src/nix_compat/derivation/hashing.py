@@ -119,33 +119,30 @@ class DerivationHasher:
         done = self._hashes.get(path)
         if done is not None:
             return done
-        stack = [path]
-        visiting = {path}
+        # Depth first without recursion: (path, False) asks to visit a derivation, (path,
+        # True) to hash it once its inputs are hashed. The derivations whose True entry is
+        # still on the stack are the current path from ``path``: meeting one again is a cycle.
+        stack = [(path, False)]
+        on_path: set[StorePath] = set()
         while stack:
-            top = stack[-1]
-            if top in self._hashes:
-                stack.pop()
+            current, inputs_done = stack.pop()
+            if current in self._hashes:
                 continue
-            drv = self.load(top)
-            missing = [
-                dep
-                for dep, node in drv.sorted_input_drvs()
-                if not node.is_dynamic() and dep not in self._hashes
-            ]
-            if missing:
-                for dep in missing:
-                    if dep in visiting:
-                        raise DerivationError(
-                            f"input derivations form a cycle through "
-                            f"'{dep.to_absolute_path(self.store_dir)}'",
-                            field="inputDrvs",
-                        )
-                    visiting.add(dep)
-                    stack.append(dep)
+            if inputs_done:
+                self._hashes[current] = self.hash_modulo(self.load(current), mask_outputs=False)
+                on_path.discard(current)
                 continue
-            self._hashes[top] = self.hash_modulo(drv, mask_outputs=False)
-            visiting.discard(top)
-            stack.pop()
+            if current in on_path:
+                raise DerivationError(
+                    "input derivations form a cycle through "
+                    f"'{current.to_absolute_path(self.store_dir)}'",
+                    field="inputDrvs",
+                )
+            on_path.add(current)
+            stack.append((current, True))
+            for dep, node in self.load(current).sorted_input_drvs():
+                if not node.is_dynamic() and dep not in self._hashes:
+                    stack.append((dep, False))
         return self._hashes[path]
 
     def hash_modulo(self, drv: Derivation, *, mask_outputs: bool = True) -> DrvHash:
