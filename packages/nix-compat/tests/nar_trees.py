@@ -228,3 +228,188 @@ def assert_clean_error(result: subprocess.CompletedProcess[bytes], *needles: str
     for needle in needles:
         assert needle in stderr, stderr
     return stderr
+
+
+# -- malformed NARs ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Corrupt:
+    """A malformed NAR and what the error must say: words, byte offset, entry path."""
+
+    nar: bytes
+    message: str
+    offset: int
+    path: str = "/"
+    #: Whether ``nix-store --restore`` rejects it too (C++ Nix ignores data after a NAR, and
+    #: cuts symlink targets at a NUL).
+    reference_rejects: bool = True
+
+
+def _at(prefix: bytes, bad: bytes, suffix: bytes, message: str, path: str = "/") -> Corrupt:
+    """The error is at the first byte of ``bad``."""
+    return Corrupt(prefix + bad + suffix, message, len(prefix), path)
+
+
+_DIR = tok("(") + tok("type") + tok("directory")
+_ENTRY_TO_NAME = tok("entry") + tok("(") + tok("name")
+_FILE_X = t_regular(b"x")
+
+
+def _ends(nar: bytes) -> Corrupt:
+    """A NAR cut short: the error is at its end."""
+    return Corrupt(nar, "ends early", len(nar))
+
+
+def _bad_name(name: bytes, message: str) -> Corrupt:
+    return _at(
+        MAGIC + _DIR + _ENTRY_TO_NAME, tok(name), tok("node") + _FILE_X + tok(")") * 2, message
+    )
+
+
+def _padding(prefix: bytes, token: bytes, suffix: bytes, message: str) -> Corrupt:
+    """``token`` with its last padding byte set; the error is at its padding's first byte."""
+    length = int.from_bytes(token[:8], "little")
+    broken = token[:-1] + b"\x01"
+    return Corrupt(prefix + broken + suffix, message, len(prefix) + 8 + length)
+
+
+CORRUPT: dict[str, Corrupt] = {
+    "empty input": Corrupt(b"", "not a NAR", 0),
+    "wrong magic": _at(b"", tok("nix-archive-2"), _FILE_X, "not a NAR"),
+    "magic only": _ends(MAGIC),
+    "unknown node type": _at(
+        MAGIC + tok("(") + tok("type"), tok("fifo"), tok(")"), "unknown node type 'fifo'"
+    ),
+    "misspelt tag": _at(
+        MAGIC + tok("("),
+        tok("tipe"),
+        tok("regular") + tok("contents") + tok("") + tok(")"),
+        "expected 'type', found 'tipe'",
+    ),
+    "unknown tag in directory": _at(
+        MAGIC + _DIR, tok("foo"), tok(")"), "expected tag 'entry' or ')', found 'foo'"
+    ),
+    "entries out of order": _at(
+        MAGIC + _DIR + t_entry("b", _FILE_X) + _ENTRY_TO_NAME,
+        tok("a"),
+        tok("node") + _FILE_X + tok(")") * 2,
+        "out of order: 'a' after 'b'",
+    ),
+    "duplicate entry": _at(
+        MAGIC + _DIR + t_entry("a", _FILE_X) + _ENTRY_TO_NAME,
+        tok("a"),
+        tok("node") + _FILE_X + tok(")") * 2,
+        "duplicate entry 'a'",
+    ),
+    "error path in a subdirectory": _at(
+        MAGIC
+        + _DIR
+        + tok("entry")
+        + tok("(")
+        + tok("name")
+        + tok("sub")
+        + tok("node")
+        + _DIR
+        + t_entry("b", _FILE_X)
+        + _ENTRY_TO_NAME,
+        tok("a"),
+        tok("node") + _FILE_X + tok(")") * 4,
+        "out of order",
+        "/sub",
+    ),
+    "empty name": _bad_name(b"", "empty entry name"),
+    "name with slash": _bad_name(b"a/b", "contains '/'"),
+    "name with NUL": _bad_name(b"a\0b", "NUL"),
+    "name dot": _bad_name(b".", "not allowed"),
+    "name dot dot": _bad_name(b"..", "not allowed"),
+    "name too long": _at(
+        MAGIC + _DIR + _ENTRY_TO_NAME, (1 << 62).to_bytes(8, "little"), b"", "longer than"
+    ),
+    "missing name": _at(
+        MAGIC + _DIR + tok("entry") + tok("("),
+        tok("node"),
+        _FILE_X + tok(")") * 2,
+        "expected 'name', found 'node'",
+    ),
+    "non-zero padding after contents": Corrupt(
+        MAGIC
+        + tok("(")
+        + tok("type")
+        + tok("regular")
+        + tok("contents")
+        + tok(b"x")[:-7]
+        + b"\0\0\0\0\0\0\x01"
+        + tok(")"),
+        "non-zero padding after file contents",
+        len(MAGIC + tok("(") + tok("type") + tok("regular") + tok("contents")) + 9,
+    ),
+    "non-zero padding in a tag": _padding(
+        MAGIC + tok("("),
+        tok("type"),
+        tok("regular") + tok("contents") + tok("") + tok(")"),
+        "non-zero padding after 'type'",
+    ),
+    "non-zero padding in a node type": _padding(
+        MAGIC + tok("(") + tok("type"),
+        tok("regular"),
+        tok("contents") + tok("") + tok(")"),
+        "non-zero padding after 'regular'",
+    ),
+    "non-zero padding in a name": _padding(
+        MAGIC + _DIR + _ENTRY_TO_NAME,
+        tok("name"),
+        tok("node") + _FILE_X + tok(")") * 2,
+        "non-zero padding after entry name",
+    ),
+    "non-zero padding in a target": _padding(
+        MAGIC + tok("(") + tok("type") + tok("symlink") + tok("target"),
+        tok("abc"),
+        tok(")"),
+        "non-zero padding after symlink target",
+    ),
+    "executable marker not empty": _at(
+        MAGIC + tok("(") + tok("type") + tok("regular") + tok("executable"),
+        tok("x"),
+        tok("contents") + tok("") + tok(")"),
+        "expected ''",
+    ),
+    "executable after contents": _at(
+        MAGIC + tok("(") + tok("type") + tok("regular") + tok("contents") + tok("x"),
+        tok("executable"),
+        tok("") + tok(")"),
+        "expected ')', found 'executable'",
+    ),
+    "no contents": _at(
+        MAGIC + tok("(") + tok("type") + tok("regular"),
+        tok(")"),
+        b"",
+        "expected tag 'executable' or 'contents', found ')'",
+    ),
+    "contents longer than the NAR": _ends(
+        MAGIC
+        + tok("(")
+        + tok("type")
+        + tok("regular")
+        + tok("contents")
+        + (1 << 40).to_bytes(8, "little")
+        + b"only a little" * 10000
+    ),
+    "empty symlink target": _at(
+        MAGIC + tok("(") + tok("type") + tok("symlink") + tok("target"),
+        tok(""),
+        tok(")"),
+        "empty symlink target",
+    ),
+    # C++ Nix creates a symlink to what precedes the NUL: the NAR does not say that.
+    "symlink target with NUL": Corrupt(
+        MAGIC + tok("(") + tok("type") + tok("symlink") + tok("target") + tok("a\0b") + tok(")"),
+        "NUL",
+        len(MAGIC + tok("(") + tok("type") + tok("symlink") + tok("target")),
+        reference_rejects=False,
+    ),
+    "unclosed directory": _ends(MAGIC + _DIR + t_entry("a", _FILE_X)),
+    "trailing data": Corrupt(
+        MAGIC + _FILE_X + b"garbage!", "trailing data", len(MAGIC + _FILE_X), "/", False
+    ),
+}

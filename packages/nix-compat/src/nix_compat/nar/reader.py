@@ -58,6 +58,8 @@ _ENTRY_TOKENS: Final = (b"(", b"name")
 _NODE_TOKENS: Final = (b"node", b"(", b"type")
 _EXECUTABLE_TOKENS: Final = (b"", b"contents")
 _LONGEST_TAG: Final = len(b"executable")
+#: A string this short found where a tag belongs is quoted in the error.
+_LONGEST_SHOWN: Final = 64
 
 
 class Readable(Protocol):
@@ -317,23 +319,24 @@ class NarReader:
                 position += len(token)
                 continue
             at = start + position
+            expected = quote_bytes(tag)
             if tag == _MAGIC_TAG:
                 self._fail("not a NAR: it does not start with 'nix-archive-1'", at)
             if len(piece) < 8:
-                self._fail(f"NAR ends early, expected {quote_bytes(tag)}", at + len(piece))
+                self._fail(f"NAR ends early, expected {expected}", at + len(piece))
             length = _U64.unpack(piece[:8])[0]
-            if 8 + length > len(piece):
-                if length == len(tag):
-                    self._fail(f"NAR ends early, expected {quote_bytes(tag)}", at + len(piece))
-                self._fail(f"expected {quote_bytes(tag)}, found a string of {length} bytes", at)
-            found = piece[8 : 8 + length]
+            if length > _LONGEST_SHOWN:
+                self._fail(f"expected {expected}, found a string of {length} bytes", at)
+            found = data[position + 8 : position + 8 + length]
+            if len(found) < length:  # read the rest, only to say what was there
+                found += self._read_rest(b"", length - len(found))
+            if len(found) < length:
+                self._fail(f"NAR ends early, expected {expected}", at + 8 + len(found))
             if found != tag:
-                self._fail(f"expected {quote_bytes(tag)}, found {quote_bytes(found)}", at)
+                self._fail(f"expected {expected}, found {quote_bytes(found)}", at)
             if len(piece) < len(token):
-                self._fail(
-                    f"NAR ends early, in the padding of {quote_bytes(tag)}", start + len(data)
-                )
-            self._fail(f"non-zero padding after {quote_bytes(tag)}", at + 8 + length)
+                self._fail(f"NAR ends early, in the padding of {expected}", start + len(data))
+            self._fail(f"non-zero padding after {expected}", at + 8 + length)
         raise AssertionError("diagnosed a mismatch that is not there")  # pragma: no cover
 
     # -- bytes -----------------------------------------------------------------------------
@@ -361,7 +364,12 @@ class NarReader:
 
     def _skip(self, n: int) -> None:
         if self._seekable and n >= _SEEK_THRESHOLD:
-            self._source.seek(n, io.SEEK_CUR)  # type: ignore[attr-defined]
+            seek = self._source.seek  # type: ignore[attr-defined]
+            here = seek(0, io.SEEK_CUR)
+            end = seek(0, io.SEEK_END)
+            if end - here < n:  # a seek past the end would hide the truncation
+                self._fail("NAR ends early", self._offset + max(end - here, 0))
+            seek(here + n, io.SEEK_SET)
             self._offset += n
             self._remaining = 0
             return
