@@ -108,8 +108,14 @@ class WireError(NixCompatError):
 
 
 class DaemonError(NixCompatError):
-    """The daemon answered an operation with an error (``STDERR_ERROR``)."""
+    """The daemon answered an operation with an error (``STDERR_ERROR``).
 
-    def __init__(self, message: str, *, exit_status: int = 1) -> None:
+    ``traces`` are the error's context lines ("while ..."), in the order the daemon sent them.
+    """
+
+    def __init__(
+        self, message: str, *, exit_status: int = 1, traces: tuple[str, ...] = ()
+    ) -> None:
         self.exit_status = exit_status
+        self.traces = traces
         super().__init__(message)
