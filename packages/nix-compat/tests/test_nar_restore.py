@@ -1,0 +1,214 @@
+"""Restoring NARs: the tree we unpack is the one ``nix-store --restore`` unpacks, and a NAR that
+is malformed, truncated or hostile leaves nothing behind and writes nothing outside.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import io
+import os
+import sys
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+from nix_compat.errors import NarError, NarRestoreError
+from nix_compat.nar import restore
+
+
+def _load_helper(name: str) -> ModuleType:
+    key = f"nix_compat_tests_{name}"
+    if key not in sys.modules:
+        spec = importlib.util.spec_from_file_location(key, Path(__file__).with_name(f"{name}.py"))
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[key] = module
+        spec.loader.exec_module(module)
+    return sys.modules[key]
+
+
+trees = _load_helper("nar_trees")
+t = trees
+
+
+def reference_restore(oracle: Any, nar: bytes, dest: Path) -> None:
+    oracle.run("nix-store", "--restore", dest, input=nar)
+
+
+def assert_same_as_reference(oracle: Any, nar: bytes, tmp_path: Path) -> None:
+    restore(io.BytesIO(nar), tmp_path / "ours")
+    reference_restore(oracle, nar, tmp_path / "theirs")
+    assert trees.snapshot(tmp_path / "ours") == trees.snapshot(tmp_path / "theirs")
+
+
+@pytest.mark.parametrize("seed", range(300, 310))
+def test_random_tree_restores_as_the_reference_does(oracle: Any, tmp_path: Path, seed: int) -> None:
+    source = trees.make_tree(tmp_path / "source", seed)
+    nar = bytes(oracle.run("nix-store", "--dump", source).stdout)
+    assert_same_as_reference(oracle, nar, tmp_path)
+
+
+ROOTS = {
+    "empty directory": t.t_directory(),
+    "empty file": t.t_regular(b""),
+    "executable": t.t_regular(b"#!/bin/sh\n", executable=True),
+    "symlink": t.t_symlink("target"),
+    "dangling absolute symlink": t.t_symlink("/nonexistent/x"),
+    "symlink out of the destination": t.t_symlink("../../../etc/passwd"),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(ROOTS))
+def test_root_of_every_kind(oracle: Any, tmp_path: Path, kind: str) -> None:
+    assert_same_as_reference(oracle, t.MAGIC + ROOTS[kind], tmp_path)
+
+
+def test_deep_nesting(oracle: Any, tmp_path: Path) -> None:
+    assert_same_as_reference(oracle, trees.deep_nar(100), tmp_path)
+
+
+def test_nesting_deeper_than_python_recursion(tmp_path: Path) -> None:
+    depth = sys.getrecursionlimit() + 200
+    try:
+        restore(io.BytesIO(trees.deep_nar(depth)), tmp_path / "ours")
+        trees.make_deep_tree(tmp_path / "expected", depth)
+        assert trees.snapshot(tmp_path / "ours") == trees.snapshot(tmp_path / "expected")
+    finally:
+        trees.remove_tree(tmp_path / "ours")
+        trees.remove_tree(tmp_path / "expected")
+
+
+# -- refusals ----------------------------------------------------------------------------------
+
+
+def _existing_directory(path: Path) -> None:
+    path.mkdir()
+    (path / "keep").write_bytes(b"mine")
+
+
+def _existing_empty_directory(path: Path) -> None:
+    path.mkdir()
+
+
+def _existing_file(path: Path) -> None:
+    path.write_bytes(b"mine")
+
+
+def _existing_dangling_symlink(path: Path) -> None:
+    path.symlink_to("/nonexistent")
+
+
+EXISTING = {
+    f.__name__.removeprefix("_existing_"): f
+    for f in (
+        _existing_directory,
+        _existing_empty_directory,
+        _existing_file,
+        _existing_dangling_symlink,
+    )
+}
+
+
+@pytest.mark.parametrize("existing", sorted(EXISTING))
+@pytest.mark.parametrize("root", ["empty directory", "empty file", "symlink"])
+def test_existing_destination_is_refused_and_untouched(
+    tmp_path: Path, existing: str, root: str
+) -> None:
+    dest = tmp_path / "dest"
+    EXISTING[existing](dest)
+    before = trees.snapshot(tmp_path)
+    with pytest.raises(NarRestoreError, match="already exists"):
+        restore(io.BytesIO(t.MAGIC + ROOTS[root]), dest)
+    assert trees.snapshot(tmp_path) == before
+
+
+def test_missing_parent_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(NarRestoreError, match="cannot open"):
+        restore(io.BytesIO(t.MAGIC + t.t_directory()), tmp_path / "no" / "dest")
+
+
+@pytest.mark.parametrize("case", sorted(trees.CORRUPT))
+def test_malformed_nar_leaves_nothing_behind(tmp_path: Path, case: str) -> None:
+    corrupt = trees.CORRUPT[case]
+    (tmp_path / "parent").mkdir()
+    with pytest.raises(NarError) as raised:
+        restore(io.BytesIO(corrupt.nar), tmp_path / "parent" / "dest")
+    assert corrupt.message in str(raised.value)
+    assert os.listdir(tmp_path / "parent") == []
+
+
+def _sample_nar() -> bytes:
+    return t.MAGIC + t.t_directory(
+        t.t_entry("a", t.t_regular(b"x" * 100, executable=True)),
+        t.t_entry("b", t.t_directory(t.t_entry("c", t.t_symlink("../a")))),
+        t.t_entry("d", t.t_directory(t.t_entry("e", t.t_directory()))),
+    )
+
+
+def test_truncation_anywhere_leaves_nothing_behind(tmp_path: Path) -> None:
+    # Every fifth cut (the reader's own tests try every one), with tokens and contents cut
+    # at each alignment in turn.
+    nar = _sample_nar()
+    for cut in range(0, len(nar), 5):
+        with pytest.raises(NarError):
+            restore(io.BytesIO(nar[:cut]), tmp_path / "dest")
+        assert os.listdir(tmp_path) == [], cut
+
+
+def test_failure_deep_in_a_deep_tree_leaves_nothing_behind(tmp_path: Path) -> None:
+    nar = trees.deep_nar(sys.getrecursionlimit() + 200)
+    with pytest.raises(NarError, match="ends early"):
+        restore(io.BytesIO(nar[: len(nar) - 100]), tmp_path / "dest")
+    assert os.listdir(tmp_path) == []
+
+
+def test_file_system_refusal_names_the_entry_and_leaves_nothing(tmp_path: Path) -> None:
+    # Legal in a NAR, too long for the file system (NAME_MAX is 255 bytes).
+    long_name = "n" * 300
+    nar = t.MAGIC + t.t_directory(
+        t.t_entry("a", t.t_regular(b"first")), t.t_entry(long_name, t.t_regular(b""))
+    )
+    with pytest.raises(NarRestoreError) as raised:
+        restore(io.BytesIO(nar), tmp_path / "dest")
+    assert raised.value.path == "/" + long_name
+    assert os.listdir(tmp_path) == []
+
+
+# -- hostile NARs ----------------------------------------------------------------------------------
+
+
+def test_symlink_then_directory_of_the_same_name_cannot_write_through_it(tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    nar = t.MAGIC + t.t_directory(
+        t.t_entry("a", t.t_symlink(os.fspath(outside))),
+        t.t_entry("a", t.t_directory(t.t_entry("planted", t.t_regular(b"gotcha")))),
+    )
+    (tmp_path / "parent").mkdir()
+    with pytest.raises(NarError, match="duplicate"):
+        restore(io.BytesIO(nar), tmp_path / "parent" / "dest")
+    assert os.listdir(outside) == []
+    assert os.listdir(tmp_path / "parent") == []
+
+
+@pytest.mark.parametrize("name", [b"..", b"../escape", b"/etc/escape", b"."])
+def test_names_that_would_escape_are_refused(tmp_path: Path, name: bytes) -> None:
+    nar = t.MAGIC + t.t_directory(t.t_entry(name, t.t_regular(b"gotcha")))
+    (tmp_path / "parent").mkdir()
+    with pytest.raises(NarError):
+        restore(io.BytesIO(nar), tmp_path / "parent" / "dest")
+    assert sorted(os.listdir(tmp_path)) == ["parent"]
+    assert os.listdir(tmp_path / "parent") == []
+
+
+def test_symlinks_inside_are_never_followed(oracle: Any, tmp_path: Path) -> None:
+    # A symlink to a directory outside, then files named like what lies beyond it.
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    nar = t.MAGIC + t.t_directory(
+        t.t_entry("link", t.t_symlink(os.fspath(outside))),
+        t.t_entry("link2", t.t_directory(t.t_entry("file", t.t_regular(b"inside")))),
+    )
+    assert_same_as_reference(oracle, nar, tmp_path)
+    assert os.listdir(outside) == []
