@@ -1,9 +1,13 @@
-"""Copying exactly one NAR off a connection, for NarFromPath.
+"""Copying exactly one NAR off a connection (NarFromPath, and AddToStoreNar before 1.23).
 
-The daemon sends a NAR with no length in front of it, so the only way to know where it ends is
-to follow its grammar (see :mod:`nix_compat.nar.format`). This walks the tokens just enough to
-find the end — it checks the structure but not the canonical form (entry order, names), which
-is the NAR reader's job once the bytes are out.
+A NAR travels with no length in front of it: only its grammar says where it ends. So it is read
+with :class:`~nix_compat.nar.NarReader` (which validates it and never reads past its end)
+through a tee that hands every byte on as it goes by.
+
+One wrinkle of the daemon: when dumping a path fails, it has already sent ``STDERR_LAST`` and
+the start of the NAR, and its error record lands where the next NAR token should be. No NAR
+token can start with that word, so where the reader stumbles on it, the record is read and
+raised as :class:`~nix_compat.errors.DaemonError`.
 """
 
 from __future__ import annotations
@@ -11,93 +15,70 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Final
 
-from nix_compat.errors import WireError
-from nix_compat.nar.format import MAX_TARGET_LEN, padding_len
+from nix_compat.errors import NarError, NixCompatError
+from nix_compat.nar.reader import NarReader
 from nix_compat.wire.handshake import ProtocolVersion
-from nix_compat.wire.primitives import WireReader
+from nix_compat.wire.primitives import WireReader, encode_u64
 from nix_compat.wire.stderr import StderrCode, read_error
 
 __all__ = ["copy_nar"]
 
-_MAGIC: Final = b"nix-archive-1"
-_CHUNK: Final = 64 * 1024
-#: Tokens followed by a value that must not be taken for a parenthesis.
-_WITH_VALUE: Final = frozenset({b"type", b"name", b"target", b"executable"})
-_KEYWORDS: Final = frozenset({b"regular", b"symlink", b"directory", b"entry", b"node"})
+#: How much of what was read lately is kept, to look back at where the reader failed.
+_TAIL: Final = 4096
+_ERROR_WORD: Final = encode_u64(StderrCode.ERROR)
 
 
-class _Copier:
-    def __init__(
-        self,
-        reader: WireReader,
-        sink: Callable[[bytes], object],
-        version: ProtocolVersion | None,
-    ) -> None:
+class _Tee:
+    """A readable over the connection that passes what it reads to ``sink``."""
+
+    def __init__(self, reader: WireReader, sink: Callable[[bytes], object]) -> None:
         self.reader = reader
         self.sink = sink
-        self.copied = 0
-        self.version = version
+        self.consumed = 0
+        self.tail = b""
 
-    def raw(self, n: int) -> bytes:
-        data = self.reader.read_exact(n)
-        self.sink(data)
-        self.copied += n
+    def read(self, n: int, /) -> bytes:
+        data = self.reader.read_some(n)
+        if data:
+            self.sink(data)
+            self.consumed += len(data)
+            self.tail = (self.tail + data)[-_TAIL:]
         return data
 
-    def length(self, limit: int, what: str) -> int:
-        start = self.reader.offset
-        word = self.reader.read_exact(8)
-        length = int.from_bytes(word, "little")
-        if length == StderrCode.ERROR and self.version is not None and limit < length:
-            raise read_error(self.reader, self.version).to_exception()
-        self.sink(word)
-        self.copied += 8
-        if length > limit:
-            raise WireError(f"NAR {what} of {length} bytes is longer than {limit}", start)
-        return length
+    def bytes_from(self, offset: int) -> bytes | None:
+        """What was read from NAR offset ``offset`` on, if it is still in the tail."""
+        start = self.consumed - len(self.tail)
+        return self.tail[offset - start :] if offset >= start else None
 
-    def padding(self, length: int) -> None:
-        pad = padding_len(length)
-        if pad:
-            start = self.reader.offset
-            if self.raw(pad) != bytes(pad):
-                raise WireError("non-zero padding in NAR", start)
 
-    def token(self) -> bytes:
-        length = self.length(MAX_TARGET_LEN, "token")
-        data = self.raw(length)
-        self.padding(length)
-        return data
+class _Chain:
+    """Some bytes already read, then the rest of the connection."""
 
-    def blob(self) -> None:
-        length = self.length((1 << 63) - 1, "file")
-        left = length
-        while left:
-            left -= len(self.raw(min(left, _CHUNK)))
-        self.padding(length)
+    def __init__(self, head: bytes, reader: WireReader) -> None:
+        self.head = head
+        self.reader = reader
 
-    def run(self) -> int:
-        start = self.reader.offset
-        if self.token() != _MAGIC:
-            raise WireError("stream is not a NAR (no 'nix-archive-1' magic)", start)
-        depth = 0
-        while True:
-            start = self.reader.offset
-            tok = self.token()
-            if tok == b"(":
-                depth += 1
-            elif depth == 0:
-                raise WireError(f"NAR node must start with '(', not {tok!r}", start)
-            elif tok == b")":
-                depth -= 1
-                if depth == 0:
-                    return self.copied
-            elif tok in _WITH_VALUE:
-                self.token()
-            elif tok == b"contents":
-                self.blob()
-            elif tok not in _KEYWORDS:
-                raise WireError(f"unexpected NAR token {tok!r}", start)
+    def read(self, n: int, /) -> bytes:
+        if self.head:
+            data, self.head = self.head[:n], self.head[n:]
+            return data
+        return self.reader.read_some(n)
+
+
+def _daemon_error(
+    tee: _Tee, error: NarError, version: ProtocolVersion
+) -> NixCompatError | None:
+    """The daemon's error record where the NAR broke off, if that is what is there."""
+    if error.offset is None:
+        return None
+    rest = tee.bytes_from(error.offset)
+    if rest is None or not rest.startswith(_ERROR_WORD):
+        return None
+    record = WireReader(_Chain(rest[8:], tee.reader), offset=tee.reader.offset)
+    try:
+        return read_error(record, version).to_exception()
+    except NixCompatError as e:
+        return e
 
 
 def copy_nar(
@@ -108,9 +89,17 @@ def copy_nar(
 ) -> int:
     """Pass one whole NAR from ``reader`` to ``sink`` in pieces; return its size in bytes.
 
-    With ``errors_from`` (the protocol version), an ``STDERR_ERROR`` record where a NAR token
-    should start is read and raised as :class:`~nix_compat.errors.DaemonError`: the daemon
-    sends one when dumping fails part-way, its output buffer already holding the NAR's start.
-    No token is that long, so the two cannot be confused.
+    A malformed NAR raises :class:`~nix_compat.errors.NarError` (offsets count from the NAR's
+    start). With ``errors_from`` (the protocol version), a daemon error record in place of the
+    NAR's next token raises :class:`~nix_compat.errors.DaemonError` instead.
     """
-    return _Copier(reader, sink, errors_from).run()
+    tee = _Tee(reader, sink)
+    nar = NarReader(tee, expect_eof=False)
+    try:
+        for _event in nar:
+            pass  # file contents the loop does not read are skipped, through the tee
+    except NarError as e:
+        if errors_from is not None and (daemon_error := _daemon_error(tee, e, errors_from)):
+            raise daemon_error from None
+        raise
+    return nar.offset

@@ -17,7 +17,7 @@ import socket
 from collections.abc import Callable, Iterable
 from typing import Final, TypeVar
 
-from nix_compat.errors import WireError
+from nix_compat.errors import DaemonError, WireError
 from nix_compat.store_path import DEFAULT_STORE_DIR, StorePath
 from nix_compat.wire.handshake import PROTOCOL_VERSION, Negotiated, ProtocolVersion
 from nix_compat.wire.handshake import client_handshake as _handshake
@@ -26,7 +26,9 @@ from nix_compat.wire.messages import (
     AddToStoreNar,
     ClientSettings,
     IsValidPath,
+    Missing,
     NarFromPath,
+    QueryMissing,
     QueryPathFromHashPart,
     QueryPathInfo,
     QueryValidPaths,
@@ -92,6 +94,7 @@ class DaemonClient:
         self._writer = WireWriter(writer)
         self._on_log = on_log
         self._close = close
+        self._open = True
         try:
             self.negotiated: Negotiated = _handshake(
                 self._reader, self._writer, version=version, features=features
@@ -103,7 +106,15 @@ class DaemonClient:
             raise
 
     @classmethod
-    def from_socket(cls, sock: socket.socket, **kwargs: object) -> DaemonClient:
+    def from_socket(
+        cls,
+        sock: socket.socket,
+        *,
+        store_dir: str = DEFAULT_STORE_DIR,
+        version: ProtocolVersion = PROTOCOL_VERSION,
+        features: Iterable[str] = (),
+        on_log: LogHandler | None = None,
+    ) -> DaemonClient:
         """Speak over a connected socket; closing the client closes it."""
         rfile = sock.makefile("rb")
         wfile = sock.makefile("wb")
@@ -114,10 +125,26 @@ class DaemonClient:
                     f.close()
             sock.close()
 
-        return cls(rfile, wfile, close=close, **kwargs)  # type: ignore[arg-type]
+        return cls(
+            rfile,
+            wfile,
+            store_dir=store_dir,
+            version=version,
+            features=features,
+            on_log=on_log,
+            close=close,
+        )
 
     @classmethod
-    def connect(cls, socket_path: str | os.PathLike[str], **kwargs: object) -> DaemonClient:
+    def connect(
+        cls,
+        socket_path: str | os.PathLike[str],
+        *,
+        store_dir: str = DEFAULT_STORE_DIR,
+        version: ProtocolVersion = PROTOCOL_VERSION,
+        features: Iterable[str] = (),
+        on_log: LogHandler | None = None,
+    ) -> DaemonClient:
         """Connect to a daemon's Unix socket (``/nix/var/nix/daemon-socket/socket``...)."""
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         try:
@@ -125,9 +152,12 @@ class DaemonClient:
         except OSError:
             sock.close()
             raise
-        return cls.from_socket(sock, **kwargs)
+        return cls.from_socket(
+            sock, store_dir=store_dir, version=version, features=features, on_log=on_log
+        )
 
     def close(self) -> None:
+        self._open = False
         if self._close is not None:
             close, self._close = self._close, None
             close()
@@ -165,10 +195,16 @@ class DaemonClient:
             elif self._on_log is not None:
                 self._on_log(message)
 
+    def _send(self, request: Request[R], *, flush: bool = True) -> None:
+        if not self._open:
+            raise WireError("the connection to the daemon is closed")
+        write_request(self._writer, request, self.ctx)
+        if flush:
+            self._writer.flush()
+
     def request(self, request: Request[R]) -> R:
         """Send any request whose answer comes right after the log stream."""
-        write_request(self._writer, request, self.ctx)
-        self._writer.flush()
+        self._send(request)
         self._process_stderr()
         return request.read_response(self._reader, self.ctx)
 
@@ -195,12 +231,21 @@ class DaemonClient:
     def set_options(self, settings: ClientSettings | None = None) -> None:
         self.request(SetOptions(settings or ClientSettings()))
 
+    def query_missing(self, targets: Iterable[str]) -> Missing:
+        return self.request(QueryMissing(tuple(targets)))
+
     def nar_from_path_to(self, path: StorePath, sink: Callable[[bytes], object]) -> int:
-        """Stream the NAR of ``path`` into ``sink`` piece by piece; return its size."""
-        write_request(self._writer, NarFromPath(path), self.ctx)
-        self._writer.flush()
+        """Stream the NAR of ``path`` into ``sink`` piece by piece; return its size.
+
+        If the daemon fails once the NAR has begun, it hangs up; so does this client.
+        """
+        self._send(NarFromPath(path))
         self._process_stderr()
-        return NarFromPath.copy_response(self._reader, self.ctx, sink)
+        try:
+            return NarFromPath.copy_response(self._reader, self.ctx, sink)
+        except DaemonError:
+            self.close()
+            raise
 
     def nar_from_path(self, path: StorePath) -> bytes:
         parts: list[bytes] = []
@@ -221,7 +266,7 @@ class DaemonClient:
         ``dont_check_sigs`` is honoured (trusted clients only), the signatures.
         """
         source = _BytesSource(nar) if isinstance(nar, bytes) else nar
-        write_request(self._writer, AddToStoreNar(info, repair, dont_check_sigs), self.ctx)
+        self._send(AddToStoreNar(info, repair, dont_check_sigs), flush=False)
         if self.ctx.version >= _FRAMED_NAR_SINCE:
             with FramedWriter(self._writer) as framed:
                 while chunk := source.read(_CHUNK):

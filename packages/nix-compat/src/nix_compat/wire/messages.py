@@ -32,7 +32,9 @@ __all__ = [
     "AddToStoreNar",
     "ClientSettings",
     "IsValidPath",
+    "Missing",
     "NarFromPath",
+    "QueryMissing",
     "QueryPathFromHashPart",
     "QueryPathInfo",
     "QueryValidPaths",
@@ -490,6 +492,47 @@ class SetOptions(Request[None]):
         return None
 
 
+@dataclass(frozen=True, slots=True)
+class Missing:
+    """QueryMissing's answer: what realising the targets would take."""
+
+    will_build: frozenset[StorePath] = frozenset()
+    will_substitute: frozenset[StorePath] = frozenset()
+    unknown: frozenset[StorePath] = frozenset()
+    download_size: int = 0
+    nar_size: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class QueryMissing(Request[Missing]):
+    """What is missing to realise ``targets``: derived paths as Nix prints them, a store path
+    or ``<drv path>!<output>,...`` (``!*`` for every output).
+    """
+
+    OP: ClassVar[Op] = Op.QUERY_MISSING
+    targets: tuple[str, ...]
+
+    def write_body(self, writer: WireWriter, ctx: WireContext) -> None:
+        writer.write_strings(self.targets)
+
+    @classmethod
+    def read_body(cls, reader: WireReader, ctx: WireContext) -> QueryMissing:
+        return cls(tuple(reader.read_strings()))
+
+    def read_response(self, reader: WireReader, ctx: WireContext) -> Missing:
+        will_build = read_store_paths(reader, ctx)
+        will_substitute = read_store_paths(reader, ctx)
+        unknown = read_store_paths(reader, ctx)
+        return Missing(will_build, will_substitute, unknown, reader.read_u64(), reader.read_u64())
+
+    def write_response(self, writer: WireWriter, ctx: WireContext, response: Missing) -> None:
+        write_store_paths(writer, response.will_build, ctx)
+        write_store_paths(writer, response.will_substitute, ctx)
+        write_store_paths(writer, response.unknown, ctx)
+        writer.write_u64(response.download_size)
+        writer.write_u64(response.nar_size)
+
+
 #: The request types this package can read, by op code.
 REQUEST_TYPES: Final[Mapping[Op, type[Request[object]]]] = {
     t.OP: t  # type: ignore[misc]
@@ -502,6 +545,7 @@ REQUEST_TYPES: Final[Mapping[Op, type[Request[object]]]] = {
         AddToStoreNar,
         AddTempRoot,
         SetOptions,
+        QueryMissing,
     )
 }
 

@@ -35,7 +35,9 @@ from nix_compat.wire.messages import (
     AddToStoreNar,
     ClientSettings,
     IsValidPath,
+    Missing,
     NarFromPath,
+    QueryMissing,
     QueryPathFromHashPart,
     QueryPathInfo,
     QueryValidPaths,
@@ -88,6 +90,8 @@ class DaemonHandler(Protocol):
     def add_temp_root(self, path: StorePath) -> None: ...
 
     def set_options(self, settings: ClientSettings) -> None: ...
+
+    def query_missing(self, targets: tuple[str, ...]) -> Missing: ...
 
 
 class _TunnelSource:
@@ -244,6 +248,8 @@ def _answer(handler: DaemonHandler, request: Request[object]) -> object:
         case SetOptions(settings):
             handler.set_options(settings)
             return None
+        case QueryMissing(targets):
+            return handler.query_missing(targets)
     raise WireError(f"no handler for operation {request.OP.name}")
 
 
