@@ -1,0 +1,171 @@
+"""Content-defined chunking and reading a blob back chunk by chunk.
+
+Chunk boundaries come from FastCDC (pyfastcdc), so they depend only on the bytes around
+them: an edit in a large file changes a few chunks and the rest are shared. ``Chunker`` turns
+pushed writes into chunks; ``ChunkedReader`` presents a chunk list as one seekable stream that
+fetches (and verifies) each chunk only when it is read.
+"""
+
+from __future__ import annotations
+
+import bisect
+import io
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from pyfastcdc import FastCDC
+from tvix_castore.blobs.service import ChunkMeta
+from tvix_castore.digest import B3Digest, BytesLike, hasher
+from tvix_castore.errors import BlobCorruptError, CompositionError
+
+if TYPE_CHECKING:
+    from typing_extensions import Buffer
+
+__all__ = ["ChunkedReader", "Chunker", "ChunkingParams"]
+
+
+@dataclass(frozen=True, slots=True)
+class ChunkingParams:
+    """FastCDC's sizes, one setting for every chunking backend (``avg_chunk_size`` option)."""
+
+    avg_size: int = 256 * 1024
+
+    def __post_init__(self) -> None:
+        if not 1024 <= self.avg_size <= 4 * 1024 * 1024:
+            raise CompositionError(
+                "avg_chunk_size", f"{self.avg_size} is outside 1024..4194304 bytes"
+            )
+
+    @property
+    def min_size(self) -> int:
+        return self.avg_size // 4
+
+    @property
+    def max_size(self) -> int:
+        return self.avg_size * 4
+
+    @classmethod
+    def from_option(cls, value: str | int | None) -> ChunkingParams:
+        """Read the shared ``avg_chunk_size`` option (a URL query value or a config key)."""
+        if value is None:
+            return cls()
+        try:
+            return cls(int(value))
+        except ValueError:
+            raise CompositionError("avg_chunk_size", f"not a number: {value!r}") from None
+
+
+class Chunker:
+    """Cuts a pushed byte stream into FastCDC chunks, holding at most a few chunks' bytes."""
+
+    def __init__(self, params: ChunkingParams):
+        self._cdc = FastCDC(params.avg_size, min_size=params.min_size, max_size=params.max_size)
+        self._max = params.max_size
+        self._buffer = bytearray()
+
+    def push(self, data: BytesLike) -> list[bytes]:
+        """Chunks that are final once ``data`` is added (a cut never looks past max_size)."""
+        self._buffer += data
+        if len(self._buffer) < 2 * self._max:
+            return []
+        return self._cut(final=False)
+
+    def finish(self) -> list[bytes]:
+        """The remaining chunks at the end of the stream."""
+        return self._cut(final=True)
+
+    def _cut(self, final: bool) -> list[bytes]:
+        buffer = self._buffer
+        if not buffer:
+            return []
+        chunks = list(self._cdc.cut_buf(buffer))
+        keep_from = len(buffer) if final else chunks[-1].offset
+        done = [bytes(c.data) for c in chunks if c.offset < keep_from]
+        self._buffer = buffer[keep_from:]
+        return done
+
+
+class ChunkedReader(io.RawIOBase):
+    """A read-only, seekable view of a chunk list; ``fetch`` returns one chunk's bytes.
+
+    Each fetched chunk is checked against its digest before any of it is returned; when the
+    blob is read from start to end, the whole is also checked against ``expected`` (a chunk
+    list from elsewhere could name the wrong chunks), failing at the end of the stream.
+    """
+
+    def __init__(
+        self,
+        chunks: Sequence[ChunkMeta],
+        fetch: Callable[[B3Digest], bytes],
+        expected: B3Digest | None = None,
+    ):
+        super().__init__()
+        self._expected = expected
+        self._whole = hasher()
+        self._hashed = 0
+        self._chunks = list(chunks)
+        self._starts: list[int] = []
+        offset = 0
+        for chunk in self._chunks:
+            self._starts.append(offset)
+            offset += chunk.size
+        self._length = offset
+        self._fetch = fetch
+        self._pos = 0
+        self._current: tuple[int, bytes] | None = None
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self._pos
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._pos, io.SEEK_END: self._length}[whence]
+        target = base + offset
+        if target < 0:
+            raise ValueError(f"seek to negative position {target}")
+        self._pos = target
+        return target
+
+    def _chunk(self, index: int) -> bytes:
+        if self._current is not None and self._current[0] == index:
+            return self._current[1]
+        meta = self._chunks[index]
+        data = self._fetch(meta.digest)
+        got = B3Digest.of(data)
+        if got != meta.digest or len(data) != meta.size:
+            raise BlobCorruptError(meta.digest, got, "chunk")
+        self._current = (index, data)
+        return data
+
+    def _check_whole(self) -> None:
+        if self._expected is not None and self._hashed == self._length:
+            got = B3Digest(self._whole.digest())
+            self._hashed = -1  # checked once
+            if got != self._expected:
+                raise BlobCorruptError(self._expected, got)
+
+    def readinto(self, buffer: Buffer) -> int:
+        view = memoryview(buffer).cast("B")
+        if self._pos >= self._length:
+            self._check_whole()
+            return 0
+        if not view:
+            return 0
+        index = bisect.bisect_right(self._starts, self._pos) - 1
+        data = self._chunk(index)
+        start = self._pos - self._starts[index]
+        n = min(len(view), len(data) - start)
+        view[:n] = data[start : start + n]
+        if self._pos == self._hashed:
+            self._whole.update(view[:n])
+            self._hashed += n
+        self._pos += n
+        if self._pos == self._length:
+            self._check_whole()
+        return n
