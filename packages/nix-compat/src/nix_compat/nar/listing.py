@@ -10,12 +10,13 @@ sorted, no spaces, UTF-8 unescaped), without recursion so that any depth works.
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from nix_compat.errors import NarError
-from nix_compat.nar.format import display_path, join_path, parse_path, quote_bytes
+from nix_compat.nar.format import MAX_PATH_LEN, display_path, join_path, parse_path, quote_bytes
 from nix_compat.nar.reader import DirectoryEnd, DirectoryStart, FileEvent, NarReader, Readable
 
 __all__ = [
@@ -144,10 +145,16 @@ def _json_string(data: bytes, path: bytes, what: str) -> str:
 
 def parse_listing(text: str | bytes) -> ListedNode:
     """The root node of a ``.ls`` document."""
+    # Python's JSON decoder recurses once per level; a listing of the deepest tree a NAR may
+    # hold nests two objects per directory, so allow that much, and no more.
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(limit + MAX_PATH_LEN + 100)
     try:
         document = json.loads(text)
     except (ValueError, RecursionError) as e:
         raise NarError(f"listing is not valid JSON: {e}") from None
+    finally:
+        sys.setrecursionlimit(limit)
     if not isinstance(document, dict) or document.get("version") != LISTING_VERSION:
         raise NarError(f"listing is not a version {LISTING_VERSION} NAR listing")
     return _node_from_json(document.get("root"))
