@@ -131,7 +131,7 @@ def test_cat_is_nix_nar_cat(oracle: Any, tmp_path: Path, capsysbinary: Any) -> N
     assert (result.returncode, result.stdout) == (0, b"wanted\n")
 
 
-# -- hash path / hash file ---------------------------------------------------------------------------
+# -- hash path / hash file ----------------------------------------------------------------------
 
 HASH_FLAGS: list[list[str]] = [
     [],

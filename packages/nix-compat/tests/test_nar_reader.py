@@ -73,7 +73,7 @@ def events(source: Any) -> list[tuple[object, ...]]:
     return out
 
 
-# -- what the reference writes, read back ------------------------------------------------------------
+# -- what the reference writes, read back ---------------------------------------------------
 
 
 @pytest.mark.parametrize("seed", range(100, 108))
