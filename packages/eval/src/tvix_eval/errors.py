@@ -23,9 +23,9 @@ def render_location(span: Span, indent: str = "       ") -> str:
     width = len(str(last))
     for number in range(first, last + 1):
         text = source.line_text(number)
-        out.append(f"{indent}    {number:>{width}}| {text}".rstrip())
+        out.append(f"{indent}     {number:>{width}}| {text}".rstrip())
         if number == line:
-            out.append(f"{indent}    {'':>{width}}| {' ' * (column - 1)}^")
+            out.append(f"{indent}     {'':>{width}}| {' ' * (column - 1)}^")
     return "\n".join(out)
 
 
@@ -47,3 +47,66 @@ class EvalError(Exception):
 class ParseError(EvalError):
     """The source is not Nix: a syntax error, or a check C++ Nix makes while parsing
     (duplicate attributes or formals, dynamic attributes in ``let``)."""
+
+
+class TraceFrame:
+    """One ``… while ...`` line of an error trace. ``frame`` is the Python frame of the
+    runtime helper that added it: the compiled Nix code that called the helper gives the
+    position, found only when the error is printed."""
+
+    __slots__ = ("frame", "message", "span")
+
+    def __init__(self, message: str, span: Span | None = None, frame: object = None) -> None:
+        self.message = message
+        self.span = span
+        self.frame = frame
+
+
+class NixError(EvalError):
+    """An error raised while evaluating.
+
+    Runtime helpers raise it without a position; the evaluator fills in :attr:`span` from
+    the compiled code that was running (see :mod:`tvix_eval.runtime.trace`). ``frames`` are
+    the ``… while ...`` lines, innermost first; ``show_trace_only`` frames appear only with
+    ``--show-trace``.
+    """
+
+    #: ``builtins.tryEval`` catches this kind of error (throw, failed assert) and no other.
+    catchable = False
+    #: Whether the final message gets the position of the code that raised it.
+    positioned = True
+
+    def __init__(self, message: str, span: Span | None = None) -> None:
+        super().__init__(message, span)
+        self.frames: list[TraceFrame] = []
+        self.located = span is not None
+
+    def add_trace(self, message: str, span: Span | None = None, frame: object = None) -> None:
+        self.frames.append(TraceFrame(message, span, frame))
+
+
+class ThrownError(NixError):
+    """``throw``: catchable by ``tryEval``."""
+
+    catchable = True
+    positioned = False
+
+
+class AssertionFailed(NixError):
+    """A failed ``assert``: catchable by ``tryEval``."""
+
+    catchable = True
+
+
+class Abort(NixError):
+    """``abort``: never catchable."""
+
+    positioned = False
+
+
+class TypeMismatch(NixError):
+    """A value of the wrong type (``expected a set but found an integer``)."""
+
+
+class InfiniteRecursionError(NixError):
+    """A value that needs itself."""

@@ -1,0 +1,14 @@
+"""Nix's builtins: one module a family, each builtin registered with :func:`builtin`.
+
+Adding a builtin is a local change: write the function in the module of its family, decorate
+it with ``@builtin("name", arity)``; the registry builds ``builtins``, the ``__name``
+aliases and the names visible without ``builtins.`` from it. Builtins that need the
+evaluator itself (``import``, ``getEnv``...) are made by :class:`tvix_eval.evaluator.Evaluator`.
+"""
+
+from tvix_eval.builtins import arithmetic, attrs, control, json, lists, strings, types
+from tvix_eval.builtins.registry import REGISTRY, Builtin, builtin
+
+__all__ = ["REGISTRY", "Builtin", "builtin"]
+
+_FAMILIES = (arithmetic, attrs, control, json, lists, strings, types)

@@ -1,0 +1,607 @@
+"""Compile a Nix syntax tree into Python code.
+
+Each Nix expression becomes a Python expression, plus the statements it needs before it
+(assignments of ``let`` and ``rec`` bindings, ``def`` of lambdas and thunk bodies). Those
+statements only create thunks and functions, never evaluate anything, so they may be hoisted
+out of conditionals freely.
+
+Variables are resolved here, not at run time: every Nix binding becomes a uniquely named
+Python local, and Python's closures do the capturing. Only names under ``with`` and not bound
+statically are looked up at run time.
+
+Positions: every generated Python node carries the Nix span it comes from, encoded as
+``lineno = start offset + 1`` and ``end_lineno = end offset + 1``. When a runtime helper
+raises, the traceback's position in the compiled code is the Nix span of the operation
+(see :mod:`tvix_eval.runtime.trace`); nothing is paid for positions until an error happens.
+"""
+
+from __future__ import annotations
+
+import ast as py
+import itertools
+import os.path
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from types import CodeType
+from typing import ClassVar, TypeVar
+
+from tvix_eval.errors import ParseError
+from tvix_eval.syntax import ast as nix
+from tvix_eval.syntax.source import Source, Span
+from tvix_eval.value import LAMBDAS, Formal, LambdaInfo
+
+__all__ = ["CompiledFile", "compile_expr"]
+
+N = TypeVar("N", bound=py.AST)
+
+PREFIX = "<nix>"
+
+
+@dataclass
+class Scope:
+    """Names bound statically by one construct (lambda, let, rec set, formals)."""
+
+    names: dict[str, str]
+
+
+@dataclass
+class WithScope:
+    """A ``with e;``: ``var`` is the Python name of the (lazy) environment."""
+
+    var: str
+
+
+@dataclass
+class CompiledFile:
+    code: CodeType
+    source: Source
+    constants: dict[str, object]
+    lambdas: dict[str, LambdaInfo] = field(default_factory=dict)
+
+
+class Compiler:
+    def __init__(self, source: Source, globals_: set[str], dynamic_globals: bool) -> None:
+        self.source = source
+        self.base_names = globals_
+        self.dynamic_globals = dynamic_globals
+        self.counter = itertools.count()
+        self.constants: dict[str, object] = {}
+        self.lambdas: dict[str, LambdaInfo] = {}
+        self.directory = os.path.dirname(source.path) if source.path else os.getcwd()
+
+    # -- names and positions --------------------------------------------------------------
+
+    def fresh(self, hint: str) -> str:
+        clean = "".join(c if c.isalnum() or c == "_" else "_" for c in hint)[:20]
+        return f"{clean}_{next(self.counter)}"
+
+    def constant(self, value: object, hint: str = "c") -> py.expr:
+        name = self.fresh(hint)
+        self.constants[name] = value
+        return py.Name(name, py.Load())
+
+    def at(self, node: N, span: Span) -> N:
+        for child in py.walk(node):
+            if "lineno" in child._attributes and not hasattr(child, "lineno"):
+                child.lineno = span.start + 1  # type: ignore[attr-defined]
+                child.end_lineno = span.end + 1  # type: ignore[attr-defined]
+                child.col_offset = 0  # type: ignore[attr-defined]
+                child.end_col_offset = 0  # type: ignore[attr-defined]
+        return node
+
+    # -- helpers to build Python code -------------------------------------------------------
+
+    @staticmethod
+    def name(ident: str) -> py.Name:
+        return py.Name(ident, py.Load())
+
+    def call(self, helper: str, *args: py.expr, span: Span | None = None) -> py.expr:
+        node = py.Call(self.name(helper), list(args), [])
+        if span is not None:
+            self.at(node, span)
+        return node
+
+    def force(self, expr: py.expr, span: Span | None = None) -> py.expr:
+        if isinstance(expr, py.Constant):
+            return expr
+        return self.call("F", expr, span=span)
+
+    # -- scopes -------------------------------------------------------------------------------
+
+    def lookup(self, scopes: list[Scope | WithScope], name: str, span: Span) -> py.expr:
+        withs: list[str] = []
+        for scope in reversed(scopes):
+            if isinstance(scope, WithScope):
+                withs.append(scope.var)
+            elif name in scope.names:
+                return self.name(scope.names[name])
+        if withs:
+            fallback: py.expr
+            if name in self.base_names:
+                fallback = self.name("G_" + name)
+            else:
+                fallback = py.Constant(None)
+            return self.call(
+                "WITH",
+                py.Constant(name),
+                py.Tuple([self.name(w) for w in withs], py.Load()),
+                fallback,
+                span=span,
+            )
+        if name in self.base_names:
+            return self.name("G_" + name)
+        if self.dynamic_globals:
+            return self.call("SCOPE", py.Constant(name), span=span)
+        raise ParseError(f"undefined variable '{name}'", span)
+
+    # -- expressions --------------------------------------------------------------------------
+
+    def strict(self, e: nix.Expr, scopes: list[Scope | WithScope], out: list[py.stmt]) -> py.expr:
+        """Code computing the forced value of ``e``."""
+        expr = self.expr(e, scopes, out)
+        if isinstance(e, nix.Var):
+            return self.force(expr, e.span)
+        return expr
+
+    def lazy(self, e: nix.Expr, scopes: list[Scope | WithScope], out: list[py.stmt]) -> py.expr:
+        """Code computing ``e`` as a value or thunk, thunking exactly where C++ Nix does."""
+        if isinstance(e, nix.Int | nix.Float):
+            return py.Constant(e.value)
+        if isinstance(e, nix.Str) and len(e.parts) == 1 and isinstance(e.parts[0], str):
+            return py.Constant(e.parts[0])
+        if isinstance(e, nix.Path) and all(isinstance(p, str) for p in e.parts):
+            return self.expr(e, scopes, out)
+        if isinstance(e, nix.Var):
+            return self.expr(e, scopes, out)
+        body: list[py.stmt] = []
+        value = self.expr(e, scopes, body)
+        if not body:
+            return self.at(self.call("T", py.Lambda(_no_args(), value)), e.span)  # type: ignore[return-value]
+        fn = self.fresh("thunk")
+        body.append(self.at(py.Return(value), e.span))  # type: ignore[arg-type]
+        out.append(self.at(_def(fn, [], body), e.span))  # type: ignore[arg-type]
+        return self.call("T", self.name(fn), span=e.span)
+
+    def expr(self, e: nix.Expr, scopes: list[Scope | WithScope], out: list[py.stmt]) -> py.expr:
+        """Code computing ``e``: forced for everything but :class:`Var` (which may hold a thunk)."""
+        method = getattr(self, "e_" + type(e).__name__)
+        return method(e, scopes, out)  # type: ignore[no-any-return]
+
+    def e_Int(self, e: nix.Int, scopes: list[Scope | WithScope], out: list[py.stmt]) -> py.expr:
+        return py.Constant(e.value)
+
+    def e_Float(self, e: nix.Float, scopes: list[Scope | WithScope], out: list[py.stmt]) -> py.expr:
+        return py.Constant(e.value)
+
+    def e_Str(self, e: nix.Str, scopes: list[Scope | WithScope], out: list[py.stmt]) -> py.expr:
+        if len(e.parts) == 1 and isinstance(e.parts[0], str):
+            return py.Constant(e.parts[0])
+        parts = [
+            py.Constant(p) if isinstance(p, str) else self.strict(p, scopes, out) for p in e.parts
+        ]
+        return self.call("INTERP", py.List(parts, py.Load()), span=e.span)
+
+    def e_Path(self, e: nix.Path, scopes: list[Scope | WithScope], out: list[py.stmt]) -> py.expr:
+        if all(isinstance(p, str) for p in e.parts):
+            text = "".join(p for p in e.parts if isinstance(p, str))
+            if e.kind is nix.PathKind.RELATIVE:
+                return self.constant(("path", os.path.join(self.directory, text)), "path")
+            if e.kind is nix.PathKind.HOME:
+                return self.call("HOME_PATH", py.Constant(text[1:]), span=e.span)
+            return self.constant(("path", text), "path")
+        parts: list[py.expr] = []
+        for i, p in enumerate(e.parts):
+            if isinstance(p, str):
+                if i == 0 and e.kind is nix.PathKind.RELATIVE:
+                    p = os.path.join(self.directory, p)
+                parts.append(py.Constant(p))
+            else:
+                parts.append(self.strict(p, scopes, out))
+        kind = py.Constant(e.kind.value)
+        return self.call("PATH_INTERP", kind, py.List(parts, py.Load()), span=e.span)
+
+    def e_SearchPath(
+        self, e: nix.SearchPath, scopes: list[Scope | WithScope], out: list[py.stmt]
+    ) -> py.expr:
+        find_file = self.force(self.lookup(scopes, "__findFile", e.span), e.span)
+        nix_path = self.lookup(scopes, "__nixPath", e.span)
+        inner = self.call("CALL", find_file, nix_path, span=e.span)
+        return self.force(self.call("CALL", self.force(inner), py.Constant(e.path), span=e.span))
+
+    def e_CurPos(
+        self, e: nix.CurPos, scopes: list[Scope | WithScope], out: list[py.stmt]
+    ) -> py.expr:
+        line, column = e.span.source.line_col(e.span.start)
+        return self.call(
+            "CURPOS", py.Constant(self.source.name), py.Constant(line), py.Constant(column)
+        )
+
+    def e_Var(self, e: nix.Var, scopes: list[Scope | WithScope], out: list[py.stmt]) -> py.expr:
+        return self.lookup(scopes, e.name, e.span)
+
+    def attr_name(
+        self, name: nix.AttrName, scopes: list[Scope | WithScope], out: list[py.stmt]
+    ) -> py.expr:
+        if isinstance(name, str):
+            return py.Constant(name)
+        return self.call("ATTR_NAME", self.strict(name, scopes, out), span=name.span)
+
+    def e_Select(
+        self, e: nix.Select, scopes: list[Scope | WithScope], out: list[py.stmt]
+    ) -> py.expr:
+        target = self.strict(e.expr, scopes, out)
+        names = [self.attr_name(n, scopes, out) for n in e.path]
+        if e.default is not None:
+            default = self.lazy(e.default, scopes, out)
+            if not isinstance(default, py.Constant | py.Name):
+                default = py.Lambda(_no_args(), default)
+                helper = "SELECT_OR_LAZY"
+            else:
+                helper = "SELECT_OR"
+            return self.call(helper, target, py.List(names, py.Load()), default, span=e.span)
+        value = target
+        for name in names:
+            value = self.force(self.call("SELECT", value, name, span=e.span), e.span)
+        return value
+
+    def e_HasAttr(
+        self, e: nix.HasAttr, scopes: list[Scope | WithScope], out: list[py.stmt]
+    ) -> py.expr:
+        target = self.strict(e.expr, scopes, out)
+        names = [self.attr_name(n, scopes, out) for n in e.path]
+        return self.call("HAS_ATTR", target, py.List(names, py.Load()), span=e.span)
+
+    # -- attribute sets, let, with ---------------------------------------------------------------
+
+    def bind_entries(
+        self,
+        attrs: nix.AttrSet,
+        inner: list[Scope | WithScope],
+        outer: list[Scope | WithScope],
+        out: list[py.stmt],
+    ) -> tuple[list[py.expr], list[py.expr]]:
+        """Lazy values of a set's static attributes, in ``attrs.attrs`` order."""
+        sources = []
+        for src in attrs.inherit_from:
+            var = self.fresh("inherit")
+            out.append(py.Assign([py.Name(var, py.Store())], self.lazy(src, inner, out)))
+            sources.append(var)
+        keys: list[py.expr] = []
+        values: list[py.expr] = []
+        for name, entry in attrs.attrs.items():
+            keys.append(py.Constant(name))
+            if entry.kind is nix.AttrKind.INHERITED:
+                values.append(self.lazy(entry.value, outer, out))
+            elif entry.kind is nix.AttrKind.INHERITED_FROM:
+                assert entry.source is not None
+                select = self.call(
+                    "SELECT",
+                    self.force(self.name(sources[entry.source])),
+                    py.Constant(name),
+                    span=entry.span,
+                )
+                values.append(
+                    self.at(self.call("T", py.Lambda(_no_args(), self.force(select))), entry.span)
+                )  # type: ignore[arg-type]
+            else:
+                values.append(self.lazy(entry.value, inner, out))
+        return keys, values
+
+    def e_AttrSet(
+        self, e: nix.AttrSet, scopes: list[Scope | WithScope], out: list[py.stmt]
+    ) -> py.expr:
+        if e.recursive:
+            scope = Scope({name: self.fresh(name) for name in e.attrs})
+            inner = [*scopes, scope]
+            keys, values = self.bind_entries(e, inner, scopes, out)
+            for name, value in zip(e.attrs, values, strict=True):
+                out.append(py.Assign([py.Name(scope.names[name], py.Store())], value))
+            values = [self.name(scope.names[name]) for name in e.attrs]
+        else:
+            inner = scopes
+            keys, values = self.bind_entries(e, scopes, scopes, out)
+        result: py.expr = py.Dict(keys, values)  # type: ignore[arg-type]
+        if e.dynamic:
+            dynamic: list[py.expr] = []
+            for d in e.dynamic:
+                dyn_name = self.lazy(d.name, inner, out)
+                name_thunk = py.Lambda(_no_args(), self.force(dyn_name))
+                dynamic.append(
+                    py.Tuple(
+                        [name_thunk, self.lazy(d.value, inner, out), self.constant(d.span, "span")],
+                        py.Load(),
+                    )
+                )
+            result = self.call("DYNAMIC_ATTRS", result, py.List(dynamic, py.Load()), span=e.span)
+        return result
+
+    def e_Let(self, e: nix.Let, scopes: list[Scope | WithScope], out: list[py.stmt]) -> py.expr:
+        scope = Scope({name: self.fresh(name) for name in e.bindings.attrs})
+        inner = [*scopes, scope]
+        _, values = self.bind_entries(e.bindings, inner, scopes, out)
+        for name, value in zip(e.bindings.attrs, values, strict=True):
+            out.append(py.Assign([py.Name(scope.names[name], py.Store())], value))
+        return self.strict(e.body, inner, out)
+
+    def e_With(self, e: nix.With, scopes: list[Scope | WithScope], out: list[py.stmt]) -> py.expr:
+        var = self.fresh("with")
+        env = self.lazy(e.env, scopes, out)
+        out.append(
+            py.Assign(
+                [py.Name(var, py.Store())],
+                self.call("WITH_ENV", env, self.constant(e.span, "span")),
+            )
+        )
+        return self.strict(e.body, [*scopes, WithScope(var)], out)
+
+    def e_InheritSource(
+        self, e: nix.InheritSource, scopes: list[Scope | WithScope], out: list[py.stmt]
+    ) -> py.expr:
+        raise AssertionError("inherit sources are compiled with their set")
+
+    # -- control ----------------------------------------------------------------------------------
+
+    def e_If(self, e: nix.If, scopes: list[Scope | WithScope], out: list[py.stmt]) -> py.expr:
+        cond = self.call("COND", self.strict(e.cond, scopes, out), span=e.span)
+        return py.IfExp(cond, self.strict(e.then, scopes, out), self.strict(e.else_, scopes, out))
+
+    def e_Assert(
+        self, e: nix.Assert, scopes: list[Scope | WithScope], out: list[py.stmt]
+    ) -> py.expr:
+        text = e.cond.span.source.text[e.cond.span.start : e.cond.span.end]
+        check = self.call(
+            "ASSERT", self.strict(e.cond, scopes, out), py.Constant(text), span=e.span
+        )
+        return py.IfExp(check, self.strict(e.body, scopes, out), py.Constant(None))
+
+    # -- functions --------------------------------------------------------------------------------
+
+    def e_Lambda(
+        self, e: nix.Lambda, scopes: list[Scope | WithScope], out: list[py.stmt]
+    ) -> py.expr:
+        fn = self.fresh("lambda")
+        body: list[py.stmt] = []
+        names: dict[str, str] = {}
+        if e.formals is None:
+            assert e.param is not None
+            arg = names[e.param] = self.fresh(e.param)
+        else:
+            arg = self.fresh("arg")
+            if e.param is not None:
+                names[e.param] = arg
+            for formal in e.formals.entries:
+                names[formal.name] = self.fresh(formal.name)
+        inner = [*scopes, Scope(names)]
+        if e.formals is not None:
+            info_name = self.fresh("info")
+            checked = self.fresh("args")
+            body.append(
+                self.at(
+                    py.Assign(
+                        [py.Name(checked, py.Store())],
+                        self.call("FORMALS", self.name(arg), self.name(info_name)),
+                    ),
+                    e.span,
+                )
+            )  # type: ignore[arg-type]
+            for formal in e.formals.entries:
+                lookup = py.Subscript(self.name(checked), py.Constant(formal.name), py.Load())
+                if formal.default is None:
+                    value: py.expr = lookup
+                else:
+                    default = self.lazy(formal.default, inner, body)
+                    value = py.IfExp(
+                        py.Compare(py.Constant(formal.name), [py.In()], [self.name(checked)]),
+                        lookup,
+                        default,
+                    )
+                body.append(py.Assign([py.Name(names[formal.name], py.Store())], value))
+            self.lambda_infos_pending.append((fn, info_name, e))
+        else:
+            self.lambda_infos_pending.append((fn, None, e))
+        result = self.strict(e.body, inner, body)
+        body.append(self.at(py.Return(result), e.body.span))  # type: ignore[arg-type]
+        out.append(self.at(_def(fn, [arg], body), e.span))  # type: ignore[arg-type]
+        return self.name(fn)
+
+    lambda_infos_pending: list[tuple[str, str | None, nix.Lambda]]
+
+    def e_Apply(self, e: nix.Apply, scopes: list[Scope | WithScope], out: list[py.stmt]) -> py.expr:
+        fn = self.strict(e.fn, scopes, out)
+        arg = self.lazy(e.arg, scopes, out)
+        return self.force(self.call("CALL", fn, arg, span=e.span), e.span)
+
+    # -- operators --------------------------------------------------------------------------------
+
+    BINARY: ClassVar[dict[str, str]] = {
+        "+": "ADD",
+        "-": "SUB",
+        "*": "MUL",
+        "/": "DIV",
+        "++": "CONCAT",
+        "//": "UPDATE",
+        "==": "EQ",
+        "!=": "NEQ",
+    }
+
+    def e_BinOp(self, e: nix.BinOp, scopes: list[Scope | WithScope], out: list[py.stmt]) -> py.expr:
+        span = e.op_span or e.span
+        left = self.strict(e.left, scopes, out)
+        right = self.strict(e.right, scopes, out)
+        op = e.op
+        if op in self.BINARY:
+            return self.call(self.BINARY[op], left, right, span=span)
+        if op == "<":
+            return self.call("LT", left, right, span=span)
+        if op == ">":
+            return self.call("LT", right, left, span=span)
+        if op == "<=":
+            return py.UnaryOp(py.Not(), self.call("LT", right, left, span=span))
+        if op == ">=":
+            return py.UnaryOp(py.Not(), self.call("LT", left, right, span=span))
+        if op == "&&":
+            return py.IfExp(
+                self.call("BOOL_OP", left, py.Constant("AND (&&)"), py.Constant("left"), span=span),
+                self.call(
+                    "BOOL_OP", right, py.Constant("AND (&&)"), py.Constant("right"), span=span
+                ),
+                py.Constant(False),
+            )
+        if op == "||":
+            return py.IfExp(
+                self.call("BOOL_OP", left, py.Constant("OR (||)"), py.Constant("left"), span=span),
+                py.Constant(True),
+                self.call(
+                    "BOOL_OP", right, py.Constant("OR (||)"), py.Constant("right"), span=span
+                ),
+            )
+        if op == "->":
+            return py.IfExp(
+                self.call(
+                    "BOOL_OP", left, py.Constant("IMPL (->)"), py.Constant("left"), span=span
+                ),
+                self.call(
+                    "BOOL_OP", right, py.Constant("IMPL (->)"), py.Constant("right"), span=span
+                ),
+                py.Constant(True),
+            )
+        raise AssertionError(f"unknown operator {op}")
+
+    def e_UnaryOp(
+        self, e: nix.UnaryOp, scopes: list[Scope | WithScope], out: list[py.stmt]
+    ) -> py.expr:
+        operand = self.strict(e.expr, scopes, out)
+        if e.op == "neg":
+            return self.call("SUB", py.Constant(0), operand, span=e.span)
+        return py.UnaryOp(py.Not(), self.call("NOT", operand, span=e.span))
+
+
+def _no_args() -> py.arguments:
+    return py.arguments(posonlyargs=[], args=[], kwonlyargs=[], kw_defaults=[], defaults=[])
+
+
+def _def(name: str, params: list[str], body: list[py.stmt]) -> py.FunctionDef:
+    args = py.arguments(
+        posonlyargs=[],
+        args=[py.arg(p) for p in params],
+        kwonlyargs=[],
+        kw_defaults=[],
+        defaults=[],
+    )
+    return py.FunctionDef(name, args, body, [], None)
+
+
+def _code_objects(code: CodeType) -> Iterator[CodeType]:
+    yield code
+    for const in code.co_consts:
+        if isinstance(const, CodeType):
+            yield from _code_objects(const)
+
+
+def compile_expr(
+    root: nix.Expr,
+    source: Source,
+    globals_: set[str],
+    *,
+    dynamic_globals: bool = False,
+    filename: str | None = None,
+) -> CompiledFile:
+    """Compile ``root`` into a code object defining ``main()``, which returns its value.
+
+    ``globals_`` are the names of the base environment (``builtins``, ``true``, ``map``...),
+    which compiled code reads as module globals ``G_<name>``. With ``dynamic_globals`` an
+    unknown name is looked up at run time with ``SCOPE`` (for ``scopedImport``) instead of
+    being an ``undefined variable`` error.
+    """
+    compiler = Compiler(source, globals_, dynamic_globals)
+    compiler.lambda_infos_pending = []
+    body: list[py.stmt] = []
+    result = compiler.lazy(root, [], body)
+    body.append(py.Return(compiler.call("F", result)))
+    module = py.Module([_def("main", [], body)], [])
+    binding_names = _lambda_names(root)
+    _fill_positions(module)
+    code = compile(module, filename or PREFIX + source.name, "exec", dont_inherit=True, optimize=2)
+    infos: dict[str, LambdaInfo] = {}
+    for fn, info_name, e in compiler.lambda_infos_pending:
+        formals = None
+        if e.formals is not None:
+            formals = tuple(
+                sorted(
+                    (Formal(f.name, f.default is not None) for f in e.formals.entries),
+                    key=lambda f: f.name,
+                )
+            )
+        info = LambdaInfo(
+            binding_names.get(id(e)), e.span, formals, bool(e.formals and e.formals.ellipsis)
+        )
+        infos[fn] = info
+        if info_name is not None:
+            compiler.constants[info_name] = info
+    for sub in _code_objects(code):
+        if sub.co_name in infos:
+            LAMBDAS[sub] = infos[sub.co_name]
+    return CompiledFile(code, source, compiler.constants, infos)
+
+
+def _lambda_names(root: nix.Expr) -> dict[int, str]:
+    """Name each lambda after the attribute or ``let`` binding it is the value of, which is
+    what C++ Nix calls it in traces and errors (``function 'f' called without ...``)."""
+    names: dict[int, str] = {}
+    stack: list[nix.Expr] = [root]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, nix.AttrSet):
+            for name, entry in node.attrs.items():
+                if isinstance(entry.value, nix.Lambda):
+                    names[id(entry.value)] = name
+        elif isinstance(node, nix.Let):
+            for name, entry in node.bindings.attrs.items():
+                if isinstance(entry.value, nix.Lambda):
+                    names[id(entry.value)] = name
+        stack.extend(_children(node))
+    return names
+
+
+def _children(node: nix.Expr) -> Iterator[nix.Expr]:
+    for slot in type(node).__slots__ if hasattr(type(node), "__slots__") else ():
+        value = getattr(node, slot, None)
+        yield from _exprs_in(value)
+
+
+def _exprs_in(value: object) -> Iterator[nix.Expr]:
+    if isinstance(value, nix.Expr):
+        yield value
+    elif isinstance(value, list):
+        for item in value:
+            yield from _exprs_in(item)
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _exprs_in(item)
+    elif isinstance(value, nix.AttrEntry | nix.DynamicAttr):
+        yield value.value
+        if isinstance(value, nix.DynamicAttr):
+            yield value.name
+    elif isinstance(value, nix.Formals):
+        for formal in value.entries:
+            if formal.default is not None:
+                yield formal.default
+    elif isinstance(value, nix.Formal) and value.default is not None:
+        yield value.default
+
+
+def _fill_positions(module: py.Module) -> None:
+    """Give nodes without a Nix position their parent's, so compile() accepts the tree."""
+
+    def visit(node: py.AST, lineno: int, end: int) -> None:
+        if "lineno" in node._attributes:
+            if getattr(node, "lineno", None) is None:
+                node.lineno = lineno  # type: ignore[attr-defined]
+                node.end_lineno = end  # type: ignore[attr-defined]
+                node.col_offset = 0  # type: ignore[attr-defined]
+                node.end_col_offset = 0  # type: ignore[attr-defined]
+            lineno, end = node.lineno, node.end_lineno  # type: ignore[attr-defined]
+        for child in py.iter_child_nodes(node):
+            visit(child, lineno, end)
+
+    visit(module, 1, 1)

@@ -1,0 +1,214 @@
+"""Evaluate Nix source: parse, compile to Python, run, and report errors as C++ Nix does.
+
+Evaluation runs on a thread of its own with a large stack and a high recursion limit:
+Nix programs recurse deeply, and neither Python's default limit nor the C stack of the main
+thread would survive them.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from tvix_eval.builtins import REGISTRY
+from tvix_eval.compiler import compile_expr
+from tvix_eval.errors import EvalError, InfiniteRecursionError, NixError
+from tvix_eval.io import EvalIO, LocalIO
+from tvix_eval.runtime import trace
+from tvix_eval.runtime.calls import CallDepth
+from tvix_eval.runtime.namespace import runtime_namespace
+from tvix_eval.syntax.source import Source
+from tvix_eval.value import InfiniteRecursion, NixPath, PrimOp, Thunk
+
+__all__ = ["Evaluator", "run_with_big_stack"]
+
+Value = Any
+R = TypeVar("R")
+
+STACK_SIZE = 1 << 30
+RECURSION_LIMIT = 1_000_000
+LANG_VERSION = 6
+NIX_VERSION = "2.26.3"
+
+
+def run_with_big_stack(fn: Callable[[], R]) -> R:
+    """Run ``fn`` on a thread with a 1 GiB stack and a high recursion limit."""
+    result: list[R] = []
+    failure: list[BaseException] = []
+
+    def target() -> None:
+        try:
+            result.append(fn())
+        except BaseException as e:  # handed to the calling thread
+            failure.append(e)
+
+    old_size = threading.stack_size(STACK_SIZE)
+    old_limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(RECURSION_LIMIT)
+    try:
+        thread = threading.Thread(target=target, name="nix-eval")
+        thread.start()
+        thread.join()
+    finally:
+        threading.stack_size(old_size)
+        sys.setrecursionlimit(old_limit)
+    if failure:
+        raise failure[0]
+    return result[0]
+
+
+class Evaluator:
+    """One evaluation session: its builtins, settings, I/O and the cache of imported files."""
+
+    def __init__(
+        self,
+        io: EvalIO | None = None,
+        *,
+        max_call_depth: int = 10_000,
+        nix_path: list[str] | None = None,
+        system: str = "x86_64-linux",
+    ) -> None:
+        self.io = io if io is not None else LocalIO()
+        self.max_call_depth = max_call_depth
+        self.nix_path = nix_path or []
+        self.system = system
+        self.import_cache: dict[str, Value] = {}
+        self.base = self._base_env()
+        self.namespace = runtime_namespace()
+        self.namespace.update({"G_" + name: value for name, value in self.base.items()})
+
+    # -- the base environment ---------------------------------------------------------------------
+
+    def _base_env(self) -> dict[str, Value]:
+        builtins: dict[str, Value] = {}
+        for name, spec in REGISTRY.items():
+            builtins[name] = spec.fn() if spec.arity == 0 else PrimOp(name, spec.arity, spec.fn)
+        builtins.update(self._session_builtins())
+        builtins["true"] = True
+        builtins["false"] = False
+        builtins["null"] = None
+        builtins["builtins"] = builtins
+        base: dict[str, Value] = {"builtins": builtins, "true": True, "false": False, "null": None}
+        for name, value in builtins.items():
+            if name not in ("true", "false", "null", "builtins"):
+                base["__" + name] = value
+        for name, spec in REGISTRY.items():
+            if spec.global_:
+                base[name] = builtins[name]
+        for name in ("import", "scopedImport"):
+            base[name] = builtins[name]
+        return base
+
+    def _session_builtins(self) -> dict[str, Value]:
+        """Builtins that need this evaluator (its I/O, settings, import cache)."""
+        return {
+            "import": PrimOp("import", 1, self._import),
+            "scopedImport": PrimOp("scopedImport", 2, self._scoped_import),
+            "getEnv": PrimOp("getEnv", 1, self._get_env),
+            "currentSystem": self.system,
+            "langVersion": LANG_VERSION,
+            "nixVersion": NIX_VERSION,
+            "nixPath": [],
+        }
+
+    def _get_env(self, name: Value) -> str:
+        from tvix_eval.builtins.arguments import string_arg
+
+        return self.io.get_env(str(string_arg(name, "getEnv")))
+
+    def _import_path(self, target: Value) -> str:
+        from tvix_eval.runtime import ops
+        from tvix_eval.value import force
+
+        value = force(target)
+        text = ops.coerce_to_string(value, copy_to_store=False)
+        path = ops.canon_path(text)
+        if os.path.isdir(path):
+            path = os.path.join(path, "default.nix")
+        return path
+
+    def _import(self, target: Value) -> Value:
+        path = self._import_path(target)
+        if path not in self.import_cache:
+            self.import_cache[path] = self.eval_file(path, nested=True)
+        return self.import_cache[path]
+
+    def _scoped_import(self, scope: Value, target: Value) -> Value:
+        from tvix_eval.builtins.arguments import set_arg
+
+        attrs = set_arg(scope, "scopedImport", 0)
+        path = self._import_path(target)
+        text = self.io.read_file(path)
+        source = Source(path, text.decode("utf-8", "surrogateescape"), path)
+        return self._run(source, extra_scope=attrs)
+
+    # -- evaluation --------------------------------------------------------------------------------
+
+    def parse(self, source: Source) -> Any:
+        from tvix_eval.syntax import parser  # type: ignore[attr-defined]
+
+        return parser.parse(source)
+
+    def _run(self, source: Source, extra_scope: dict[str, Value] | None = None) -> Value:
+        tree = self.parse(source)
+        names = set(self.base)
+        if extra_scope is not None:
+            names |= extra_scope.keys()
+        compiled = compile_expr(tree, source, names, filename=trace.register_source(source))
+        namespace = dict(self.namespace)
+        if extra_scope is not None:
+            namespace.update({"G_" + k: v for k, v in extra_scope.items()})
+        for name, value in compiled.constants.items():
+            if isinstance(value, tuple) and value and value[0] == "path":
+                namespace[name] = NixPath(value[1])
+            else:
+                namespace[name] = value
+        exec(compiled.code, namespace)
+        return namespace["main"]()
+
+    def eval_file(self, path: str, *, nested: bool = False) -> Value:
+        text = self.io.read_file(path)
+        source = Source(path, text.decode("utf-8", "surrogateescape"), path)
+        return self._run(source) if nested else self.evaluate(source)
+
+    def evaluate(self, source: Source, then: Callable[[Value], R] | None = None) -> Any:
+        """Evaluate ``source`` (and pass the value to ``then``, on the evaluation thread,
+        so that printing can force the rest). Errors come out as :class:`EvalError`."""
+
+        def work() -> Any:
+            CallDepth.limit = self.max_call_depth
+            CallDepth.depth = 0
+            try:
+                value = self._run(source)
+                return then(value) if then is not None else value
+            except EvalError as e:
+                _locate(e, e.__traceback__)
+                raise
+            except InfiniteRecursion as e:
+                error = InfiniteRecursionError("infinite recursion encountered")
+                _locate(error, e.__traceback__)
+                raise error from None
+            except RecursionError as e:
+                overflow = NixError("stack overflow; max-call-depth exceeded")
+                _locate(overflow, e.__traceback__)
+                raise overflow from None
+
+        return run_with_big_stack(work)
+
+
+def _locate(error: EvalError, tb: Any) -> None:
+    """Fill in the error's position and its trace frames' positions from the traceback."""
+    if isinstance(error, NixError):
+        if not error.located and error.positioned:
+            error.span = trace.innermost_span(tb)
+            error.located = error.span is not None
+        for frame in error.frames:
+            if frame.span is None and frame.frame is not None:
+                frame.span = trace.caller_span(frame.frame)  # type: ignore[arg-type]
+                frame.frame = None
+
+
+_ = Thunk

@@ -1,0 +1,80 @@
+"""The one door through which evaluation reaches files, the environment and the store.
+
+tvix-eval knows no store: :class:`EvalIO` reads local files and refuses store operations;
+tvix-glue replaces it with one backed by a real store. Pure evaluation uses
+:class:`PureIO`, which refuses the environment too.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Protocol
+
+from tvix_eval.errors import NixError
+
+__all__ = ["EvalIO", "LocalIO", "PureIO"]
+
+
+class EvalIO(Protocol):
+    def read_file(self, path: str) -> bytes: ...
+
+    def path_exists(self, path: str) -> bool: ...
+
+    def read_dir(self, path: str) -> dict[str, str]:
+        """Entry name -> ``regular``, ``directory``, ``symlink`` or ``unknown``."""
+        ...
+
+    def get_env(self, name: str) -> str: ...
+
+    def copy_to_store(self, path: str) -> str:
+        """Import a path into the store; returns its store path."""
+        ...
+
+
+class LocalIO:
+    """Files and environment of this machine; no store."""
+
+    def read_file(self, path: str) -> bytes:
+        try:
+            with open(path, "rb") as f:
+                return f.read()
+        except IsADirectoryError:
+            raise NixError(f"reading file '{path}': Is a directory") from None
+        except FileNotFoundError:
+            raise NixError(f"path '{path}' does not exist") from None
+        except OSError as e:
+            raise NixError(f"reading file '{path}': {e.strerror}") from None
+
+    def path_exists(self, path: str) -> bool:
+        return os.path.lexists(path)
+
+    def read_dir(self, path: str) -> dict[str, str]:
+        entries = {}
+        try:
+            with os.scandir(path) as it:
+                for entry in it:
+                    if entry.is_symlink():
+                        kind = "symlink"
+                    elif entry.is_dir():
+                        kind = "directory"
+                    elif entry.is_file():
+                        kind = "regular"
+                    else:
+                        kind = "unknown"
+                    entries[entry.name] = kind
+        except OSError as e:
+            raise NixError(f"reading directory '{path}': {e.strerror}") from None
+        return entries
+
+    def get_env(self, name: str) -> str:
+        return os.environ.get(name, "")
+
+    def copy_to_store(self, path: str) -> str:
+        raise NixError(f"cannot copy '{path}' to the store: this evaluation has no store")
+
+
+class PureIO(LocalIO):
+    """Pure evaluation: no environment."""
+
+    def get_env(self, name: str) -> str:
+        return ""

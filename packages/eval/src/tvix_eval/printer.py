@@ -1,0 +1,145 @@
+"""Print values as ``nix-instantiate --eval`` prints them.
+
+Lazy printing shows ``<CODE>`` for what is not evaluated yet; strict printing (``--strict``)
+forces everything first. A set or list met a second time prints ``«repeated»``, by identity,
+as C++ Nix does (empty ones never repeat).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from types import FunctionType
+from typing import Any
+
+from tvix_eval.value import ContextStr, NixPath, PrimOp, PrimOpApp, Thunk, sorted_names
+
+__all__ = ["format_float", "print_value", "quote_attr_name", "quote_string"]
+
+Value = Any
+
+_IDENT = re.compile(r"[a-zA-Z_][a-zA-Z0-9_'-]*\Z")
+_KEYWORDS = frozenset({"if", "then", "else", "assert", "with", "let", "in", "rec", "inherit", "or"})
+_ESCAPES = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+_NEEDS_ESCAPE = re.compile(r'["\\\n\r\t]|\$\{')
+
+
+def quote_string(text: str) -> str:
+    """A Nix string literal for ``text``."""
+    body = _NEEDS_ESCAPE.sub(lambda m: _ESCAPES.get(m.group(), "\\${"), text)
+    return f'"{body}"'
+
+
+def quote_attr_name(name: str) -> str:
+    if _IDENT.match(name) and name not in _KEYWORDS:
+        return name
+    return quote_string(name)
+
+
+def format_float(value: float) -> str:
+    """C++ Nix prints floats with ostream's default: 6 significant digits, ``%g`` style."""
+    if math.isnan(value):
+        return "-nan" if math.copysign(1.0, value) < 0 else "nan"
+    if math.isinf(value):
+        return "-inf" if value < 0 else "inf"
+    return "%g" % value
+
+
+def print_value(value: Value, *, strict: bool, for_error: bool = False) -> str:
+    """The text of ``value``. Lazy printing does not force thunks; ``strict`` expects a value
+    already deep-forced (the caller forces, so errors surface before any output)."""
+    out: list[str] = []
+    _Printer(out, for_error).value(value)
+    return "".join(out)
+
+
+class _Printer:
+    def __init__(self, out: list[str], for_error: bool) -> None:
+        self.out = out
+        self.seen: set[int] = set()
+        self.for_error = for_error
+
+    def value(self, v: Value) -> None:
+        out = self.out
+        if type(v) is Thunk:
+            if v.fn is not None:
+                out.append("«thunk»" if self.for_error else "<CODE>")
+                return
+            v = v.value
+        t = type(v)
+        if t is int:
+            out.append(str(v))
+        elif t is str or t is ContextStr:
+            out.append(quote_string(v))
+        elif t is bool:
+            out.append("true" if v else "false")
+        elif v is None:
+            out.append("null")
+        elif t is float:
+            out.append(format_float(v))
+        elif t is NixPath:
+            out.append(v.path)
+        elif t is list:
+            self.list(v)
+        elif t is dict:
+            self.attrs(v)
+        elif t is FunctionType:
+            out.append(self.describe_lambda(v) if self.for_error else "<LAMBDA>")
+        elif t is PrimOp:
+            out.append(f"«primop {v.name}»" if self.for_error else "<PRIMOP>")
+        elif t is PrimOpApp:
+            out.append(
+                f"«partially applied primop {v.primop.name}»" if self.for_error else "<PRIMOP-APP>"
+            )
+        else:
+            raise AssertionError(f"not a Nix value: {v!r}")
+
+    def describe_lambda(self, fn: FunctionType) -> str:
+        from tvix_eval.value import LAMBDAS
+
+        info = LAMBDAS.get(fn.__code__)
+        if info is None:
+            return "«lambda»"
+        return f"«lambda @ {info.span}»"
+
+    def list(self, items: list[Value]) -> None:
+        if not items:
+            self.out.append("[ ]")
+            return
+        if id(items) in self.seen:
+            self.out.append("«repeated»")
+            return
+        self.seen.add(id(items))
+        self.out.append("[ ")
+        for item in items:
+            self.value(item)
+            self.out.append(" ")
+        self.out.append("]")
+
+    def attrs(self, attrs: dict[str, Value]) -> None:
+        if not attrs:
+            self.out.append("{ }")
+            return
+        if id(attrs) in self.seen:
+            self.out.append("«repeated»")
+            return
+        if self.for_error and _is_derivation(attrs):
+            self.out.append("«derivation»")
+            return
+        self.seen.add(id(attrs))
+        self.out.append("{ ")
+        for name in sorted_names(attrs):
+            self.out.append(quote_attr_name(name))
+            self.out.append(" = ")
+            self.value(attrs[name])
+            self.out.append("; ")
+        self.out.append("}")
+
+
+def _is_derivation(attrs: dict[str, Value]) -> bool:
+    kind = attrs.get("type")
+    if type(kind) is Thunk:
+        if kind.fn is not None:
+            return False
+        kind = kind.value
+    return kind == "derivation"

@@ -1,0 +1,105 @@
+"""Calling Nix functions: compiled lambdas, builtins (one argument at a time), functors."""
+
+from __future__ import annotations
+
+import sys
+from types import FunctionType
+from typing import Any
+
+from tvix_eval.errors import NixError, TypeMismatch
+from tvix_eval.value import LAMBDAS, PrimOp, PrimOpApp, force
+
+Value = Any
+
+
+class CallDepth:
+    """How deep Nix function calls are nested, against ``max-call-depth``.
+
+    Module state rather than an argument, because the compiled code calls :func:`call`
+    millions of times and one global increment is the cheapest bookkeeping there is.
+    """
+
+    limit = 10_000
+    depth = 0
+
+
+def call(fn: Value, arg: Value) -> Value:
+    """Apply a forced function value to one (possibly lazy) argument."""
+    t = type(fn)
+    if t is FunctionType:
+        depth = CallDepth.depth = CallDepth.depth + 1
+        if depth > CallDepth.limit:
+            CallDepth.depth -= 1
+            raise NixError("stack overflow; max-call-depth exceeded")
+        try:
+            return fn(arg)
+        finally:
+            CallDepth.depth -= 1
+    if t is PrimOp:
+        if fn.arity == 1:
+            return _run_primop(fn, (arg,))
+        return PrimOpApp(fn, (arg,))
+    if t is PrimOpApp:
+        args = (*fn.args, arg)
+        primop = fn.primop
+        if len(args) == primop.arity:
+            return _run_primop(primop, args)
+        return PrimOpApp(primop, args)
+    if t is dict:
+        functor = fn.get("__functor")
+        if functor is not None:
+            return call(force(call(force(functor), fn)), arg)
+    from tvix_eval.runtime.ops import show_value
+    from tvix_eval.value import describe
+
+    raise TypeMismatch(
+        f"attempt to call something which is not a function but {describe(fn)}: {show_value(fn)}"
+    )
+
+
+def _run_primop(primop: PrimOp, args: tuple[Value, ...]) -> Value:
+    try:
+        return primop.fn(*args)
+    except NixError as e:
+        e.add_trace(f"while calling the '{primop.name}' builtin", frame=sys._getframe(1))
+        raise
+
+
+def call_forced(fn: Value, arg: Value) -> Value:
+    """:func:`call`, then force the result (what most builtins need)."""
+    return force(call(fn, arg))
+
+
+def lambda_name(fn: FunctionType) -> str:
+    info = LAMBDAS.get(fn.__code__)
+    return f"'{info.name}'" if info and info.name else "'anonymous lambda'"
+
+
+def check_formals(arg: Value, info: Any) -> dict[str, Value]:
+    """Force the argument of a lambda with formals and check its attribute names against
+    the lambda's :class:`LambdaInfo` (which names are allowed, which have defaults)."""
+    arg = force(arg)
+    if type(arg) is not dict:
+        from tvix_eval.runtime.ops import type_error
+
+        raise type_error("a set", arg)
+    assert info.formals is not None
+    name = f"'{info.name}'" if info.name else "'anonymous lambda'"
+    for formal in info.formals:
+        if not formal.has_default and formal.name not in arg:
+            error = NixError(f"function {name} called without required argument '{formal.name}'")
+            error.span = info.span
+            error.located = True
+            raise error
+    if not info.ellipsis and len(arg) > len(info.formals):
+        allowed = {f.name for f in info.formals}
+        for key in sorted(arg):
+            if key not in allowed:
+                error = NixError(f"function {name} called with unexpected argument '{key}'")
+                error.span = info.span
+                error.located = True
+                from tvix_eval.runtime.ops import similar_names
+
+                error.suggestions = similar_names(key, sorted(allowed))  # type: ignore[attr-defined]
+                raise error
+    return arg  # type: ignore[no-any-return]

@@ -1,0 +1,176 @@
+"""The global names compiled Nix code uses (see :mod:`tvix_eval.compiler`).
+
+Short upper-case names, because they are what the generated code is made of; each is one
+small function over forced values, or a direct alias of one from :mod:`ops`/:mod:`calls`.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from typing import Any
+
+from tvix_eval.errors import AssertionFailed, NixError, ParseError
+from tvix_eval.runtime import ops
+from tvix_eval.runtime.calls import call, check_formals
+from tvix_eval.value import NixPath, Thunk, force
+
+Value = Any
+
+
+def _cond(value: Value) -> bool:
+    if type(value) is bool:
+        return value
+    error = ops.type_error("a Boolean", value)
+    error.add_trace("while evaluating a branch condition")
+    raise error
+
+
+def _bool_op(value: Value, operator: str, side: str) -> bool:
+    if type(value) is bool:
+        return value
+    error = ops.type_error("a Boolean", value)
+    error.add_trace(f"in the {side} operand of the {operator} operator")
+    raise error
+
+
+def _not(value: Value) -> bool:
+    if type(value) is bool:
+        return value
+    error = ops.type_error("a Boolean", value)
+    error.add_trace("in the argument of the not operator")
+    raise error
+
+
+def _assert(value: Value, text: str) -> bool:
+    if type(value) is not bool:
+        error = ops.type_error("a Boolean", value)
+        error.add_trace("in the condition of the assert statement")
+        raise error
+    if not value:
+        raise AssertionFailed(f"assertion '{text}' failed")
+    return True
+
+
+def _select_path(target: Value, names: list[str | None]) -> tuple[bool, Value]:
+    value = target
+    for name in names:
+        if type(value) is not dict or name not in value:
+            return False, None
+        value = force(value[name])
+    return True, value
+
+
+def _select_or(target: Value, names: list[str | None], default: Value) -> Value:
+    found, value = _select_path(target, names)
+    return value if found else force(default)
+
+
+def _select_or_lazy(target: Value, names: list[str | None], default: Callable[[], Value]) -> Value:
+    found, value = _select_path(target, names)
+    return value if found else force(default())
+
+
+def _has_attr(target: Value, names: list[str | None]) -> bool:
+    return _select_path(target, names)[0]
+
+
+def _dynamic_attrs(
+    static: dict[str, Value], dynamic: list[tuple[Any, Value, Any]]
+) -> dict[str, Value]:
+    result = dict(static)
+    for name_fn, value, span in dynamic:
+        name = ops.attr_name(name_fn())
+        if name is None:
+            continue
+        if name in result:
+            raise NixError(f"dynamic attribute '{name}' already defined at {span}", span)
+        result[name] = value
+    return result
+
+
+def _with_env(env: Value, span: Any) -> Thunk:
+    """The environment of ``with e;``: forced (and checked to be a set) on first lookup."""
+
+    def forced() -> Value:
+        value = force(env)
+        if type(value) is not dict:
+            error = ops.type_error("a set", value)
+            error.add_trace("while evaluating the first subexpression of a with expression", span)
+            raise error
+        return value
+
+    return Thunk(forced)
+
+
+def _with_lookup(name: str, envs: tuple[Thunk, ...], fallback: Value) -> Value:
+    for env in envs:
+        attrs = env.force()
+        if name in attrs:
+            return attrs[name]
+    if fallback is not None:
+        return fallback
+    raise NixError(f"undefined variable '{name}'")
+
+
+def _path_interp(kind: str, parts: list[Value]) -> NixPath:
+    texts = []
+    for part in parts:
+        if type(part) is str:
+            texts.append(part)
+        else:
+            try:
+                texts.append(ops.coerce_to_string(part, copy_to_store=False))
+            except NixError as e:
+                e.add_trace("while evaluating a path segment")
+                raise
+    text = "".join(texts)
+    if kind == "home":
+        text = os.path.expanduser("~") + text[1:]
+    return NixPath(ops.canon_path(text))
+
+
+def _home_path(rest: str) -> NixPath:
+    home = os.environ.get("HOME")
+    if home is None:
+        raise ParseError("the contents of the HOME environment variable are needed for '~/' paths")
+    return NixPath(ops.canon_path(home + rest))
+
+
+def _curpos(file: str, line: int, column: int) -> dict[str, Value]:
+    return {"file": file, "line": line, "column": column}
+
+
+def runtime_namespace() -> dict[str, Any]:
+    """The helpers every compiled file's globals start from."""
+    return {
+        "F": force,
+        "T": Thunk,
+        "CALL": call,
+        "FORMALS": check_formals,
+        "SELECT": ops.select,
+        "SELECT_OR": _select_or,
+        "SELECT_OR_LAZY": _select_or_lazy,
+        "HAS_ATTR": _has_attr,
+        "ATTR_NAME": ops.attr_name,
+        "DYNAMIC_ATTRS": _dynamic_attrs,
+        "WITH": _with_lookup,
+        "WITH_ENV": _with_env,
+        "COND": _cond,
+        "ASSERT": _assert,
+        "BOOL_OP": _bool_op,
+        "NOT": _not,
+        "ADD": ops.add,
+        "SUB": ops.sub,
+        "MUL": ops.mul,
+        "DIV": ops.div,
+        "CONCAT": ops.concat_lists,
+        "UPDATE": ops.update,
+        "EQ": ops.equal,
+        "NEQ": lambda a, b: not ops.equal(a, b),
+        "LT": ops.less_than,
+        "INTERP": ops.interpolate,
+        "PATH_INTERP": _path_interp,
+        "HOME_PATH": _home_path,
+        "CURPOS": _curpos,
+    }

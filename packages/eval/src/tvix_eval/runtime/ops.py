@@ -1,0 +1,500 @@
+"""Nix's operators on forced values, with C++ Nix's semantics and error messages.
+
+Compiled code calls these with operands already forced where Nix forces them. They raise
+:class:`~tvix_eval.errors.NixError` without a position: the position is that of the compiled
+code that called them, found from the traceback when the error is reported.
+"""
+
+from __future__ import annotations
+
+import os.path
+from types import FunctionType
+from typing import Any, Final
+
+from tvix_eval.errors import NixError, TypeMismatch
+from tvix_eval.value import (
+    EMPTY_CONTEXT,
+    ContextStr,
+    NixPath,
+    PrimOp,
+    PrimOpApp,
+    Thunk,
+    context_of,
+    describe,
+    force,
+    make_string,
+)
+
+Value = Any
+
+INT_MIN: Final = -(2**63)
+INT_MAX: Final = 2**63 - 1
+
+
+# -- type checks ------------------------------------------------------------------------------
+
+
+def show_value(value: Value) -> str:
+    """A value as error messages quote it (``found an integer: 1``)."""
+    from tvix_eval.printer import print_value
+
+    return print_value(value, strict=False, for_error=True)
+
+
+def type_error(expected: str, value: Value) -> TypeMismatch:
+    return TypeMismatch(f"expected {expected} but found {describe(value)}: {show_value(value)}")
+
+
+def expect_bool(value: Value) -> bool:
+    if type(value) is bool:
+        return value
+    raise type_error("a Boolean", value)
+
+
+def expect_int(value: Value) -> int:
+    if type(value) is int:
+        return value
+    raise type_error("an integer", value)
+
+
+def expect_list(value: Value) -> list[Value]:
+    if type(value) is list:
+        return value
+    raise type_error("a list", value)
+
+
+def expect_set(value: Value) -> dict[str, Value]:
+    if type(value) is dict:
+        return value
+    raise type_error("a set", value)
+
+
+def expect_string(value: Value) -> str:
+    """A string value (not a path, not coerced)."""
+    if type(value) is str or type(value) is ContextStr:
+        return value  # type: ignore[no-any-return]
+    raise type_error("a string", value)
+
+
+def is_function(value: Value) -> bool:
+    t = type(value)
+    return t is FunctionType or t is PrimOp or t is PrimOpApp
+
+
+# -- arithmetic -------------------------------------------------------------------------------
+
+
+def _overflow(verb: str, a: int, sign: str, b: int) -> NixError:
+    return NixError(f"integer overflow in {verb} {a} {sign} {b}")
+
+
+def check_int(result: int, verb: str, a: int, sign: str, b: int) -> int:
+    if INT_MIN <= result <= INT_MAX:
+        return result
+    raise _overflow(verb, a, sign, b)
+
+
+def _is_number(t: type) -> bool:
+    return t is int or t is float
+
+
+def sub(a: Value, b: Value) -> Value:
+    ta, tb = type(a), type(b)
+    if ta is int and tb is int:
+        r = a - b
+        if INT_MIN <= r <= INT_MAX:
+            return r
+        raise _overflow("subtracting", a, "-", b)
+    if _is_number(ta) and _is_number(tb):
+        return float(a) - float(b)
+    _arith_type_error(a, b, "subtraction")
+
+
+def mul(a: Value, b: Value) -> Value:
+    ta, tb = type(a), type(b)
+    if ta is int and tb is int:
+        r = a * b
+        if INT_MIN <= r <= INT_MAX:
+            return r
+        raise _overflow("multiplying", a, "*", b)
+    if _is_number(ta) and _is_number(tb):
+        return float(a) * float(b)
+    _arith_type_error(a, b, "multiplication")
+
+
+def div(a: Value, b: Value) -> Value:
+    ta, tb = type(a), type(b)
+    if not (_is_number(ta) and _is_number(tb)):
+        _arith_type_error(a, b, "division")
+    if b == 0:
+        raise NixError("division by zero")
+    if ta is int and tb is int:
+        if a == INT_MIN and b == -1:
+            raise _overflow("dividing", a, "/", b)
+        q = abs(a) // abs(b)
+        return q if (a < 0) == (b < 0) else -q
+    return float(a) / float(b)
+
+
+def _arith_type_error(a: Value, b: Value, operation: str) -> None:
+    which, bad = ("first", a) if not _is_number(type(a)) else ("second", b)
+    error = type_error("an integer", bad)
+    error.add_trace(f"while evaluating the {which} argument of the {operation}")
+    raise error
+
+
+def negate(a: Value) -> Value:
+    """Unary minus, which C++ Nix evaluates as ``0 - a``."""
+    return sub(0, a)
+
+
+# -- comparison -------------------------------------------------------------------------------
+
+
+def less_than(a: Value, b: Value) -> bool:
+    ta, tb = type(a), type(b)
+    if ta is int and tb is int:
+        return a < b  # type: ignore[no-any-return]
+    if _is_number(ta) and _is_number(tb):
+        return a < b  # type: ignore[no-any-return]
+    if (ta is str or ta is ContextStr) and (tb is str or tb is ContextStr):
+        if a.isascii() and b.isascii():
+            return str.__lt__(a, b)  # type: ignore[no-any-return]
+        return _bytes_of(a) < _bytes_of(b)
+    if ta is NixPath and tb is NixPath:
+        return _bytes_of(a.path) < _bytes_of(b.path)
+    if ta is list and tb is list:
+        for x, y in zip(a, b, strict=False):
+            x, y = force(x), force(y)
+            if not equal(x, y):
+                try:
+                    return less_than(x, y)
+                except NixError as e:
+                    e.add_trace("while comparing two list elements")
+                    raise
+        return len(a) < len(b)
+    raise NixError(f"cannot compare {describe(a)} with {describe(b)}")
+
+
+def _bytes_of(text: str) -> bytes:
+    """Nix compares strings byte-wise (code point order differs for surrogate escapes)."""
+    return text.encode("utf-8", "surrogateescape")
+
+
+def equal(a: Value, b: Value) -> bool:
+    """``==`` on forced values, recursing into lists and sets."""
+    ta, tb = type(a), type(b)
+    if ta is int or ta is float:
+        return (tb is int or tb is float) and a == b
+    if ta is str or ta is ContextStr:
+        return (tb is str or tb is ContextStr) and str.__eq__(a, b)
+    if ta is not tb:
+        return False
+    if ta is bool or a is None:
+        return a is b
+    if ta is NixPath:
+        return a.path == b.path  # type: ignore[no-any-return]
+    if ta is list:
+        return len(a) == len(b) and all(
+            x is y or equal(force(x), force(y)) for x, y in zip(a, b, strict=True)
+        )
+    if ta is dict:
+        return _sets_equal(a, b)
+    return False
+
+
+def _sets_equal(a: dict[str, Value], b: dict[str, Value]) -> bool:
+    if _is_derivation(a) and _is_derivation(b):
+        pa, pb = a.get("outPath"), b.get("outPath")
+        if pa is not None and pb is not None:
+            return equal(force(pa), force(pb))
+    if len(a) != len(b):
+        return False
+    for key in sorted(a):
+        if key not in b:
+            return False
+        x, y = a[key], b[key]
+        if x is not y and not equal(force(x), force(y)):
+            return False
+    return True
+
+
+def _is_derivation(value: dict[str, Value]) -> bool:
+    kind = value.get("type")
+    if kind is None:
+        return False
+    kind = force(kind)
+    return (type(kind) is str or type(kind) is ContextStr) and kind == "derivation"
+
+
+# -- lists and sets ---------------------------------------------------------------------------
+
+
+def concat_lists(a: Value, b: Value) -> list[Value]:
+    for operand in (a, b):
+        if type(operand) is not list:
+            error = type_error("a list", operand)
+            error.add_trace("while evaluating one of the elements to concatenate")
+            raise error
+    if not a:
+        return b  # type: ignore[no-any-return]
+    if not b:
+        return a  # type: ignore[no-any-return]
+    return a + b  # type: ignore[no-any-return]
+
+
+def update(a: Value, b: Value) -> dict[str, Value]:
+    for operand, side in ((a, "left"), (b, "right")):
+        if type(operand) is not dict:
+            error = type_error("a set", operand)
+            error.add_trace(f"in the {side} operand of the update (//) operator")
+            raise error
+    if not b:
+        return a  # type: ignore[no-any-return]
+    if not a:
+        return b  # type: ignore[no-any-return]
+    merged = dict(a)
+    merged.update(b)
+    return merged
+
+
+def missing_attribute(name: str, attrs: dict[str, Value]) -> NixError:
+    """``attribute 'x' missing``, with C++ Nix's suggestions of similar names."""
+    error = NixError(f"attribute '{name}' missing")
+    suggestions = similar_names(name, attrs)
+    if suggestions:
+        error.suggestions = suggestions  # type: ignore[attr-defined]
+    return error
+
+
+def similar_names(name: str, candidates: dict[str, Value] | list[str]) -> list[str]:
+    """Names within edit distance 2 of ``name``, as C++ Nix suggests them (up to 10)."""
+    scored = []
+    for candidate in candidates:
+        distance = _levenshtein(name, candidate)
+        if distance <= 2:
+            scored.append((distance, candidate))
+    scored.sort()
+    return [c for _, c in scored[:10]]
+
+
+def _levenshtein(a: str, b: str) -> int:
+    if abs(len(a) - len(b)) > 2:
+        return 3
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i]
+        for j, cb in enumerate(b, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
+        previous = current
+    return previous[-1]
+
+
+def select(value: Value, name: str) -> Value:
+    """``value.name`` for a forced ``value``; the result may be a thunk."""
+    if type(value) is not dict:
+        raise type_error("a set", value)
+    try:
+        return value[name]
+    except KeyError:
+        raise missing_attribute(name, value) from None
+
+
+def attr_name(value: Value) -> str | None:
+    """A dynamic attribute name: a string, or null (the attribute is then skipped)."""
+    if value is None:
+        return None
+    if type(value) is str or type(value) is ContextStr:
+        return str(value)
+    raise type_error("a string", value)
+
+
+# -- strings ----------------------------------------------------------------------------------
+
+
+def coerce_to_string(
+    value: Value,
+    *,
+    coerce_more: bool = False,
+    copy_to_store: bool = True,
+    context: set[str] | None = None,
+    copy_path: Any = None,
+) -> str:
+    """Nix's coerceToString: strings, paths, sets with ``__toString``/``outPath``; with
+    ``coerce_more`` also null, Booleans, numbers and lists (as ``toString`` does).
+
+    ``context`` collects the string context; ``copy_path`` copies a path into the store and
+    returns its store path (the evaluator's I/O decides how, or refuses).
+    """
+    t = type(value)
+    if t is str:
+        return value  # type: ignore[no-any-return]
+    if t is ContextStr:
+        if context is not None:
+            context.update(value.context)
+        return str(value)
+    if t is NixPath:
+        if copy_to_store and copy_path is not None:
+            stored = copy_path(value)
+            if context is not None:
+                context.add(stored)
+            return stored  # type: ignore[no-any-return]
+        return value.path  # type: ignore[no-any-return]
+    if t is dict:
+        to_string = value.get("__toString")
+        if to_string is not None:
+            from tvix_eval.runtime.calls import call
+
+            result = force(call(force(to_string), value))
+            return coerce_to_string(
+                result,
+                coerce_more=coerce_more,
+                copy_to_store=copy_to_store,
+                context=context,
+                copy_path=copy_path,
+            )
+        out_path = value.get("outPath")
+        if out_path is not None:
+            return coerce_to_string(
+                force(out_path),
+                coerce_more=coerce_more,
+                copy_to_store=copy_to_store,
+                context=context,
+                copy_path=copy_path,
+            )
+    if coerce_more:
+        if value is None or value is False:
+            return ""
+        if value is True:
+            return "1"
+        if t is int:
+            return str(value)
+        if t is float:
+            return "%f" % value
+        if t is list:
+            parts = []
+            for i, item in enumerate(value):
+                item = force(item)
+                text = coerce_to_string(
+                    item,
+                    coerce_more=True,
+                    copy_to_store=copy_to_store,
+                    context=context,
+                    copy_path=copy_path,
+                )
+                parts.append(text)
+                # C++ Nix separates elements with a space, except after an empty list.
+                if i + 1 < len(value) and not (type(item) is list and not item):
+                    parts.append(" ")
+            return "".join(parts)
+    raise TypeMismatch(
+        f"cannot coerce {_describe_for_coercion(value)} to a string: {show_value(value)}"
+    )
+
+
+def _describe_for_coercion(value: Value) -> str:
+    if type(value) is PrimOp:
+        return f"the built-in function '{value.name}'"
+    if type(value) is PrimOpApp:
+        return f"the partially applied built-in function '{value.primop.name}'"
+    return describe(value)
+
+
+def string_length_bytes(text: str) -> int:
+    return len(text) if text.isascii() else len(text.encode("utf-8", "surrogateescape"))
+
+
+def join_path(base: str, tail: str) -> str:
+    """Append text to a path and normalise it as C++ Nix's canonPath does."""
+    return canon_path(base + tail)
+
+
+def canon_path(path: str) -> str:
+    """Absolute, without ``.``, ``..``, repeated or trailing slashes (no symlink resolution)."""
+    result = os.path.normpath(path)
+    if result.startswith("//"):
+        result = "/" + result.lstrip("/")
+    return result
+
+
+def add(a: Value, b: Value, copy_path: Any = None) -> Value:
+    """Binary ``+``, which C++ Nix evaluates as a two-part string/path/number concatenation."""
+    ta, tb = type(a), type(b)
+    if ta is int and tb is int:
+        r = a + b
+        if INT_MIN <= r <= INT_MAX:
+            return r
+        raise _overflow("adding", a, "+", b)
+    if ta is int or ta is float:
+        if tb is int or tb is float:
+            return float(a) + float(b)
+        kind = "an integer" if ta is int else "a float"
+        raise TypeMismatch(f"cannot add {describe(b)} to {kind}")
+    return concat_strings([a, b], copy_path=copy_path)
+
+
+def concat_strings(parts: list[Value], copy_path: Any = None, force_string: bool = False) -> Value:
+    """String interpolation and ``+`` on strings and paths: the type of the first part
+    decides whether the result is a string or a path."""
+    first = parts[0]
+    if type(first) is NixPath and not force_string:
+        tail = []
+        for part in parts[1:]:
+            context: set[str] = set()
+            try:
+                text = coerce_to_string(part, copy_to_store=False, context=context)
+            except NixError as e:
+                e.add_trace("while evaluating a path segment")
+                raise
+            if context:
+                raise NixError("a string that refers to a store path cannot be appended to a path")
+            tail.append(text)
+        return NixPath(join_path(first.path, "".join(tail)))
+    context = set()
+    texts = []
+    for part in parts:
+        try:
+            texts.append(
+                coerce_to_string(part, copy_to_store=True, context=context, copy_path=copy_path)
+            )
+        except NixError as e:
+            e.add_trace("while evaluating a path segment")
+            raise
+    return make_string("".join(texts), frozenset(context) if context else EMPTY_CONTEXT)
+
+
+def interpolate(parts: list[Value], copy_path: Any = None) -> str:
+    """``"a${b}c"``: always a string."""
+    return concat_strings(parts, copy_path=copy_path, force_string=True)  # type: ignore[no-any-return]
+
+
+__all__ = [
+    "INT_MAX",
+    "INT_MIN",
+    "add",
+    "attr_name",
+    "canon_path",
+    "check_int",
+    "coerce_to_string",
+    "concat_lists",
+    "concat_strings",
+    "context_of",
+    "div",
+    "equal",
+    "expect_bool",
+    "expect_int",
+    "expect_list",
+    "expect_set",
+    "expect_string",
+    "interpolate",
+    "is_function",
+    "less_than",
+    "mul",
+    "negate",
+    "select",
+    "string_length_bytes",
+    "sub",
+    "update",
+]
+
+_ = Thunk  # re-exported for compiled code's convenience

@@ -1,0 +1,250 @@
+"""How Nix values are represented in Python.
+
+Plain Python objects wherever one fits, because every wrapper costs an allocation and an
+attribute load on the hottest paths:
+
+==========  ==========================================================================
+Nix         Python
+==========  ==========================================================================
+int         ``int`` (never ``bool``: type tests use ``type(v) is int``)
+float       ``float``
+bool        ``bool``
+null        ``None``
+string      ``str``, or :class:`ContextStr` (a ``str`` that carries a string context)
+path        :class:`NixPath`
+list        ``list`` (never mutated once built)
+set         ``dict`` of name to value (never mutated once built)
+lambda      a Python function compiled from Nix; :data:`LAMBDAS` describes it by code object
+primop      :class:`PrimOp`, partially applied: :class:`PrimOpApp`
+==========  ==========================================================================
+
+Anything lazy is a :class:`Thunk` until forced. Strings hold Nix's bytes decoded as UTF-8 with
+``surrogateescape``, so bytes that are not UTF-8 survive a round trip.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from types import CodeType, FunctionType
+from typing import Any, Final
+
+from tvix_eval.syntax.source import Span
+
+__all__ = [
+    "LAMBDAS",
+    "ContextStr",
+    "LambdaInfo",
+    "NixPath",
+    "PrimOp",
+    "PrimOpApp",
+    "Thunk",
+    "context_of",
+    "force",
+    "type_name",
+]
+
+Value = Any
+
+
+class InfiniteRecursion(Exception):
+    """Raised by a thunk that is forced while it is being forced (caught and reported by the
+    evaluator as Nix's ``infinite recursion encountered``)."""
+
+
+def _blackhole() -> Value:  # pragma: no cover - never called, only compared against
+    raise AssertionError("blackhole called")
+
+
+BLACKHOLE: Final = _blackhole
+
+
+class Thunk:
+    """A value not computed yet: ``fn`` computes it once, then ``value`` holds it.
+
+    While ``fn`` runs the thunk is a black hole, so a value that needs itself is reported as
+    infinite recursion instead of overflowing the stack. If ``fn`` fails the thunk is
+    restored, so ``tryEval`` and a later access see the same error again, as in C++ Nix.
+    """
+
+    __slots__ = ("fn", "value")
+    value: Value
+
+    def __init__(self, fn: Callable[[], Value]) -> None:
+        self.fn: Callable[[], Value] | None = fn
+
+    def force(self) -> Value:
+        fn = self.fn
+        if fn is None:
+            return self.value
+        if fn is BLACKHOLE:
+            raise InfiniteRecursion
+        self.fn = BLACKHOLE
+        try:
+            value = fn()
+            while type(value) is Thunk:
+                value = value.force()
+        except BaseException:
+            self.fn = fn
+            raise
+        self.value = value
+        self.fn = None
+        return value
+
+    @property
+    def forced(self) -> bool:
+        return self.fn is None
+
+    @classmethod
+    def evaluated(cls, value: Value) -> Thunk:
+        """A thunk that already holds ``value``."""
+        thunk = cls.__new__(cls)
+        thunk.fn = None
+        thunk.value = value
+        return thunk
+
+
+def force(value: Value) -> Value:
+    """The value itself, computing it first if it is a thunk."""
+    return value.force() if type(value) is Thunk else value
+
+
+class ContextStr(str):
+    """A string with a non-empty string context: the store paths it refers to.
+
+    Context elements are the strings C++ Nix uses in ``builtins.getContext`` terms:
+    ``/nix/store/...`` (plain), ``=/nix/store/...drv`` (all outputs of a derivation) and
+    ``!out!/nix/store/...drv`` (one output). A ``str`` subclass so that every string
+    operation works on it; operations that keep context must carry it over explicitly.
+    """
+
+    context: frozenset[str]
+
+    def __new__(cls, text: str, context: frozenset[str]) -> ContextStr:
+        self = super().__new__(cls, text)
+        self.context = context
+        return self
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (ContextStr, (str(self), self.context))
+
+
+EMPTY_CONTEXT: Final[frozenset[str]] = frozenset()
+
+
+def context_of(value: str) -> frozenset[str]:
+    return value.context if type(value) is ContextStr else EMPTY_CONTEXT
+
+
+def make_string(text: str, context: frozenset[str]) -> str:
+    """``text`` with ``context``: a plain ``str`` when the context is empty."""
+    return ContextStr(text, context) if context else text
+
+
+@dataclass(frozen=True, slots=True)
+class NixPath:
+    """A path value: absolute and normalised (no ``.``/``..``, no trailing slash)."""
+
+    path: str
+
+    def __str__(self) -> str:
+        return self.path
+
+
+class PrimOp:
+    """A builtin function of ``arity`` arguments, applied one argument at a time."""
+
+    __slots__ = ("arity", "fn", "name", "strict")
+
+    def __init__(self, name: str, arity: int, fn: Callable[..., Value]) -> None:
+        self.name = name
+        self.arity = arity
+        self.fn = fn
+
+    def __repr__(self) -> str:
+        return f"<PRIMOP {self.name}>"
+
+
+class PrimOpApp:
+    """A primop applied to fewer arguments than its arity."""
+
+    __slots__ = ("args", "primop")
+
+    def __init__(self, primop: PrimOp, args: tuple[Value, ...]) -> None:
+        self.primop = primop
+        self.args = args
+
+
+@dataclass(frozen=True, slots=True)
+class Formal:
+    name: str
+    has_default: bool
+
+
+@dataclass(frozen=True, slots=True)
+class LambdaInfo:
+    """What the compiler knows about a Nix lambda, found by its Python code object.
+
+    ``name`` is the binding it was defined under (for traces: ``while calling 'f'``);
+    ``formals`` is None for a plain ``x: ...`` lambda, otherwise its formals sorted by name.
+    """
+
+    name: str | None
+    span: Span
+    formals: tuple[Formal, ...] | None
+    ellipsis: bool
+
+
+#: Code object of every compiled Nix lambda -> its description. Filled by the compiler;
+#: code objects live as long as their module, so the table does not grow without bound
+#: beyond the code that was compiled.
+LAMBDAS: dict[CodeType, LambdaInfo] = {}
+
+LAMBDA_TYPE: Final = FunctionType
+
+
+def type_name(value: Value) -> str:
+    """The name ``builtins.typeOf`` gives a forced value."""
+    t = type(value)
+    if t is int:
+        return "int"
+    if t is str or t is ContextStr:
+        return "string"
+    if t is dict:
+        return "set"
+    if t is list:
+        return "list"
+    if t is bool:
+        return "bool"
+    if value is None:
+        return "null"
+    if t is float:
+        return "float"
+    if t is NixPath:
+        return "path"
+    if t is FunctionType or t is PrimOp or t is PrimOpApp:
+        return "lambda"
+    raise AssertionError(f"not a Nix value: {value!r}")
+
+
+def describe(value: Value) -> str:
+    """How C++ Nix names a value's type in error messages (``a string``, ``an integer``...)."""
+    return {
+        "int": "an integer",
+        "string": "a string",
+        "set": "a set",
+        "list": "a list",
+        "bool": "a Boolean",
+        "null": "null",
+        "float": "a float",
+        "path": "a path",
+        "lambda": "a function",
+    }[type_name(value)]
+
+
+def sorted_names(attrs: dict[str, Value]) -> list[str]:
+    """Attribute names in Nix's order: by bytes (code point order agrees for ASCII)."""
+    names = sorted(attrs)
+    if all(name.isascii() for name in names):
+        return names
+    return sorted(names, key=lambda n: n.encode("utf-8", "surrogateescape"))
