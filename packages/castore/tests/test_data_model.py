@@ -15,6 +15,7 @@ from tvix_castore.nodes import (
     Directory,
     DirectoryNode,
     FileNode,
+    Node,
     SymlinkNode,
     node_from_proto,
     node_to_proto,
@@ -164,7 +165,8 @@ def test_digest_text_forms() -> None:
 
 
 def test_root_nodes_round_trip() -> None:
-    for node in [DirectoryNode(ZERO, 5), FileNode(ZERO, 9, True), SymlinkNode(b"t")]:
+    nodes: list[Node] = [DirectoryNode(ZERO, 5), FileNode(ZERO, 9, True), SymlinkNode(b"t")]
+    for node in nodes:
         assert node_from_proto(node_to_proto(node)) == (b"", node)
     with pytest.raises(NodeError):
         node_from_proto(pb.Node())

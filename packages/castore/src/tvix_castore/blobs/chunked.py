@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from pyfastcdc import FastCDC
+
 from tvix_castore.blobs.service import ChunkMeta
 from tvix_castore.digest import B3Digest, BytesLike, hasher
 from tvix_castore.errors import BlobCorruptError, CompositionError

@@ -18,6 +18,7 @@ from typing import Any, Final
 
 import obstore
 from obstore.store import LocalStore, MemoryStore, ObjectStore
+
 from tvix_castore.blobs.chunked import ChunkedReader, Chunker, ChunkingParams
 from tvix_castore.blobs.service import BlobStat, BlobWriter, ChunkMeta, HashingWriter
 from tvix_castore.digest import B3Digest

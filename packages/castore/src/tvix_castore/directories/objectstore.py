@@ -15,6 +15,7 @@ from typing import Any, Final
 
 import obstore
 from obstore.store import LocalStore, MemoryStore, ObjectStore
+
 from tvix_castore.digest import B3Digest
 from tvix_castore.directories.service import (
     ClosurePutter,
