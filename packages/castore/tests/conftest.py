@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -20,3 +20,38 @@ def memory_server(
     running = serve(blobs, dirs, f"unix:{tmp_path / 'castore.sock'}")
     yield running, blobs, dirs
     running.stop(0)
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint() -> Iterator[str]:
+    """A real S3-compatible server (moto's) on loopback, with an empty bucket "castore"."""
+    import boto3  # type: ignore[import-untyped]
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    endpoint = f"http://{host}:{port}"
+    client = boto3.client(
+        "s3",
+        endpoint_url=endpoint,
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+        region_name="us-east-1",
+    )
+    client.create_bucket(Bucket="castore")
+    yield endpoint
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def s3_url(s3_endpoint: str) -> Callable[[str], str]:
+    """Makes objectstore+s3 URLs for the moto server, each under the prefix given."""
+
+    def make(prefix: str) -> str:
+        return (
+            f"objectstore+s3://castore/{prefix}?endpoint={s3_endpoint}&region=us-east-1"
+            "&access_key_id=test&secret_access_key=test&allow_http=true"
+        )
+
+    return make

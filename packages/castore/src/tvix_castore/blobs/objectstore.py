@@ -23,6 +23,7 @@ from tvix_castore.blobs.chunked import ChunkedReader, Chunker, ChunkingParams
 from tvix_castore.blobs.service import BlobStat, BlobWriter, ChunkMeta, HashingWriter
 from tvix_castore.digest import B3Digest
 from tvix_castore.errors import BlobNotFoundError, BlobServiceError, DigestError
+from tvix_castore.object_stores import STORE_ERRORS
 from tvix_castore.protos import rpc_blobstore_pb2 as pb
 
 __all__ = [
@@ -121,7 +122,7 @@ class ObjectStoreBlobService:
                 obstore.put(self.store, key, data, attributes={"Content-Type": kind})
                 return
             obstore.put(self.store, key, data)
-        except OSError as exc:
+        except STORE_ERRORS as exc:
             raise BlobServiceError(f"object store: writing {key}: {exc}") from None
         try:
             os.setxattr(self.local_root / key, _XATTR, kind.encode())
@@ -134,7 +135,7 @@ class ObjectStoreBlobService:
             return bytes(obstore.get(self.store, key).bytes())
         except FileNotFoundError:
             return None
-        except OSError as exc:
+        except STORE_ERRORS as exc:
             raise BlobServiceError(f"object store: reading {key}: {exc}") from None
 
     def _exists(self, key: str) -> bool:
@@ -142,7 +143,7 @@ class ObjectStoreBlobService:
             obstore.head(self.store, key)
         except FileNotFoundError:
             return False
-        except OSError as exc:
+        except STORE_ERRORS as exc:
             raise BlobServiceError(f"object store: looking up {key}: {exc}") from None
         return True
 
@@ -171,7 +172,7 @@ class ObjectStoreBlobService:
             meta = obstore.head(self.store, object_key("chunks", digest))
         except FileNotFoundError:
             return None
-        except OSError as exc:
+        except STORE_ERRORS as exc:
             raise BlobServiceError(f"object store: {exc}") from None
         return BlobStat((), int(meta["size"]))
 

@@ -25,6 +25,7 @@ from tvix_castore.directories.service import (
 )
 from tvix_castore.errors import DirectoryNotFoundError, DirectoryServiceError, NodeError
 from tvix_castore.nodes import Directory
+from tvix_castore.object_stores import STORE_ERRORS
 
 __all__ = ["CLOSURE_CONTENT_TYPE", "ObjectStoreDirectoryService"]
 
@@ -106,7 +107,7 @@ class ObjectStoreDirectoryService:
             data = bytes(obstore.get(self.store, _key(root)).bytes())
         except FileNotFoundError:
             return None
-        except OSError as exc:
+        except STORE_ERRORS as exc:
             raise DirectoryServiceError(f"object store: reading {root}: {exc}") from None
         closure = _decode(root, data)
         if not closure:
@@ -135,7 +136,7 @@ class ObjectStoreDirectoryService:
             if self.local_root is None:
                 kwargs["attributes"] = {"Content-Type": CLOSURE_CONTENT_TYPE}
             obstore.put(self.store, _key(root.digest), data, **kwargs)
-        except OSError as exc:
+        except STORE_ERRORS as exc:
             raise DirectoryServiceError(f"object store: writing {root.digest}: {exc}") from None
         if self.local_root is not None:
             # A file system without user xattrs keeps the bytes only.

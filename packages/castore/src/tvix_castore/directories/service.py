@@ -25,6 +25,7 @@ __all__ = [
     "DirectoryPutter",
     "DirectoryService",
     "check_fetched",
+    "leaves_first",
     "traverse",
 ]
 
@@ -106,6 +107,33 @@ def traverse(get: Callable[[B3Digest], Directory | None], root: B3Digest) -> Ite
                     f"{child.digest}, which has size {found.size}"
                 )
             queue.append(found)
+
+
+def leaves_first(closure: list[Directory]) -> list[Directory]:
+    """Order a closure for upload: every directory after all directories it refers to.
+
+    (Reversing a breadth-first listing is not enough: a directory deep in the walk may be
+    shared with one met earlier.)
+    """
+    by_digest = {d.digest: d for d in closure}
+    done: set[B3Digest] = set()
+    out: list[Directory] = []
+    for start in closure:
+        stack: list[tuple[Directory, bool]] = [(start, False)]
+        while stack:
+            directory, expanded = stack.pop()
+            if directory.digest in done:
+                continue
+            if expanded:
+                done.add(directory.digest)
+                out.append(directory)
+                continue
+            stack.append((directory, True))
+            for _name, child in directory.directories():
+                found = by_digest.get(child.digest)
+                if found is not None and child.digest not in done:
+                    stack.append((found, False))
+    return out
 
 
 class DirectoryPutter(abc.ABC):
