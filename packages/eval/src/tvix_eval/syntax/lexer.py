@@ -1,0 +1,371 @@
+"""The Nix lexer: source text to tokens, as C++ Nix's flex lexer cuts it.
+
+Nix's lexical structure depends on context: the same ``}`` closes a set, an interpolation in a
+string or one in a path, and what follows decides how the next characters are read. The lexer
+therefore keeps a stack of modes, exactly as the flex scanner keeps its start conditions:
+normal code, ``"..."`` strings, ``''...''`` strings, and the inside of a path literal.
+
+Flex picks the longest match among its rules (the first rule on ties). Python's ``re`` takes the
+first alternative that matches instead, so the alternatives of :data:`_DEFAULT` are ordered such
+that whenever one matches it is also the longest (URIs before paths before numbers before
+identifiers; each pair was checked to be exclusive or ordered by length).
+
+Positions mimic the C++ scanner too, including its quirks, because parse errors must point where
+C++ Nix points: every lexeme (whitespace and comments included) moves a location forward, and
+the token that ends a path (``PATH_END``) takes back an earlier location, as flex's ``yyless``
+and Nix's ``unstash`` do.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Iterator
+
+from lark import Token
+
+from tvix_eval.errors import ParseError
+from tvix_eval.syntax.source import Source, Span
+
+__all__ = ["KEYWORDS", "Lexer", "tokenize"]
+
+#: Reserved words and their token types (bison's names).
+KEYWORDS: dict[str, str] = {
+    "if": "IF",
+    "then": "THEN",
+    "else": "ELSE",
+    "assert": "ASSERT",
+    "with": "WITH",
+    "let": "LET",
+    "in": "IN_KW",
+    "rec": "REC",
+    "inherit": "INHERIT",
+    "or": "OR_KW",
+}
+
+#: Two- and three-character operators.
+_OPERATORS: dict[str, str] = {
+    "...": "ELLIPSIS",
+    "==": "EQ",
+    "!=": "NEQ",
+    "<=": "LEQ",
+    ">=": "GEQ",
+    "&&": "AND",
+    "||": "OR",
+    "->": "IMPL",
+    "//": "UPDATE",
+    "++": "CONCAT",
+    "|>": "PIPE_INTO",
+    "<|": "PIPE_FROM",
+    "${": "DOLLAR_CURLY",
+}
+
+#: Single characters the grammar uses; any other character is bison's "invalid token".
+_CHARS: dict[str, str] = {
+    ":": "COLON",
+    "@": "AT",
+    ",": "COMMA",
+    ";": "SEMI",
+    "=": "ASSIGN",
+    "(": "LPAREN",
+    ")": "RPAREN",
+    "[": "LBRACK",
+    "]": "RBRACK",
+    "{": "LBRACE",
+    "}": "RBRACE",
+    ".": "DOT",
+    "?": "QUESTION",
+    "!": "NOT",
+    "+": "PLUS",
+    "-": "MINUS",
+    "*": "STAR",
+    "/": "SLASH",
+    "<": "LT",
+    ">": "GT",
+}
+
+_PC = r"[a-zA-Z0-9._\-+]"  # a character of a path
+_URI = r"[a-zA-Z][a-zA-Z0-9+\-.]*:[a-zA-Z0-9%/?:@&=+$,\-_.!~*']+"
+
+_DEFAULT = re.compile(
+    rf"""
+    (?P<ws>[ \t\r\n]+|\#[^\r\n]*)
+  | (?P<comment>/\*)
+  | (?P<uri>{_URI})
+  | (?P<pathseg>{_PC}*/(?=\$\{{))
+  | (?P<hpathseg>~/(?=\$\{{))
+  | (?P<path>{_PC}*(?:/{_PC}+)+/?)
+  | (?P<hpath>~(?:/{_PC}+)+/?)
+  | (?P<spath><{_PC}+(?:/{_PC}+)*>)
+  | (?P<float>(?:[1-9][0-9]*\.[0-9]*|0?\.[0-9]+)(?:[Ee][+-]?[0-9]+)?)
+  | (?P<int>[0-9]+)
+  | (?P<id>[a-zA-Z_][a-zA-Z0-9_'\-]*)
+  | (?P<op>\.\.\.|==|!=|<=|>=|&&|\|\||->|//|\+\+|\|>|<\||\$\{{)
+  | (?P<indopen>''(?:\ *\n)?)
+  | (?P<char>[\s\S])
+    """,
+    re.VERBOSE,
+)
+
+_STRING_BODY = re.compile(r"""(?:[^$"\\]|\$[^{"\\]|\\[\s\S]|\$\\[\s\S])*(?:\$(?="))?""")
+_IND_BODY = re.compile(r"(?:[^$']|\$[^{']|'[^'$])+")
+_PATH_PIECE = re.compile(rf"{_PC}*(?:/{_PC}+)+/?|{_PC}*/|{_PC}+")
+_ESCAPES = {"n": "\n", "r": "\r", "t": "\t"}
+_INT_MAX = 2**63 - 1
+
+# Modes of the mode stack (flex's start conditions).
+_INITIAL = 0  # the bottom of the stack: a '}' here pops nothing
+_NORMAL = 1
+_STRING = 2
+_IND_STRING = 3
+_INPATH = 4  # inside a path, after a piece not ending in '/'
+_INPATH_SLASH = 5  # inside a path, after a piece ending in '/'
+
+
+def unescape(text: str) -> str:
+    """Resolve a ``"..."`` string's escapes and turn CR and CR LF into LF, as C++ Nix does."""
+    if "\\" not in text and "\r" not in text:
+        return text
+    out: list[str] = []
+    i = 0
+    n = len(text)
+    while i < n:
+        c = text[i]
+        if c == "\\" and i + 1 < n:
+            c = text[i + 1]
+            out.append(_ESCAPES.get(c, c))
+            i += 2
+            continue
+        if c == "\r":
+            out.append("\n")
+            i += 2 if text.startswith("\n", i + 1) else 1
+            continue
+        out.append(c)
+        i += 1
+    return "".join(out)
+
+
+def _check_float(text: str) -> bool:
+    """Whether ``strtod`` reads ``text`` without a range error: overflow to infinity, or
+    underflow to zero or to a subnormal number (a literal zero is fine)."""
+    value = float(text)
+    if value == 0.0:
+        mantissa = text.lower().partition("e")[0]
+        return not any(c in "123456789" for c in mantissa)
+    return value != float("inf") and value >= sys.float_info.min
+
+
+class Lexer:
+    """One pass over one source, yielding lark tokens named as bison names them.
+
+    ``eof_pos`` is where an "unexpected end of file" is reported once the tokens run out: the
+    end of the last lexeme, as C++ Nix's location tracking leaves it.
+    """
+
+    def __init__(self, source: Source) -> None:
+        self.source = source
+        self.text = source.text
+        self.pos = 0
+        self.modes: list[int] = [_INITIAL]
+        # C++ Nix's location: begin/end of the last lexeme, and the one before (the "stash").
+        self.loc = (0, 0)
+        self.stash = (0, 0)
+        self.eof_pos = 0
+
+    # -- helpers -----------------------------------------------------------------------------
+
+    def _advance(self, end: int) -> tuple[int, int]:
+        """Consume ``text[pos:end]`` as one lexeme and return its location."""
+        self.stash = self.loc
+        self.loc = (self.loc[1], self.loc[1] + (end - self.pos))
+        self.pos = end
+        return self.loc
+
+    def _token(self, kind: str, value: str, end: int) -> Token:
+        start, stop = self._advance(end)
+        return Token(kind, value, start_pos=start, end_pos=stop)
+
+    def _error(self, message: str) -> ParseError:
+        """An error at the current location (the lexeme just read), as C++ Nix reports it."""
+        start, end = self.loc
+        return ParseError(message, Span(self.source, start, end))
+
+    # -- the modes ---------------------------------------------------------------------------
+
+    def tokens(self) -> Iterator[Token]:
+        """All tokens of the source; stops at the end (or where C++ Nix sees an end)."""
+        text = self.text
+        n = len(text)
+        modes = self.modes
+        while True:
+            mode = modes[-1]
+            if mode <= _NORMAL:
+                if self.pos >= n:
+                    break
+                token = self._normal()
+            elif mode == _STRING:
+                token = self._string()
+            elif mode == _IND_STRING:
+                token = self._ind_string()
+            else:
+                token = self._path()
+            if token is None:
+                break
+            yield token
+        self.eof_pos = self.loc[1]
+
+    def _normal(self) -> Token | None:
+        text = self.text
+        m = _DEFAULT.match(text, self.pos)
+        assert m is not None  # the last alternative matches any character
+        while m.lastgroup == "ws":
+            self._advance(m.end())
+            m = _DEFAULT.match(text, self.pos)
+            if m is None:
+                return None
+        kind = m.lastgroup or ""
+        value = m.group()
+        end = m.end()
+        if kind == "id":
+            return self._token(KEYWORDS.get(value, "ID"), value, end)
+        if kind == "char":
+            return self._char(value, end)
+        if kind == "op":
+            token = self._token(_OPERATORS[value], value, end)
+            if value in ("|>", "<|"):
+                raise self._error(
+                    "experimental Nix feature 'pipe-operators' is disabled; add "
+                    "'--extra-experimental-features pipe-operators' to enable it"
+                )
+            if value == "${":
+                self.modes.append(_NORMAL)
+            return token
+        if kind == "int":
+            token = self._token("INT_LIT", value, end)
+            if int(value) > _INT_MAX:
+                raise self._error(f"invalid integer '{value}'")
+            return token
+        if kind == "float":
+            token = self._token("FLOAT_LIT", value, end)
+            if not _check_float(value):
+                raise self._error(f"invalid float '{value}'")
+            return token
+        if kind == "comment":
+            close = text.find("*/", self.pos + 2)
+            if close < 0:  # not a comment after all: a lone '/'
+                return self._char("/", self.pos + 1)
+            self._advance(close + 2)
+            return self._normal() if self.pos < len(text) else None
+        if kind == "indopen":
+            self.modes.append(_IND_STRING)
+            return self._token("IND_STRING_OPEN", value, end)
+        return self._path_start(kind, value, end)
+
+    def _char(self, value: str, end: int) -> Token | None:
+        if value == "\0":  # flex hands bison a 0 here, which bison takes for the end
+            self._advance(end)
+            return None
+        if value == '"':
+            self.modes.append(_STRING)
+            return self._token("DQUOTE", value, end)
+        if value == "{":
+            self.modes.append(_NORMAL)
+        elif value == "}" and self.modes[-1] != _INITIAL:
+            self.modes.pop()
+        return self._token(_CHARS.get(value, "INVALID"), value, end)
+
+    def _path_start(self, kind: str, value: str, end: int) -> Token:
+        if kind in ("uri", "spath"):
+            return self._token(kind.upper(), value, end)
+        token = self._token("HPATH" if kind.startswith("h") else "PATH", value, end)
+        self.modes.append(_INPATH_SLASH if value.endswith("/") else _INPATH)
+        return token
+
+    def _string(self) -> Token | None:
+        text = self.text
+        pos = self.pos
+        m = _STRING_BODY.match(text, pos)
+        assert m is not None
+        end = m.end()
+        if end > pos:
+            value = unescape(m.group())
+            token = self._token("STR", value, end)
+            self._check_nul(value)
+            return token
+        if text.startswith("${", pos):
+            self.modes.append(_NORMAL)
+            return self._token("DOLLAR_CURLY", "${", pos + 2)
+        if text.startswith('"', pos):
+            self.modes.pop()
+            return self._token("DQUOTE", '"', pos + 1)
+        # A '$', '\' or '$\' right before the end: flex calls it the end of the file.
+        if pos < len(text):
+            self._advance(len(text))
+        return None
+
+    def _ind_string(self) -> Token | None:
+        text = self.text
+        pos = self.pos
+        m = _IND_BODY.match(text, pos)
+        if m is not None:
+            token = self._token("IND_STR", m.group(), m.end())
+            self._check_nul(token.value)
+            return token
+        if text.startswith("''", pos):
+            after = text[pos + 2 : pos + 3]
+            if after == "$":
+                return self._token("IND_STR_ESC", "$", pos + 3)
+            if after == "'":
+                return self._token("IND_STR_ESC", "''", pos + 3)
+            if after == "\\" and pos + 3 < len(text):
+                value = unescape(text[pos + 2 : pos + 4])
+                token = self._token("IND_STR_ESC", value, pos + 4)
+                self._check_nul(value)
+                return token
+            self.modes.pop()
+            return self._token("IND_STRING_CLOSE", "''", pos + 2)
+        if text.startswith("${", pos):
+            self.modes.append(_NORMAL)
+            return self._token("DOLLAR_CURLY", "${", pos + 2)
+        if pos < len(text):  # a lone '$' or "'"
+            return self._token("IND_STR_ESC", text[pos], pos + 1)
+        return None
+
+    def _path(self) -> Token | None:
+        text = self.text
+        pos = self.pos
+        modes = self.modes
+        if text.startswith("${", pos):
+            modes[-1] = _INPATH
+            modes.append(_NORMAL)
+            return self._token("DOLLAR_CURLY", "${", pos + 2)
+        m = _PATH_PIECE.match(text, pos)
+        if m is not None:
+            value = m.group()
+            modes[-1] = _INPATH_SLASH if value.endswith("/") else _INPATH
+            return self._token("STR", value, m.end())
+        if modes[-1] == _INPATH_SLASH:
+            if pos < len(text):
+                self._advance(pos + 1)
+            raise self._error("path has a trailing slash")
+        modes.pop()
+        # PATH_END: flex matches one character, gives it back (yyless) and restores the
+        # location of the previous lexeme (unstash); at the very end only the restore happens.
+        if pos < len(text):
+            self._advance(pos + 1)
+            self.pos = pos
+        self.loc = self.stash
+        return Token("PATH_END", "", start_pos=self.loc[0], end_pos=self.loc[1])
+
+    def _check_nul(self, value: str) -> None:
+        if "\0" in value:
+            shown = value.replace("\0", "\u2400")
+            raise self._error(
+                f"input string '{shown}' cannot be represented as Nix string because it "
+                "contains null bytes"
+            )
+
+
+def tokenize(source: Source) -> list[Token]:
+    """Every token of ``source`` (for tests and tools; the parser streams them)."""
+    return list(Lexer(source).tokens())
