@@ -109,6 +109,25 @@ def test_handler_errors_reach_the_client_and_the_connection_goes_on() -> None:
         assert client.query_path_info(info.path) == info
 
 
+def test_corrupt_nar_from_the_client() -> None:
+    store, info, nar = _stocked_store()
+    corrupt = nar.replace(b"regular", b"regulax")
+    bad = support.source_info("corrupt", corrupt)
+
+    client = support.connect_pair(store).client  # framed: the stream stays in step
+    with client:
+        with pytest.raises(DaemonError, match="unknown node type 'regulax'"):
+            client.add_to_store_nar(bad, corrupt)
+        assert client.is_valid_path(info.path)
+
+    pair = support.connect_pair(store, client_version=MIN_PROTOCOL_VERSION)
+    with pytest.raises(DaemonError, match="bad NAR from the client: unknown node type"):
+        pair.client.add_to_store_nar(bad, corrupt)  # asked for piece by piece: stream lost
+    pair.thread.join(timeout=10)
+    assert not pair.thread.is_alive()
+    assert bad.path not in store.infos
+
+
 def test_failure_in_the_middle_of_a_nar_hangs_up() -> None:
     store, info, nar = _stocked_store()
 

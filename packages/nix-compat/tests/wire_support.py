@@ -7,7 +7,7 @@ re-export the fixtures they use.
 from __future__ import annotations
 
 import contextlib
-import hashlib
+import io
 import os
 import signal
 import socket
@@ -24,7 +24,7 @@ import pytest
 from nix_compat.content_address import ContentAddress, ContentAddressMethod
 from nix_compat.errors import DaemonError
 from nix_compat.hash import NixHash
-from nix_compat.nar import Regular, nar_bytes
+from nix_compat.nar import Regular, hash_nar, nar_bytes
 from nix_compat.store_path import StorePath, make_source_path
 from nix_compat.wire.client import DaemonClient
 from nix_compat.wire.handshake import PROTOCOL_VERSION, ProtocolVersion, Trust
@@ -165,7 +165,8 @@ class MemoryStore:
         self, info: ValidPathInfo, nar: BinaryReadable, repair: bool, dont_check_sigs: bool
     ) -> None:
         data = b"".join(iter(lambda: nar.read(7), b""))
-        if hashlib.sha256(data).digest() != info.nar_hash.digest or len(data) != info.nar_size:
+        digest = hash_nar(io.BytesIO(data))  # a corrupt NAR raises NarError
+        if digest.hash != info.nar_hash or digest.size != info.nar_size:
             raise DaemonError(f"hash mismatch importing path '{info.path.to_absolute_path()}'")
         self.add(info, data)
 

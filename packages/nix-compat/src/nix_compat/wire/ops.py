@@ -1,7 +1,8 @@
 """The operation codes a client sends to the daemon, one u64 before each request.
 
-The numbers are those of C++ Nix's ``WorkerProto::Op``. Codes that Nix retired (2, 3, 4, 5,
-15, 16, 17, 24, 25, 27) are not listed: a daemon answers them with "invalid operation".
+The numbers are those of C++ Nix 2.26's ``WorkerProto::Op``. Some are obsolete but still
+served (QueryPathHash, ExportPath...); 24 and 25 are answered "Removed operation"; numbers not
+listed (2, 15, 17, above 47) "invalid operation".
 """
 
 from __future__ import annotations
@@ -13,6 +14,9 @@ __all__ = ["Op"]
 
 class Op(enum.IntEnum):
     IS_VALID_PATH = 1
+    HAS_SUBSTITUTES = 3  # obsolete
+    QUERY_PATH_HASH = 4  # obsolete
+    QUERY_REFERENCES = 5  # obsolete
     QUERY_REFERRERS = 6
     ADD_TO_STORE = 7
     ADD_TEXT_TO_STORE = 8  # obsolete since 1.25: AddToStore does it
@@ -22,13 +26,17 @@ class Op(enum.IntEnum):
     ADD_INDIRECT_ROOT = 12
     SYNC_WITH_GC = 13  # obsolete: does nothing
     FIND_ROOTS = 14
+    EXPORT_PATH = 16  # obsolete
     QUERY_DERIVER = 18  # obsolete: QueryPathInfo has the deriver
     SET_OPTIONS = 19
     COLLECT_GARBAGE = 20
     QUERY_SUBSTITUTABLE_PATH_INFO = 21
     QUERY_DERIVATION_OUTPUTS = 22  # obsolete
     QUERY_ALL_VALID_PATHS = 23
+    QUERY_FAILED_PATHS = 24  # removed
+    CLEAR_FAILED_PATHS = 25  # removed
     QUERY_PATH_INFO = 26
+    IMPORT_PATHS = 27  # obsolete
     QUERY_DERIVATION_OUTPUT_NAMES = 28  # obsolete
     QUERY_PATH_FROM_HASH_PART = 29
     QUERY_SUBSTITUTABLE_PATH_INFOS = 30

@@ -20,7 +20,7 @@ import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from typing import IO, Final, Protocol, TypeVar
 
-from nix_compat.errors import DaemonError, WireError
+from nix_compat.errors import DaemonError, NarError, NixCompatError, WireError
 from nix_compat.store_path import DEFAULT_STORE_DIR, StorePath
 from nix_compat.wire._nar_copy import copy_nar
 from nix_compat.wire.handshake import (
@@ -153,14 +153,14 @@ class ServerConnection:
         request.write_response(self.writer, self.ctx, response)
         self.writer.flush()
 
-    def fail(self, error: DaemonError | ErrorInfo | str) -> None:
+    def fail(self, error: NixCompatError | ErrorInfo | str) -> None:
         """``STDERR_ERROR``: the operation failed with this message."""
         if isinstance(error, DaemonError):
             info = ErrorInfo(str(error), traces=error.traces, exit_status=error.exit_status)
-        elif isinstance(error, str):
-            info = ErrorInfo(error)
-        else:
+        elif isinstance(error, ErrorInfo):
             info = error
+        else:
+            info = ErrorInfo(str(error))
         self.log(info)
         self.writer.flush()
 
@@ -171,6 +171,10 @@ class ServerConnection:
         spool = tempfile.SpooledTemporaryFile(max_size=_SPOOL_IN_MEMORY)  # noqa: SIM115
         try:
             copy_nar(WireReader(_TunnelSource(self)), spool.write)
+        except NarError as e:
+            spool.close()
+            # Where the client's NAR would have ended is unknown: the stream is lost.
+            raise WireError(f"bad NAR from the client: {e}") from e
         except BaseException:
             spool.close()
             raise
@@ -210,7 +214,12 @@ class ServerConnection:
                     self.finish_log()
                 case _:
                     self.respond(request, _answer(handler, request))
-        except DaemonError as e:
+        except WireError as e:
+            # The stream itself is broken or out of step: say so, and stop reading it.
+            self.fail(str(e))
+            return False
+        except NixCompatError as e:
+            # The handler refused (a DaemonError) or met bad data (a corrupt NAR...).
             self.fail(e)
         return True
 
