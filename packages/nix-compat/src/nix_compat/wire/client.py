@@ -263,7 +263,8 @@ class DaemonClient:
         """Add ``info.path`` with the given NAR (bytes or a readable stream of exactly it).
 
         The daemon checks the NAR against ``info.nar_hash`` and ``info.nar_size`` and, unless
-        ``dont_check_sigs`` is honoured (trusted clients only), the signatures.
+        ``dont_check_sigs`` is honoured (trusted clients only), the signatures. Its log is read
+        once the whole NAR is sent, so keep its verbosity low for very large NARs.
         """
         source = _BytesSource(nar) if isinstance(nar, bytes) else nar
         self._send(AddToStoreNar(info, repair, dont_check_sigs), flush=False)

@@ -6,10 +6,12 @@ request at a time, log messages while working, then ``STDERR_LAST`` and the answ
 :class:`DaemonHandler`, the store-facing part a daemon supplies. :class:`UnixDaemonServer`
 accepts connections on a Unix socket, one thread each.
 
-Failures a handler raises as :class:`~nix_compat.errors.DaemonError` go to the client, which
-may go on with other requests. A request that cannot be read (an unknown operation, a bad
-store path) is answered with an error, then the connection is closed, as C++ Nix does: the
-rest of the stream can no longer be trusted to be in step.
+Failures a handler raises as :class:`~nix_compat.errors.DaemonError` (or any other
+:class:`~nix_compat.errors.NixCompatError`, such as a corrupt NAR) go to the client, which may
+go on with other requests. A request that cannot be read (an unknown operation, a bad store
+path) is answered with an error, then the connection is closed, as C++ Nix does: the rest of
+the stream can no longer be trusted to be in step. So is a failure in the middle of sending a
+NAR, which the client can only notice where the NAR breaks off.
 """
 
 from __future__ import annotations
