@@ -51,6 +51,8 @@ class B3Digest(bytes):
                 raw = base64.b64decode(body, validate=True)
         except (ValueError, binascii.Error) as exc:
             raise DigestError(f"not a blake3 digest: {text!r}") from exc
+        if len(raw) != DIGEST_SIZE:
+            raise DigestError(f"not a blake3 digest: {text!r} has {len(raw)} bytes, not 32")
         return cls(raw)
 
     def __str__(self) -> str:
