@@ -5,7 +5,9 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import socket
 import sys
+import threading
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -13,8 +15,10 @@ from typing import Any
 import pytest
 from nix_compat.errors import DaemonError, WireError
 from nix_compat.store_path import StorePath
+from nix_compat.wire.client import DaemonClient
 from nix_compat.wire.handshake import MIN_PROTOCOL_VERSION, PROTOCOL_VERSION, ProtocolVersion
 from nix_compat.wire.messages import ClientSettings, IsValidPath, Missing, WireContext
+from nix_compat.wire.server import ServerConnection
 from nix_compat.wire.stderr import Verbosity
 
 
@@ -212,3 +216,28 @@ def test_reference_clients_see_our_answers_and_errors(oracle: Any, unix_server: 
     result = _nix(oracle, socket_path, "nix-store", "--check-validity", missing, check=False)
     assert result.returncode != 0
     assert "error: the memory store is closed for lunch" in result.stderr.decode()
+
+
+def test_client_hangs_up_when_the_answer_is_malformed() -> None:
+    """A daemon whose answer breaks the protocol: the client says where, then closes."""
+    ours, theirs = socket.socketpair()
+
+    def bad_daemon() -> None:
+        with theirs, theirs.makefile("rb") as rfile, theirs.makefile("wb") as wfile:
+            conn = ServerConnection(rfile, wfile, nix_version="2.26.3")
+            assert isinstance(conn.read_request(), IsValidPath)
+            conn.finish_log()
+            conn.writer.write_u64(5)  # not a boolean
+            conn.writer.flush()
+            conn.reader.read_u64_or_eof()  # wait for the client to hang up
+
+    thread = threading.Thread(target=bad_daemon, daemon=True)
+    thread.start()
+    client = DaemonClient.from_socket(ours)
+    with pytest.raises(WireError, match="boolean must be 0 or 1, not 5") as info:
+        client.is_valid_path(_missing_path())
+    assert info.value.offset is not None and info.value.offset > 0
+    with pytest.raises(WireError, match="closed"):
+        client.is_valid_path(_missing_path())
+    thread.join(timeout=10)
+    assert not thread.is_alive()

@@ -14,10 +14,10 @@ from __future__ import annotations
 import contextlib
 import os
 import socket
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Final, TypeVar
 
-from nix_compat.errors import DaemonError, WireError
+from nix_compat.errors import DaemonError, NarError, WireError
 from nix_compat.store_path import DEFAULT_STORE_DIR, StorePath
 from nix_compat.wire.handshake import PROTOCOL_VERSION, Negotiated, ProtocolVersion
 from nix_compat.wire.handshake import client_handshake as _handshake
@@ -202,11 +202,21 @@ class DaemonClient:
         if flush:
             self._writer.flush()
 
+    @contextlib.contextmanager
+    def _operation(self) -> Iterator[None]:
+        """Close the connection when the stream breaks: nothing after it could be trusted."""
+        try:
+            yield
+        except (WireError, NarError, OSError):
+            self.close()
+            raise
+
     def request(self, request: Request[R]) -> R:
         """Send any request whose answer comes right after the log stream."""
-        self._send(request)
-        self._process_stderr()
-        return request.read_response(self._reader, self.ctx)
+        with self._operation():
+            self._send(request)
+            self._process_stderr()
+            return request.read_response(self._reader, self.ctx)
 
     # -- operations ------------------------------------------------------------------------
 
@@ -239,13 +249,14 @@ class DaemonClient:
 
         If the daemon fails once the NAR has begun, it hangs up; so does this client.
         """
-        self._send(NarFromPath(path))
-        self._process_stderr()
-        try:
-            return NarFromPath.copy_response(self._reader, self.ctx, sink)
-        except DaemonError:
-            self.close()
-            raise
+        with self._operation():
+            self._send(NarFromPath(path))
+            self._process_stderr()
+            try:
+                return NarFromPath.copy_response(self._reader, self.ctx, sink)
+            except DaemonError:
+                self.close()
+                raise
 
     def nar_from_path(self, path: StorePath) -> bytes:
         parts: list[bytes] = []
@@ -267,12 +278,13 @@ class DaemonClient:
         once the whole NAR is sent, so keep its verbosity low for very large NARs.
         """
         source = _BytesSource(nar) if isinstance(nar, bytes) else nar
-        self._send(AddToStoreNar(info, repair, dont_check_sigs), flush=False)
-        if self.ctx.version >= _FRAMED_NAR_SINCE:
-            with FramedWriter(self._writer) as framed:
-                while chunk := source.read(_CHUNK):
-                    framed.write(chunk)
-            self._process_stderr()
-        else:
-            self._writer.flush()
-            self._process_stderr(source=source)
+        with self._operation():
+            self._send(AddToStoreNar(info, repair, dont_check_sigs), flush=False)
+            if self.ctx.version >= _FRAMED_NAR_SINCE:
+                with FramedWriter(self._writer) as framed:
+                    while chunk := source.read(_CHUNK):
+                        framed.write(chunk)
+                self._process_stderr()
+            else:
+                self._writer.flush()
+                self._process_stderr(source=source)

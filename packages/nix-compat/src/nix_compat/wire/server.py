@@ -166,7 +166,7 @@ class ServerConnection:
         self.log(info)
         self.writer.flush()
 
-    def nar_source(self, request: AddToStoreNar) -> FramedReader | IO[bytes]:
+    def nar_source(self) -> FramedReader | IO[bytes]:
         """The NAR that follows an AddToStoreNar request, as a readable stream."""
         if self.ctx.version >= _FRAMED_NAR_SINCE:
             return FramedReader(self.reader)
@@ -205,7 +205,7 @@ class ServerConnection:
                 case NarFromPath(path):
                     return self._send_nar(handler.nar_from_path(path))
                 case AddToStoreNar(info, repair, dont_check_sigs):
-                    nar = self.nar_source(request)
+                    nar = self.nar_source()
                     try:
                         handler.add_to_store_nar(info, nar, repair, dont_check_sigs)
                     finally:
