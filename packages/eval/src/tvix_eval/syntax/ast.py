@@ -36,6 +36,7 @@ __all__ = [
     "Int",
     "Lambda",
     "Let",
+    "List",
     "Path",
     "PathKind",
     "SearchPath",
@@ -69,9 +70,14 @@ class Float(Expr):
 class Str(Expr):
     """A string, plain or indented, or a URI. Literal text pieces alternate with
     interpolated expressions; adjacent literal pieces are already joined, and a string
-    without interpolation has exactly one piece (``[""]`` for the empty string)."""
+    without interpolation has exactly one piece (``[""]`` for the empty string).
+
+    ``pieces`` keeps the pieces as C++ Nix keeps them when they differ from ``parts``
+    (an indented string cut by escapes, as ``''a''$b''``), None otherwise: only
+    ``nix-instantiate --parse``'s printer shows the difference."""
 
     parts: list[str | Expr]
+    pieces: list[str | Expr] | None = None
 
 
 class PathKind(Enum):
@@ -83,10 +89,13 @@ class PathKind(Enum):
 @dataclass(slots=True)
 class Path(Expr):
     """A path literal. ``parts`` is as in :class:`Str` (paths may interpolate). The text is
-    as written: resolving relative and home paths is the compiler's business."""
+    as written: resolving relative and home paths is the compiler's business. ``pieces`` is
+    as in :class:`Str`; its first piece is always the path's first token (``./a/`` of
+    ``./a/${b}``)."""
 
     kind: PathKind
     parts: list[str | Expr]
+    pieces: list[str | Expr] | None = None
 
 
 @dataclass(slots=True)
@@ -99,6 +108,13 @@ class SearchPath(Expr):
 @dataclass(slots=True)
 class CurPos(Expr):
     """``__curPos``: the position of this very token."""
+
+
+@dataclass(slots=True)
+class List(Expr):
+    """``[ a b c ]``: each element is lazy, as an attribute value is."""
+
+    elems: list[Expr]
 
 
 # -- variables and attributes ----------------------------------------------------------------

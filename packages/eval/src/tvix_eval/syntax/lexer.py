@@ -159,7 +159,8 @@ class Lexer:
     """One pass over one source, yielding lark tokens named as bison names them.
 
     ``eof_pos`` is where an "unexpected end of file" is reported once the tokens run out: the
-    end of the last lexeme, as C++ Nix's location tracking leaves it.
+    end of the last lexeme, as C++ Nix's location tracking leaves it. The tokens' positions
+    are their extents, except ``PATH_END``'s, which is where C++ Nix reports it.
     """
 
     def __init__(self, source: Source) -> None:
@@ -171,6 +172,8 @@ class Lexer:
         self.loc = (0, 0)
         self.stash = (0, 0)
         self.eof_pos = 0
+        #: The token handed out last: the parser's lookahead while it reduces.
+        self.last: Token | None = None
 
     # -- helpers -----------------------------------------------------------------------------
 
@@ -211,6 +214,7 @@ class Lexer:
                 token = self._path()
             if token is None:
                 break
+            self.last = token
             yield token
         self.eof_pos = self.loc[1]
 

@@ -1,0 +1,966 @@
+"""Nix source to syntax tree: lark's LALR parser over :mod:`tvix_eval.syntax.lexer`'s tokens.
+
+The grammar (``grammar.lark``) mirrors C++ Nix's bison grammar; the callbacks here build
+:mod:`tvix_eval.syntax.ast` nodes directly while lark reduces (no intermediate parse tree), and
+make the checks C++ Nix makes in its grammar actions, at the same moments: merging nested
+attribute paths, refusing duplicate attributes and formals, dynamic attributes in ``let`` or
+``inherit``.
+
+Syntax errors read as bison writes them (``syntax error, unexpected X, expecting Y or Z``).
+Bison takes a state's most common reduction whatever the next token is, and only notices an
+error in a state that cannot reduce; lark notices it as early as possible. On an error we
+therefore finish those reductions first, as bison would (running their actions, which may
+raise their own errors first, as in C++ Nix), and list what the state we end in accepts.
+
+The grammar's tables are cached in the user's cache folder, so that only the first process
+pays for building them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path as FsPath
+from typing import Any
+
+import lark
+from lark.exceptions import UnexpectedToken
+from lark.lexer import Lexer as LarkLexer
+from lark.lexer import Token
+from lark.parsers.lalr_analysis import Reduce, Shift
+
+from tvix_eval.errors import ParseError
+from tvix_eval.syntax import ast
+from tvix_eval.syntax.lexer import Lexer
+from tvix_eval.syntax.source import Source, Span
+
+__all__ = ["parse", "parse_text"]
+
+_GRAMMAR_FILE = FsPath(__file__).with_name("grammar.lark")
+
+# -- operators -------------------------------------------------------------------------------
+
+_NONASSOC, _LEFT, _RIGHT = 0, 1, 2
+
+#: bison's precedence levels (higher binds tighter) and associativity of binary operators.
+_BINARY: dict[str, tuple[int, int]] = {
+    "IMPL": (1, _RIGHT),
+    "OR": (2, _LEFT),
+    "AND": (3, _LEFT),
+    "EQ": (4, _NONASSOC),
+    "NEQ": (4, _NONASSOC),
+    "LT": (5, _NONASSOC),
+    "GT": (5, _NONASSOC),
+    "LEQ": (5, _NONASSOC),
+    "GEQ": (5, _NONASSOC),
+    "UPDATE": (6, _RIGHT),
+    "PLUS": (8, _LEFT),
+    "MINUS": (8, _LEFT),
+    "STAR": (9, _LEFT),
+    "SLASH": (9, _LEFT),
+    "CONCAT": (10, _RIGHT),
+}
+_NOT_PREC = 7
+_HAS_ATTR_PREC = 11
+_NEGATE_PREC = 12
+
+# -- how bison names tokens ------------------------------------------------------------------
+
+_CHAR_NAMES = {
+    "COLON": ":",
+    "AT": "@",
+    "SEMI": ";",
+    "NOT": "!",
+    "DOT": ".",
+    "DQUOTE": '"',
+    "LPAREN": "(",
+    "RPAREN": ")",
+    "LBRACE": "{",
+    "RBRACE": "}",
+    "LBRACK": "[",
+    "RBRACK": "]",
+    "ASSIGN": "=",
+    "COMMA": ",",
+    "LT": "<",
+    "GT": ">",
+    "PLUS": "+",
+    "MINUS": "-",
+    "STAR": "*",
+    "SLASH": "/",
+    "QUESTION": "?",
+}
+
+#: Bison lists expected tokens by symbol number: declaration order, then first use.
+_BISON_ORDER = [
+    "$END",
+    "INVALID",
+    "ID",
+    "STR",
+    "IND_STR",
+    "INT_LIT",
+    "FLOAT_LIT",
+    "PATH",
+    "HPATH",
+    "SPATH",
+    "PATH_END",
+    "URI",
+    "IF",
+    "THEN",
+    "ELSE",
+    "ASSERT",
+    "WITH",
+    "LET",
+    "IN_KW",
+    "REC",
+    "INHERIT",
+    "EQ",
+    "NEQ",
+    "AND",
+    "OR",
+    "IMPL",
+    "OR_KW",
+    "PIPE_FROM",
+    "PIPE_INTO",
+    "DOLLAR_CURLY",
+    "IND_STRING_OPEN",
+    "IND_STRING_CLOSE",
+    "ELLIPSIS",
+    "LT",
+    "GT",
+    "LEQ",
+    "GEQ",
+    "UPDATE",
+    "PLUS",
+    "MINUS",
+    "STAR",
+    "SLASH",
+    "CONCAT",
+    "QUESTION",
+    "COLON",
+    "AT",
+    "SEMI",
+    "NOT",
+    "DOT",
+    "DQUOTE",
+    "LPAREN",
+    "RPAREN",
+    "LBRACE",
+    "RBRACE",
+    "LBRACK",
+    "RBRACK",
+    "ASSIGN",
+    "COMMA",
+]
+_BISON_RANK = {name: i for i, name in enumerate(_BISON_ORDER)}
+
+
+def token_name(kind: str) -> str:
+    """How bison's messages name a token type."""
+    if kind == "$END":
+        return "end of file"
+    if kind == "INVALID":
+        return "invalid token"
+    if kind == "IND_STR_ESC":
+        return "IND_STR"
+    char = _CHAR_NAMES.get(kind)
+    return f"'{char}'" if char is not None else kind
+
+
+# -- intermediate values of the reductions ---------------------------------------------------
+
+
+@dataclass(slots=True)
+class _AttrPath:
+    names: list[ast.AttrName]
+    start: int
+    end: int
+
+
+@dataclass(slots=True)
+class _StringAttr:
+    """``"..."`` or ``${...}`` in an attribute path: static if it is a plain string."""
+
+    expr: ast.Expr
+    start: int
+    end: int
+
+
+@dataclass(slots=True)
+class _FormalSet:
+    formals: ast.Formals
+    start: int
+    end: int
+
+
+@dataclass(slots=True)
+class _Operand:
+    prefixes: list[Token]
+    expr: ast.Expr
+
+
+@dataclass(slots=True)
+class _Chain:
+    """An operator expression being resolved by precedence (a shunting yard)."""
+
+    operands: list[ast.Expr]
+    ops: list[tuple[int, Token | None, Token]] = field(default_factory=list)
+
+
+def _plain_string(expr: ast.Expr) -> str | None:
+    """The text of ``expr`` if it is what C++ Nix calls an ExprString (no interpolation)."""
+    if isinstance(expr, ast.Str) and expr.pieces is None and len(expr.parts) == 1:
+        part = expr.parts[0]
+        if isinstance(part, str):
+            return part
+    return None
+
+
+def _join(pieces: list[str | ast.Expr]) -> list[str | ast.Expr]:
+    """Join adjacent literal pieces."""
+    parts: list[str | ast.Expr] = []
+    for piece in pieces:
+        if isinstance(piece, str) and parts and isinstance(parts[-1], str):
+            parts[-1] = parts[-1] + piece
+        else:
+            parts.append(piece)
+    return parts
+
+
+def strip_indentation(tokens: list[tuple[bool, str] | ast.Expr]) -> list[str | ast.Expr]:
+    """The pieces of an indented string, as C++ Nix's ``stripIndentation`` leaves them.
+
+    ``tokens`` are ``(has_indentation, text)`` for text (False for escapes such as ``''$``,
+    which end a line's leading whitespace like an interpolation does) or interpolations. The
+    minimum indentation ignores empty lines and a whitespace-only last line; the last piece
+    loses its whitespace-only last line.
+    """
+    at_line_start = True
+    min_indent = 1000000
+    indent = 0
+    for token in tokens:
+        if not isinstance(token, tuple) or not token[0]:
+            if at_line_start:
+                at_line_start = False
+                min_indent = min(min_indent, indent)
+            continue
+        for c in token[1]:
+            if at_line_start:
+                if c == " ":
+                    indent += 1
+                elif c == "\n":
+                    indent = 0
+                else:
+                    at_line_start = False
+                    min_indent = min(min_indent, indent)
+            elif c == "\n":
+                at_line_start = True
+                indent = 0
+
+    pieces: list[str | ast.Expr] = []
+    at_line_start = True
+    dropped = 0
+    last = len(tokens) - 1
+    for i, token in enumerate(tokens):
+        if not isinstance(token, tuple):
+            at_line_start = False
+            dropped = 0
+            pieces.append(token)
+            continue
+        out: list[str] = []
+        for c in token[1]:
+            if at_line_start:
+                if c == " ":
+                    if dropped >= min_indent:
+                        out.append(c)
+                    dropped += 1
+                elif c == "\n":
+                    dropped = 0
+                    out.append(c)
+                else:
+                    at_line_start = False
+                    dropped = 0
+                    out.append(c)
+            else:
+                out.append(c)
+                if c == "\n":
+                    at_line_start = True
+        text = "".join(out)
+        if i == last:
+            cut = text.rfind("\n")
+            if cut >= 0 and text[cut + 1 :].strip(" ") == "":
+                text = text[: cut + 1]
+        if text:
+            pieces.append(text)
+    return pieces
+
+
+# -- the reductions --------------------------------------------------------------------------
+
+Children = list[Any]
+
+
+class _Builder:
+    """Lark's callbacks: one method per grammar alias, each building a node or a piece.
+
+    One builder serves one parse at a time (``source``, ``lexer`` and ``symbols`` are per
+    parse); :func:`parse` holds a lock around it.
+    """
+
+    def __init__(self) -> None:
+        self.source = Source("«string»", "")
+        self.lexer = Lexer(self.source)
+        #: Names in the order C++ Nix would have interned them (it orders duplicates so).
+        self.symbols: dict[str, int] = {}
+
+    # -- helpers
+
+    def start(self, c: Children) -> ast.Expr:
+        return c[0]  # type: ignore[no-any-return]
+
+    def span(self, start: int | None, end: int | None) -> Span:
+        return Span(self.source, start or 0, end or 0)
+
+    def tspan(self, token: Token) -> Span:
+        return Span(self.source, token.start_pos or 0, token.end_pos or 0)
+
+    def intern(self, name: str) -> str:
+        self.symbols.setdefault(name, len(self.symbols))
+        return name
+
+    def error(self, message: str, start: int, end: int | None = None) -> ParseError:
+        return ParseError(message, self.span(start, start if end is None else end))
+
+    def show_path(self, names: list[ast.AttrName]) -> str:
+        from tvix_eval.syntax.printer import show_attr_path
+
+        return show_attr_path(names, self.source)
+
+    def dup_attr(self, names: list[ast.AttrName], at: Span, previous: Span) -> ParseError:
+        return ParseError(f"attribute '{self.show_path(names)}' already defined at {previous}", at)
+
+    # -- functions and the keywords around them
+
+    def lambda_plain(self, c: Children) -> ast.Expr:
+        name, _, body = c
+        span = self.span(name.start_pos, body.span.end)
+        return ast.Lambda(span, self.intern(str(name)), None, body)
+
+    def lambda_formals(self, c: Children) -> ast.Expr:
+        fs, _, body = c
+        self.check_formals(fs.formals)
+        return ast.Lambda(self.span(fs.start, body.span.end), None, fs.formals, body)
+
+    def lambda_formals_at(self, c: Children) -> ast.Expr:
+        fs, _, name, _, body = c
+        self.check_formals(fs.formals, fs.start, name)
+        return ast.Lambda(self.span(fs.start, body.span.end), str(name), fs.formals, body)
+
+    def lambda_at_formals(self, c: Children) -> ast.Expr:
+        name, _, fs, _, body = c
+        self.check_formals(fs.formals, name.start_pos, name)
+        return ast.Lambda(self.span(name.start_pos, body.span.end), str(name), fs.formals, body)
+
+    def check_formals(self, formals: ast.Formals, at: int = 0, arg: str | None = None) -> None:
+        """Refuse duplicate formals as C++ Nix's ``validateFormals`` does: of several, the
+        name interned first, at its second occurrence; then the ``@`` name among them."""
+        seen: dict[str, ast.Formal] = {}
+        duplicate: tuple[int, int, ast.Formal] | None = None
+        for formal in formals.entries:
+            if formal.name in seen:
+                key = (self.symbols.get(formal.name, 0), formal.span.start, formal)
+                if duplicate is None or key[:2] < duplicate[:2]:
+                    duplicate = key
+            else:
+                seen[formal.name] = formal
+        if duplicate is not None:
+            dup = duplicate[2]
+            raise ParseError(f"duplicate formal function argument '{dup.name}'", dup.span)
+        if arg is not None and arg in seen:
+            raise self.error(f"duplicate formal function argument '{arg}'", at)
+
+    def formal(self, c: Children) -> ast.Formal:
+        (name,) = c
+        return ast.Formal(self.intern(str(name)), None, self.tspan(name))
+
+    def formal_default(self, c: Children) -> ast.Formal:
+        name, _, default = c
+        return ast.Formal(self.intern(str(name)), default, self.tspan(name))
+
+    def formals_first(self, c: Children) -> list[ast.Formal]:
+        return [c[0]]
+
+    def formals_more(self, c: Children) -> list[ast.Formal]:
+        c[0].append(c[2])
+        return c[0]  # type: ignore[no-any-return]
+
+    def _formal_set(self, c: Children, entries: list[ast.Formal], ellipsis: bool) -> _FormalSet:
+        return _FormalSet(ast.Formals(entries, ellipsis), c[0].start_pos, c[-1].end_pos)
+
+    def formals_ellipsis(self, c: Children) -> _FormalSet:
+        return self._formal_set(c, c[1], True)
+
+    def formals_only_ellipsis(self, c: Children) -> _FormalSet:
+        return self._formal_set(c, [], True)
+
+    def formals_comma(self, c: Children) -> _FormalSet:
+        return self._formal_set(c, c[1], False)
+
+    def formals_plain(self, c: Children) -> _FormalSet:
+        return self._formal_set(c, c[1], False)
+
+    def formals_none(self, c: Children) -> _FormalSet:
+        return self._formal_set(c, [], False)
+
+    def assert_(self, c: Children) -> ast.Expr:
+        kw, cond, _, body = c
+        return ast.Assert(self.span(kw.start_pos, body.span.end), cond, body)
+
+    def with_(self, c: Children) -> ast.Expr:
+        kw, env, _, body = c
+        return ast.With(self.span(kw.start_pos, body.span.end), env, body)
+
+    def let(self, c: Children) -> ast.Expr:
+        kw, binds, _, body = c
+        if binds.dynamic:
+            raise self.error("dynamic attributes not allowed in let", kw.start_pos)
+        binds.recursive = True
+        binds.span = self.span(kw.start_pos, c[2].end_pos)
+        return ast.Let(self.span(kw.start_pos, body.span.end), binds, body)
+
+    def if_(self, c: Children) -> ast.Expr:
+        kw, cond, _, then, _, else_ = c
+        return ast.If(self.span(kw.start_pos, else_.span.end), cond, then, else_)
+
+    # -- operators
+
+    def expr_op(self, c: Children) -> ast.Expr:
+        chain: _Chain = c[0]
+        operands = chain.operands
+        while chain.ops:
+            self.reduce_operator(chain)
+        return operands[0]
+
+    def chain_start(self, c: Children) -> _Chain:
+        operand: _Operand = c[0]
+        chain = _Chain([operand.expr])
+        if operand.prefixes:
+            self.push_prefixes(chain, operand)
+        return chain
+
+    def chain_binary(self, c: Children) -> _Chain:
+        chain, op, operand = c
+        prec, assoc = _BINARY[op.type]
+        ops = chain.ops
+        while ops and (ops[-1][0] > prec or (ops[-1][0] == prec and assoc == _LEFT)):
+            self.reduce_operator(chain)
+        ops.append((prec, op, op))
+        chain.operands.append(operand.expr)
+        if operand.prefixes:
+            self.push_prefixes(chain, operand)
+        self.check_nonassoc(chain)
+        return chain  # type: ignore[no-any-return]
+
+    def chain_has_attr(self, c: Children) -> _Chain:
+        chain, _, path = c
+        while chain.ops and chain.ops[-1][0] > _HAS_ATTR_PREC:
+            self.reduce_operator(chain)
+        expr = chain.operands.pop()
+        span = self.span(expr.span.start, path.end)
+        chain.operands.append(ast.HasAttr(span, expr, path.names))
+        self.check_nonassoc(chain)
+        return chain  # type: ignore[no-any-return]
+
+    def push_prefixes(self, chain: _Chain, operand: _Operand) -> None:
+        for token in operand.prefixes:
+            prec = _NOT_PREC if token.type == "NOT" else _NEGATE_PREC
+            chain.ops.append((prec, None, token))
+
+    def check_nonassoc(self, chain: _Chain) -> None:
+        """Refuse ``a == b == c`` when the second operator is the lookahead, where bison
+        refuses it (before anything after it is read)."""
+        lookahead = self.lexer.last
+        if lookahead is None or lookahead.type not in _BINARY:
+            return
+        prec, assoc = _BINARY[lookahead.type]
+        if assoc != _NONASSOC:
+            return
+        for op_prec, binary, _ in reversed(chain.ops):
+            if op_prec > prec:
+                continue
+            if op_prec == prec and binary is not None:
+                raise self.error(
+                    f"syntax error, unexpected {token_name(lookahead.type)}",
+                    lookahead.start_pos or 0,
+                )
+            return
+
+    def reduce_operator(self, chain: _Chain) -> None:
+        _, binary, token = chain.ops.pop()
+        operands = chain.operands
+        right = operands.pop()
+        if binary is None:
+            op = "not" if token.type == "NOT" else "neg"
+            span = self.span(token.start_pos, right.span.end)
+            operands.append(ast.UnaryOp(span, op, right))
+            return
+        left = operands.pop()
+        span = self.span(left.span.start, right.span.end)
+        operands.append(ast.BinOp(span, str(binary), left, right, self.tspan(binary)))
+
+    def operand(self, c: Children) -> _Operand:
+        return _Operand([], c[0])
+
+    def operand_prefixed(self, c: Children) -> _Operand:
+        return _Operand(c[0], c[1])
+
+    def prefix_first(self, c: Children) -> list[Token]:
+        return [c[0]]
+
+    def prefix_more(self, c: Children) -> list[Token]:
+        c[0].append(c[1])
+        return c[0]  # type: ignore[no-any-return]
+
+    # -- application and selection
+
+    def apply(self, c: Children) -> ast.Expr:
+        fn, arg = c
+        return ast.Apply(self.span(fn.span.start, arg.span.end), fn, arg)
+
+    def select(self, c: Children) -> ast.Expr:
+        expr, _, path = c
+        return ast.Select(self.span(expr.span.start, path.end), expr, path.names)
+
+    def select_or(self, c: Children) -> ast.Expr:
+        expr, _, path, _, default = c
+        span = self.span(expr.span.start, default.span.end)
+        return ast.Select(span, expr, path.names, default)
+
+    def cursed_or(self, c: Children) -> ast.Expr:
+        expr, kw = c
+        span = self.span(expr.span.start, kw.end_pos)
+        return ast.Apply(span, expr, ast.Var(self.tspan(kw), self.intern("or")))
+
+    # -- simple expressions
+
+    def var(self, c: Children) -> ast.Expr:
+        (token,) = c
+        if token == "__curPos":
+            return ast.CurPos(self.tspan(token))
+        return ast.Var(self.tspan(token), self.intern(str(token)))
+
+    def int_(self, c: Children) -> ast.Expr:
+        return ast.Int(self.tspan(c[0]), int(c[0]))
+
+    def float_(self, c: Children) -> ast.Expr:
+        return ast.Float(self.tspan(c[0]), float(c[0]))
+
+    def string(self, c: Children) -> ast.Expr:
+        return self.make_string(c[1], c[0].start_pos, c[2].end_pos)
+
+    def make_string(self, pieces: list[str | ast.Expr], start: int, end: int) -> ast.Str:
+        span = self.span(start, end)
+        if not pieces:
+            return ast.Str(span, [""])
+        pieces = _plain(pieces)
+        parts = _join(pieces)
+        return ast.Str(span, parts, None if len(parts) == len(pieces) else pieces)
+
+    def ind_string(self, c: Children) -> ast.Expr:
+        pieces = strip_indentation(c[1])
+        return self.make_string(pieces, c[0].start_pos, c[2].end_pos)
+
+    def path(self, c: Children) -> ast.Expr:
+        start, _ = c
+        return ast.Path(self.tspan(start), self.path_kind(start), [str(start)])
+
+    def path_interpolated(self, c: Children) -> ast.Expr:
+        start, rest, _ = c
+        span = self.span(start.start_pos, _end_of(rest[-1]))
+        pieces = _plain([start, *rest])
+        parts = _join(pieces)
+        kind = self.path_kind(start)
+        return ast.Path(span, kind, parts, None if len(parts) == len(pieces) else pieces)
+
+    @staticmethod
+    def path_kind(token: Token) -> ast.PathKind:
+        if token.type == "HPATH":
+            return ast.PathKind.HOME
+        return ast.PathKind.ABSOLUTE if token.startswith("/") else ast.PathKind.RELATIVE
+
+    def search_path(self, c: Children) -> ast.Expr:
+        return ast.SearchPath(self.tspan(c[0]), str(c[0])[1:-1])
+
+    def uri(self, c: Children) -> ast.Expr:
+        return ast.Str(self.tspan(c[0]), [str(c[0])])
+
+    def parens(self, c: Children) -> ast.Expr:
+        return c[1]  # type: ignore[no-any-return]
+
+    def legacy_let(self, c: Children) -> ast.Expr:
+        binds: ast.AttrSet = c[2]
+        binds.recursive = True
+        binds.span = self.span(c[0].start_pos, c[3].end_pos)
+        return ast.Select(binds.span, binds, ["body"])
+
+    def rec_set(self, c: Children) -> ast.Expr:
+        binds: ast.AttrSet = c[2]
+        binds.recursive = True
+        binds.span = self.span(c[0].start_pos, c[3].end_pos)
+        return binds
+
+    def set_(self, c: Children) -> ast.Expr:
+        binds: ast.AttrSet = c[1]
+        binds.span = self.span(c[0].start_pos, c[2].end_pos)
+        return binds
+
+    def empty_set(self, c: Children) -> ast.Expr:
+        return ast.AttrSet(self.span(c[0].start_pos, c[1].end_pos), False)
+
+    def list_(self, c: Children) -> ast.Expr:
+        return ast.List(self.span(c[0].start_pos, c[2].end_pos), c[1])
+
+    def list_more(self, c: Children) -> list[ast.Expr]:
+        c[0].append(c[1])
+        return c[0]  # type: ignore[no-any-return]
+
+    def list_empty(self, c: Children) -> list[ast.Expr]:
+        return []
+
+    # -- strings
+
+    def parts_str(self, c: Children) -> list[str | ast.Expr]:
+        return [str(c[0])]
+
+    def parts_interpolated(self, c: Children) -> list[str | ast.Expr]:
+        return c[0]  # type: ignore[no-any-return]
+
+    def parts_empty(self, c: Children) -> list[str | ast.Expr]:
+        return []
+
+    def interp_str(self, c: Children) -> list[str | ast.Expr]:
+        c[0].append(c[1])
+        return c[0]  # type: ignore[no-any-return]
+
+    def interp_more(self, c: Children) -> list[str | ast.Expr]:
+        c[0].append(c[2])
+        return c[0]  # type: ignore[no-any-return]
+
+    def interp_first(self, c: Children) -> list[str | ast.Expr]:
+        return [c[1]]
+
+    def interp_str_first(self, c: Children) -> list[str | ast.Expr]:
+        return [c[0], c[2]]
+
+    def ind_str(self, c: Children) -> list[tuple[bool, str] | ast.Expr]:
+        c[0].append((True, str(c[1])))
+        return c[0]  # type: ignore[no-any-return]
+
+    def ind_str_esc(self, c: Children) -> list[tuple[bool, str] | ast.Expr]:
+        c[0].append((False, str(c[1])))
+        return c[0]  # type: ignore[no-any-return]
+
+    def ind_interp(self, c: Children) -> list[tuple[bool, str] | ast.Expr]:
+        c[0].append(c[2])
+        return c[0]  # type: ignore[no-any-return]
+
+    def ind_empty(self, c: Children) -> list[tuple[bool, str] | ast.Expr]:
+        return []
+
+    # -- bindings
+
+    def binds_empty(self, c: Children) -> ast.AttrSet:
+        return ast.AttrSet(self.span(0, 0), False)
+
+    def bind_first(self, c: Children) -> ast.AttrSet:
+        attrs = ast.AttrSet(self.span(c[0].start, c[0].start), False)
+        self.add_attr(attrs, c[0], c[2])
+        return attrs
+
+    def bind_more(self, c: Children) -> ast.AttrSet:
+        self.add_attr(c[0], c[1], c[3])
+        return c[0]  # type: ignore[no-any-return]
+
+    def bind_inherit(self, c: Children) -> ast.AttrSet:
+        attrs: ast.AttrSet = c[0]
+        for name, span in c[2]:
+            self.check_inherit(attrs, name, span)
+            attrs.attrs[name] = ast.AttrEntry(ast.Var(span, name), span, ast.AttrKind.INHERITED)
+        return attrs
+
+    def bind_inherit_from(self, c: Children) -> ast.AttrSet:
+        attrs: ast.AttrSet = c[0]
+        source_expr: ast.Expr = c[3]
+        index = len(attrs.inherit_from)
+        attrs.inherit_from.append(source_expr)
+        origin = ast.InheritSource(source_expr.span, index)
+        for name, span in c[5]:
+            self.check_inherit(attrs, name, span)
+            value = ast.Select(span, origin, [name])
+            attrs.attrs[name] = ast.AttrEntry(value, span, ast.AttrKind.INHERITED_FROM, index)
+        return attrs
+
+    def check_inherit(self, attrs: ast.AttrSet, name: str, span: Span) -> None:
+        previous = attrs.attrs.get(name)
+        if previous is not None:
+            raise self.dup_attr([name], span, previous.span)
+
+    def add_attr(self, attrs: ast.AttrSet, path: _AttrPath, value: ast.Expr) -> None:
+        """Define ``path = value`` in ``attrs``, merging into the sets that earlier paths (or
+        set literals) made, as C++ Nix's ``addAttr`` does."""
+        names = path.names
+        at = self.span(path.start, path.end)
+        for name in names[:-1]:
+            if isinstance(name, str):
+                entry = attrs.attrs.get(name)
+                if entry is None:
+                    nested = ast.AttrSet(at, False)
+                    attrs.attrs[name] = ast.AttrEntry(nested, at)
+                elif entry.kind is not ast.AttrKind.INHERITED and isinstance(
+                    entry.value, ast.AttrSet
+                ):
+                    nested = entry.value
+                else:
+                    raise self.dup_attr(names, at, entry.span)
+            else:
+                nested = ast.AttrSet(at, False)
+                attrs.dynamic.append(ast.DynamicAttr(name, nested, at))
+            attrs = nested
+        last = names[-1]
+        if not isinstance(last, str):
+            attrs.dynamic.append(ast.DynamicAttr(last, value, at))
+            return
+        entry = attrs.attrs.get(last)
+        if entry is None:
+            attrs.attrs[last] = ast.AttrEntry(value, at)
+        elif isinstance(entry.value, ast.AttrSet) and isinstance(value, ast.AttrSet):
+            self.merge(entry.value, value, names)
+        else:
+            raise self.dup_attr(names, at, entry.span)
+
+    def merge(self, into: ast.AttrSet, other: ast.AttrSet, names: list[ast.AttrName]) -> None:
+        """``a = { x = 1; }; a = { y = 2; };``: the second set's bindings join the first."""
+        shift = len(into.inherit_from)
+        moved: set[int] = set()
+        for name, entry in other.attrs.items():
+            previous = into.attrs.get(name)
+            if previous is not None:
+                raise self.dup_attr([*names, name], entry.span, previous.span)
+            into.attrs[name] = entry
+            if entry.kind is ast.AttrKind.INHERITED_FROM and entry.source is not None:
+                entry.source += shift
+                assert isinstance(entry.value, ast.Select)
+                origin = entry.value.expr
+                if isinstance(origin, ast.InheritSource) and id(origin) not in moved:
+                    moved.add(id(origin))
+                    origin.index += shift
+        into.dynamic.extend(other.dynamic)
+        into.inherit_from.extend(other.inherit_from)
+
+    # -- attribute paths
+
+    def attrs_name(self, c: Children) -> list[tuple[str, Span]]:
+        c[0].append((self.intern(str(c[1])), self.tspan(c[1])))
+        return c[0]  # type: ignore[no-any-return]
+
+    def attrs_string(self, c: Children) -> list[tuple[str, Span]]:
+        attr: _StringAttr = c[1]
+        name = _plain_string(attr.expr)
+        if name is None:
+            raise self.error("dynamic attributes not allowed in inherit", attr.start)
+        c[0].append((self.intern(name), self.span(attr.start, attr.end)))
+        return c[0]  # type: ignore[no-any-return]
+
+    def attrs_empty(self, c: Children) -> list[tuple[str, Span]]:
+        return []
+
+    def attrpath_first(self, c: Children) -> _AttrPath:
+        token = c[0]
+        return _AttrPath([self.intern(str(token))], token.start_pos, token.end_pos)
+
+    def attrpath_first_string(self, c: Children) -> _AttrPath:
+        attr: _StringAttr = c[0]
+        return _AttrPath([self.string_attr_name(attr)], attr.start, attr.end)
+
+    def attrpath_more(self, c: Children) -> _AttrPath:
+        path: _AttrPath = c[0]
+        path.names.append(self.intern(str(c[2])))
+        path.end = c[2].end_pos
+        return path
+
+    def attrpath_more_string(self, c: Children) -> _AttrPath:
+        path: _AttrPath = c[0]
+        attr: _StringAttr = c[2]
+        path.names.append(self.string_attr_name(attr))
+        path.end = attr.end
+        return path
+
+    def string_attr_name(self, attr: _StringAttr) -> ast.AttrName:
+        name = _plain_string(attr.expr)
+        return attr.expr if name is None else self.intern(name)
+
+    def string_attr_quoted(self, c: Children) -> _StringAttr:
+        start, end = c[0].start_pos, c[2].end_pos
+        return _StringAttr(self.make_string(c[1], start, end), start, end)
+
+    def string_attr_dynamic(self, c: Children) -> _StringAttr:
+        return _StringAttr(c[1], c[0].start_pos, c[2].end_pos)
+
+
+def _plain(pieces: list[str | ast.Expr]) -> list[str | ast.Expr]:
+    """The pieces with lark tokens (kept until now for their positions) as plain text."""
+    return [p if isinstance(p, ast.Expr) else str(p) for p in pieces]
+
+
+def _end_of(piece: str | ast.Expr | Token) -> int:
+    if isinstance(piece, Token):
+        return piece.end_pos or 0
+    if isinstance(piece, ast.Expr):
+        return piece.span.end
+    return 0
+
+
+# -- lark ------------------------------------------------------------------------------------
+
+
+class _TokenStream(LarkLexer):
+    """Lark's view of our lexer: the parse input is a :class:`Lexer` already."""
+
+    def __init__(self, lexer_conf: object) -> None:
+        pass
+
+    def lex(self, lexer: Lexer) -> Iterator[Token]:  # type: ignore[override]
+        # lark hands a custom lexer the parse input itself
+        return lexer.tokens()
+
+
+def _cache_file(grammar: str) -> str:
+    """Where lark keeps the analysed grammar: the user's cache folder, keyed by content."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    digest = hashlib.sha256(f"{grammar}{lark.__version__}".encode()).hexdigest()[:16]
+    folder = os.path.join(base, "tvix-eval")
+    try:
+        os.makedirs(folder, exist_ok=True)
+    except OSError:
+        import tempfile
+
+        folder = tempfile.gettempdir()
+    return os.path.join(folder, f"grammar-{digest}.lark-cache")
+
+
+_BUILDER = _Builder()
+_LOCK = threading.Lock()
+_PARSER: lark.Lark | None = None
+
+
+def _parser() -> lark.Lark:
+    global _PARSER
+    if _PARSER is None:
+        grammar = _GRAMMAR_FILE.read_text()
+        _PARSER = lark.Lark(
+            grammar,
+            parser="lalr",
+            lexer=_TokenStream,
+            transformer=_BUILDER,  # type: ignore[arg-type]
+            cache=_cache_file(grammar),
+            maybe_placeholders=False,
+        )
+    return _PARSER
+
+
+# -- syntax errors as bison reports them -----------------------------------------------------
+
+_DEFAULTS: dict[Any, Any] = {}
+
+
+def _default_reduction(states: dict[Any, dict[str, tuple[Any, Any]]], state: Any) -> Any:
+    """Bison's default reduction of ``state``: the one for the most lookaheads (the first
+    rule on ties), or None where the state only shifts."""
+    if state not in _DEFAULTS:
+        counts: dict[Any, int] = {}
+        for action, arg in states[state].values():
+            if action is Reduce:
+                counts[arg] = counts.get(arg, 0) + 1
+        best = None
+        if counts:
+            order = {rule: i for i, rule in enumerate(_parser().rules)}
+            best = min(counts, key=lambda rule: (-counts[rule], order.get(rule, 0)))
+        _DEFAULTS[state] = best
+    return _DEFAULTS[state]
+
+
+def _syntax_error(error: UnexpectedToken, lexer: Lexer) -> ParseError:
+    """The error bison would report: after its default reductions (whose actions run, and
+    may fail first), list what the state accepts, if that is at most four tokens."""
+    state = error.state
+    token = error.token
+    conf = state.parse_conf
+    states = conf.parse_table.states
+    stack = state.state_stack
+    values = state.value_stack
+    while True:
+        action = states[stack[-1]].get(token.type)
+        if action is None:
+            rule = _default_reduction(states, stack[-1])
+        elif action[0] is Reduce:
+            rule = action[1]
+        else:
+            rule = None
+        if rule is None:
+            break
+        size = len(rule.expansion)
+        args = values[-size:] if size else []
+        if size:
+            del stack[-size:]
+            del values[-size:]
+        values.append(conf.callbacks[rule](args))
+        action, target = states[stack[-1]][rule.origin.name]
+        assert action is Shift
+        stack.append(target)
+    expected = sorted(
+        {token_name(t) for t in states[stack[-1]] if t.isupper()},
+        key=lambda name: _BISON_RANK.get(_kind_of(name), 999),
+    )
+    if token.type == "$END":
+        start = lexer.eof_pos
+    else:
+        start = token.start_pos or 0
+    message = f"syntax error, unexpected {token_name(token.type)}"
+    if 0 < len(expected) <= 4:
+        message += ", expecting " + " or ".join(expected)
+    return ParseError(message, Span(lexer.source, start, start))
+
+
+def _kind_of(name: str) -> str:
+    if name == "end of file":
+        return "$END"
+    for kind, char in _CHAR_NAMES.items():
+        if name == f"'{char}'":
+            return kind
+    return name
+
+
+# -- entry points ----------------------------------------------------------------------------
+
+
+def parse(source: Source) -> ast.Expr:
+    """Parse one Nix source, or raise :class:`ParseError` as C++ Nix would refuse it."""
+    parser = _parser()
+    lexer = Lexer(source)
+    with _LOCK:
+        builder = _BUILDER
+        builder.source = source
+        builder.lexer = lexer
+        builder.symbols = {}
+        try:
+            result: ast.Expr = parser.parse(lexer)  # type: ignore[arg-type,assignment]
+        except UnexpectedToken as error:
+            raise _syntax_error(error, lexer) from None
+        return result
+
+
+def parse_text(text: str, name: str = "«string»", path: str | None = None) -> ast.Expr:
+    """Parse ``text`` (already decoded with surrogateescape) as the source ``name``."""
+    return parse(Source(name, text, path))
