@@ -111,6 +111,17 @@ def test_errors_become_daemon_errors() -> None:
     assert exc.exit_status == 3
 
 
+def test_daemon_errors_lose_their_colours() -> None:
+    """Nix colours parts of its messages; its client drops the codes off a terminal."""
+    sent = ErrorInfo(
+        "path '\x1b[35;1m/nix/store/x\x1b[0m' is not valid", traces=("\x1b[1mwhile\x1b[0m",)
+    )
+    assert _decode(_encode(sent, NEW), NEW) == sent  # kept as sent on the wire
+    exc = sent.to_exception()
+    assert str(exc) == "path '/nix/store/x' is not valid"
+    assert exc.traces == ("while",)
+
+
 def test_unknown_message_type_is_refused() -> None:
     with pytest.raises(WireError, match="unknown log message type 0x1234") as info:
         _decode(encode_u64(0x1234), NEW)

@@ -15,6 +15,7 @@ and a message). The exit status is no longer sent; clients take it as 1.
 from __future__ import annotations
 
 import enum
+import re
 from dataclasses import dataclass
 from typing import Final
 
@@ -37,10 +38,13 @@ __all__ = [
     "WriteData",
     "read_error",
     "read_stderr",
+    "strip_colours",
     "write_stderr",
 ]
 
 _STRUCTURED_ERRORS_SINCE: Final = ProtocolVersion(1, 26)
+#: Control sequences (``ESC [ ... final byte``), which Nix uses to colour its messages.
+_ESCAPE: Final = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]")
 _FIELD_INT: Final = 0
 _FIELD_STRING: Final = 1
 
@@ -99,9 +103,14 @@ class Last:
     """``STDERR_LAST``: the operation succeeded; its result follows."""
 
 
+def strip_colours(text: str) -> str:
+    """``text`` without terminal escape sequences, as Nix prints it when not on a terminal."""
+    return _ESCAPE.sub("", text)
+
+
 @dataclass(frozen=True, slots=True)
 class ErrorInfo:
-    """``STDERR_ERROR``: the operation failed."""
+    """``STDERR_ERROR``: the operation failed. ``message`` is as sent, colour codes and all."""
 
     message: str
     level: int = Verbosity.ERROR
@@ -109,7 +118,12 @@ class ErrorInfo:
     exit_status: int = 1
 
     def to_exception(self) -> DaemonError:
-        return DaemonError(self.message, exit_status=self.exit_status, traces=self.traces)
+        """The error as the reference client shows it off a terminal: without colour codes."""
+        return DaemonError(
+            strip_colours(self.message),
+            exit_status=self.exit_status,
+            traces=tuple(map(strip_colours, self.traces)),
+        )
 
 
 @dataclass(frozen=True, slots=True)
