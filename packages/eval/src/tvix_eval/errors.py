@@ -20,12 +20,11 @@ def render_location(span: Span, indent: str = "       ") -> str:
     starts = source.line_starts()
     first = max(1, line - 1)
     last = min(len(starts), line + 1)
-    width = len(str(last))
     for number in range(first, last + 1):
         text = source.line_text(number)
-        out.append(f"{indent}     {number:>{width}}| {text}".rstrip())
+        out.append(f"{indent}{number:>6}|" + (f" {text}" if text else ""))
         if number == line:
-            out.append(f"{indent}     {'':>{width}}| {' ' * (column - 1)}^")
+            out.append(f"{indent}{'':>6}| {' ' * (column - 1)}^")
     return "\n".join(out)
 
 

@@ -919,8 +919,10 @@ def _syntax_error(error: UnexpectedToken, lexer: Lexer) -> ParseError:
         action, target = states[stack[-1]][rule.origin.name]
         assert action is Shift
         stack.append(target)
+    # lark's state after the start symbol has no actions; bison's expects the end there
+    accepted = states[stack[-1]] if stack[-1] != conf.end_state else {"$END": None}
     expected = sorted(
-        {token_name(t) for t in states[stack[-1]] if t.isupper()},
+        {token_name(t) for t in accepted if t.isupper()},
         key=lambda name: _BISON_RANK.get(_kind_of(name), 999),
     )
     if token.type == "$END":

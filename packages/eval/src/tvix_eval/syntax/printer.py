@@ -11,11 +11,12 @@ reference's.
 from __future__ import annotations
 
 import os
+import re
 
 from tvix_eval.syntax import ast
 from tvix_eval.syntax.source import Source
 
-__all__ = ["canon_path", "print_expr", "show_attr_path", "show_string"]
+__all__ = ["canon_path", "print_expr", "show_attr_path", "show_identifier", "show_string"]
 
 #: Operators that C++ Nix parses into calls of builtins: name, and whether arguments swap.
 _CALLS = {"-": ("__sub", False), "*": ("__mul", False), "/": ("__div", False)}
@@ -42,6 +43,20 @@ def show_string(text: str) -> str:
             out.append(c)
     out.append('"')
     return "".join(out)
+
+
+_RESERVED = frozenset(["if", "then", "else", "assert", "with", "let", "in", "rec", "inherit"])
+_IDENTIFIER = re.compile(r"[a-zA-Z_][a-zA-Z0-9_'-]*")
+
+
+def show_identifier(name: str) -> str:
+    """An attribute name as C++ Nix's ``printIdentifier`` writes it: bare if it reads back
+    as an identifier, else a string literal."""
+    if name in _RESERVED:
+        return f'"{name}"'
+    if _IDENTIFIER.fullmatch(name):
+        return name
+    return show_string(name)
 
 
 def canon_path(path: str) -> str:
@@ -132,7 +147,9 @@ class _Printer:
         return e.name
 
     def attr_path(self, names: list[ast.AttrName]) -> str:
-        return ".".join(n if isinstance(n, str) else '"${' + self.show(n) + '}"' for n in names)
+        return ".".join(
+            show_identifier(n) if isinstance(n, str) else '"${' + self.show(n) + '}"' for n in names
+        )
 
     def show_Select(self, e: ast.Select) -> str:
         text = f"({self.show(e.expr)}).{self.attr_path(e.path)}"
@@ -153,7 +170,7 @@ class _Printer:
         names = sorted(s.attrs, key=_sort_key)
         inherited = [n for n in names if s.attrs[n].kind is ast.AttrKind.INHERITED]
         if inherited:
-            out.append("inherit " + " ".join(inherited) + "; ")
+            out.append("inherit " + " ".join(map(show_identifier, inherited)) + "; ")
         groups: dict[int, list[str]] = {}
         for n in names:
             entry = s.attrs[n]
@@ -162,11 +179,12 @@ class _Printer:
                 groups.setdefault(entry.source, []).append(n)
         for index in sorted(groups):
             source = self.show(s.inherit_from[index])
-            out.append(f"inherit ({source}) " + " ".join(groups[index]) + "; ")
+            shown = " ".join(map(show_identifier, groups[index]))
+            out.append(f"inherit ({source}) {shown}; ")
         for n in names:
             entry = s.attrs[n]
             if entry.kind is ast.AttrKind.PLAIN:
-                out.append(f"{n} = {self.show(entry.value)}; ")
+                out.append(f"{show_identifier(n)} = {self.show(entry.value)}; ")
         for d in s.dynamic:
             out.append(f'"${{{self.show(d.name)}}}" = {self.show(d.value)}; ')
         return "".join(out)

@@ -7,7 +7,10 @@ when an error is printed, so the parser pays for nothing but two integers per no
 from __future__ import annotations
 
 import bisect
+import re
 from dataclasses import dataclass, field
+
+_LINE_END = re.compile(r"\r\n|\r|\n")
 
 
 @dataclass(eq=False, slots=True)
@@ -25,27 +28,42 @@ class Source:
     _line_starts: list[int] | None = field(default=None, repr=False)
 
     def line_starts(self) -> list[int]:
+        """Offsets where lines start. C++ Nix ends a line at LF, CR LF or a lone CR."""
         if self._line_starts is None:
             starts = [0]
-            find = self.text.find
-            i = find("\n")
-            while i >= 0:
-                starts.append(i + 1)
-                i = find("\n", i + 1)
+            text = self.text
+            if "\r" in text:
+                starts.extend(m.end() for m in _LINE_END.finditer(text))
+            else:
+                find = text.find
+                i = find("\n")
+                while i >= 0:
+                    starts.append(i + 1)
+                    i = find("\n", i + 1)
             self._line_starts = starts
         return self._line_starts
 
     def line_col(self, offset: int) -> tuple[int, int]:
-        """1-based line and column of a character offset, as C++ Nix counts them."""
+        """1-based line and column of a character offset, as C++ Nix counts them: the column
+        counts bytes (of the UTF-8 text), not characters."""
         starts = self.line_starts()
         line = bisect.bisect_right(starts, offset) - 1
-        return line + 1, offset - starts[line] + 1
+        prefix = self.text[starts[line] : offset]
+        if prefix.isascii():
+            return line + 1, len(prefix) + 1
+        return line + 1, len(prefix.encode("utf-8", "surrogateescape")) + 1
 
     def line_text(self, line: int) -> str:
+        """The text of a line, without its line end."""
         starts = self.line_starts()
         start = starts[line - 1]
-        end = starts[line] - 1 if line < len(starts) else len(self.text)
-        return self.text[start:end]
+        end = starts[line] if line < len(starts) else len(self.text)
+        text = self.text[start:end]
+        if text.endswith("\n"):
+            text = text[:-1]
+        if text.endswith("\r"):
+            text = text[:-1]
+        return text
 
 
 @dataclass(frozen=True, slots=True)
