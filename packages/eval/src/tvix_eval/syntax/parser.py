@@ -712,7 +712,7 @@ class _Builder:
         set literals) made, as C++ Nix's ``addAttr`` does."""
         names = path.names
         at = self.span(path.start, path.end)
-        for name in names[:-1]:
+        for depth, name in enumerate(names[:-1], 1):
             if isinstance(name, str):
                 entry = attrs.attrs.get(name)
                 if entry is None:
@@ -723,7 +723,7 @@ class _Builder:
                 ):
                     nested = entry.value
                 else:
-                    raise self.dup_attr(names, at, entry.span)
+                    raise self.dup_attr(names[:depth], at, entry.span)
             else:
                 nested = ast.AttrSet(at, False)
                 attrs.dynamic.append(ast.DynamicAttr(name, nested, at))
