@@ -75,13 +75,19 @@ def test_s3_objects_carry_a_content_type(s3_url: Callable[[str], str]) -> None:
 
 
 def test_local_objects_carry_a_content_type_in_xattrs(tmp_path: Path) -> None:
-    service = blob_service_from_url(f"objectstore+file://{tmp_path}/b")
+    service = blob_service_from_url(f"objectstore+file://{tmp_path}/b?avg_chunk_size=1024")
     assert isinstance(service, ObjectStoreBlobService)
     with service.open_write() as writer:
         writer.write(b"hello")
+    small = writer.close()
+    # A one-chunk blob is just its chunk.
+    assert content_type(service, object_key("chunks", small)) == CHUNK_CONTENT_TYPE
+    assert not (tmp_path / "b" / object_key("blobs", small)).exists()
+    with service.open_write() as writer:
+        writer.write(bytes(range(256)) * 64)
     key = object_key("blobs", writer.close())
-    assert content_type(service, key) == LISTING_CONTENT_TYPE
     assert (tmp_path / "b" / key).is_file()
+    assert content_type(service, key) == LISTING_CONTENT_TYPE
 
 
 class TestBlobCacheConformance(BlobServiceTests):

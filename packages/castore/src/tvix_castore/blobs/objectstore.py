@@ -1,8 +1,10 @@
 """Blobs in an object store (local files, S3, GCS, Azure, memory) through obstore.
 
-The layout follows Tvix's object store backend: each blob has a small listing object,
-``blobs/b3/<2 hex>/<hex>``, a ``StatBlobResponse`` naming its chunks in order, and each chunk
-is an object of its own, ``chunks/b3/<2 hex>/<hex>``, shared by every blob that contains it.
+The layout follows Tvix's object store backend: each chunk is an object of its own,
+``chunks/b3/<2 hex>/<hex>``, shared by every blob that contains it, and a blob of several
+chunks (or none) has a small listing object, ``blobs/b3/<2 hex>/<hex>``, a
+``StatBlobResponse`` naming its chunks in order. A blob of exactly one chunk is just that
+chunk: small files, the common case, cost one object, not two.
 Objects carry a Content-Type; on local files, where the object store library cannot keep one,
 it goes into the ``user.mime_type`` extended attribute.
 """
@@ -76,6 +78,8 @@ class _ObjectStoreWriter(HashingWriter):
     def _commit(self, digest: B3Digest) -> None:
         for chunk in self._chunker.finish():
             self._upload(chunk)
+        if len(self._chunks) == 1:
+            return  # a blob of one chunk is that chunk: no listing needed
         listing = pb.StatBlobResponse(
             chunks=[
                 pb.StatBlobResponse.ChunkMeta(digest=c.digest, size=c.size) for c in self._chunks

@@ -42,20 +42,33 @@ def _kind(mode: int) -> str:
 
 
 def upload_file(
-    blobs: BlobService, path: str, executable: bool, progress: Progress | None = None
+    blobs: BlobService, path: str, executable: bool | None = None, progress: Progress | None = None
 ) -> FileNode:
-    """Stream one file into the blob service."""
+    """Stream one file into the blob service; ``executable`` None reads the bit from the
+    open file (one stat fewer on the walk, and no race between stat and open)."""
     try:
-        with open(path, "rb", buffering=0) as source, blobs.open_write() as writer:
-            size = 0
-            while piece := source.read(PIECE):
-                writer.write(piece)
-                size += len(piece)
-                if progress is not None:
-                    progress(len(piece))
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+    except OSError as exc:
+        raise IngestionError(path, exc.strerror or str(exc)) from None
+    try:
+        with open(fd, "rb", buffering=0, closefd=True) as source:
+            mode = os.fstat(fd).st_mode
+            if not stat.S_ISREG(mode):
+                raise IngestionError(path, "changed into something that is not a file")
+            if executable is None:
+                executable = bool(mode & stat.S_IXUSR)
+            with blobs.open_write() as writer:
+                size = 0
+                while piece := source.read(PIECE):
+                    writer.write(piece)
+                    size += len(piece)
+                    if progress is not None:
+                        progress(len(piece))
     except OSError as exc:
         raise IngestionError(path, exc.strerror or str(exc)) from None
     except CastoreError as exc:
+        if isinstance(exc, IngestionError):
+            raise
         raise IngestionError(path, str(exc)) from None
     return FileNode(writer.close(), size, executable)
 
@@ -71,7 +84,7 @@ def _leaf(path: str, mode: int) -> SymlinkNode:
     raise IngestionError(path, f"is {_kind(mode)}: only files, directories and symlinks")
 
 
-def _walk(root: str, submit: Callable[[str, bool], Future[FileNode]], tree: Tree) -> None:
+def _walk(root: str, submit: Callable[[str], Future[FileNode]], tree: Tree) -> None:
     pending: list[tuple[str, Tree]] = [(root, tree)]
     while pending:
         folder, into = pending.pop()
@@ -81,15 +94,15 @@ def _walk(root: str, submit: Callable[[str, bool], Future[FileNode]], tree: Tree
             raise IngestionError(folder, exc.strerror or str(exc)) from None
         for entry in entries:
             name = os.fsencode(entry.name)
-            mode = entry.stat(follow_symlinks=False).st_mode
-            if stat.S_ISDIR(mode):
+            # The kinds come from the directory listing itself (no stat per entry).
+            if entry.is_dir(follow_symlinks=False):
                 sub: Tree = {}
                 into[name] = sub
                 pending.append((entry.path, sub))
-            elif stat.S_ISREG(mode):
-                into[name] = submit(entry.path, bool(mode & stat.S_IXUSR))
+            elif entry.is_file(follow_symlinks=False):
+                into[name] = submit(entry.path)
             else:
-                into[name] = _leaf(entry.path, mode)
+                into[name] = _leaf(entry.path, entry.stat(follow_symlinks=False).st_mode)
 
 
 def ingest_path(
@@ -112,8 +125,8 @@ def ingest_path(
         return _leaf(where, mode)
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="ingest") as pool:
 
-        def submit(file: str, executable: bool) -> Future[FileNode]:
-            return pool.submit(upload_file, blobs, file, executable, progress)
+        def submit(file: str) -> Future[FileNode]:
+            return pool.submit(upload_file, blobs, file, None, progress)
 
         putter = directories.put_closure()
         tree: Tree = {}
