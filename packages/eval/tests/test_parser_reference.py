@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from tvix_eval.errors import ParseError
 from tvix_eval.syntax import ast
 from tvix_eval.syntax.parser import parse
