@@ -11,6 +11,7 @@ from __future__ import annotations
 import bisect
 import io
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -100,8 +101,12 @@ class ChunkedReader(io.RawIOBase):
         chunks: Sequence[ChunkMeta],
         fetch: Callable[[B3Digest], bytes],
         expected: B3Digest | None = None,
+        prefetch: int = 0,
     ):
         super().__init__()
+        self._prefetch = prefetch
+        self._pool: ThreadPoolExecutor | None = None
+        self._ahead: dict[int, Future[bytes]] = {}
         self._expected = expected
         self._whole = hasher()
         self._hashed = 0
@@ -137,12 +142,33 @@ class ChunkedReader(io.RawIOBase):
         if self._current is not None and self._current[0] == index:
             return self._current[1]
         meta = self._chunks[index]
-        data = self._fetch(meta.digest)
+        future = self._ahead.pop(index, None)
+        if self._prefetch:
+            # Fetch the next chunks on helper threads while this one is consumed (remote
+            # stores answer one request at a time per call; a few in flight hide latency).
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(self._prefetch, thread_name_prefix="chunks")
+            for stale in [i for i in self._ahead if not index < i <= index + self._prefetch]:
+                self._ahead.pop(stale).cancel()
+            for ahead in range(index + 1, min(index + 1 + self._prefetch, len(self._chunks))):
+                if ahead not in self._ahead:
+                    digest = self._chunks[ahead].digest
+                    self._ahead[ahead] = self._pool.submit(self._fetch, digest)
+        data = future.result() if future is not None else self._fetch(meta.digest)
         got = B3Digest.of(data)
         if got != meta.digest or len(data) != meta.size:
             raise BlobCorruptError(meta.digest, got, "chunk")
         self._current = (index, data)
         return data
+
+    def close(self) -> None:
+        for future in self._ahead.values():
+            future.cancel()
+        self._ahead.clear()
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = None
+        super().close()
 
     def _check_whole(self) -> None:
         if self._expected is not None and self._hashed == self._length:

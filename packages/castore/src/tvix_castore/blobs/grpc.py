@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 __all__ = ["GrpcBlobService", "GrpcBlobServicer"]
 
 #: Size of the pieces a blob is streamed in (well under gRPC's message limit).
-PIECE: Final = 256 * 1024
+PIECE: Final = 1024 * 1024
 
 
 def _error(exc: grpc.RpcError, digest: B3Digest | None = None) -> CastoreError:
@@ -219,7 +219,9 @@ class GrpcBlobService:
         if stat is None:
             raise BlobNotFoundError(digest)
         if len(stat.chunks) > 1:
-            return io.BufferedReader(ChunkedReader(stat.chunks, self.read_chunk, digest))
+            return io.BufferedReader(
+                ChunkedReader(stat.chunks, self.read_chunk, digest, prefetch=4)
+            )
         return io.BufferedReader(_StreamReader(self, digest), buffer_size=PIECE)
 
     def open_write(self) -> BlobWriter:

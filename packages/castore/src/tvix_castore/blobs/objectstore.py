@@ -24,7 +24,7 @@ from obstore.store import LocalStore, MemoryStore, ObjectStore
 from tvix_castore.blobs.chunked import ChunkedReader, Chunker, ChunkingParams
 from tvix_castore.blobs.service import BlobStat, BlobWriter, ChunkMeta, HashingWriter
 from tvix_castore.digest import B3Digest
-from tvix_castore.errors import BlobNotFoundError, BlobServiceError, DigestError
+from tvix_castore.errors import BlobCorruptError, BlobNotFoundError, BlobServiceError, DigestError
 from tvix_castore.object_stores import STORE_ERRORS
 from tvix_castore.protos import rpc_blobstore_pb2 as pb
 
@@ -187,14 +187,18 @@ class ObjectStoreBlobService:
         return data
 
     def open_read(self, digest: B3Digest) -> io.BufferedIOBase:
-        chunks = self._listing(digest)
-        if chunks is None:
-            # Not a blob: perhaps a chunk, read directly without a listing.
-            if not self._exists(object_key("chunks", digest)):
+        # A chunk (or a one-chunk blob) is read whole; readers of chunked blobs ask for
+        # chunks far more often than for listings, so that key is tried first.
+        data = self._get(object_key("chunks", digest))
+        if data is None:
+            chunks = self._listing(digest)
+            if chunks is None:
                 raise BlobNotFoundError(digest)
-            size = self.stat(digest)
-            chunks = (ChunkMeta(digest, size.size if size and size.size is not None else 0),)
-        return io.BufferedReader(ChunkedReader(chunks, self._fetch_chunk, digest))
+            return io.BufferedReader(ChunkedReader(chunks, self._fetch_chunk, digest))
+        got = B3Digest.of(data)
+        if got != digest:
+            raise BlobCorruptError(digest, got)
+        return io.BytesIO(data)
 
     def open_write(self) -> BlobWriter:
         return _ObjectStoreWriter(self)
