@@ -1,0 +1,86 @@
+"""``tvix parse``: exit 0 and (with --dump) nix-instantiate --parse's text, or exit 1 with one
+error in C++ Nix's format; never a traceback, whatever the input."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from tvix_cli.main import cli
+
+
+def run(*args: str, input: bytes | None = None) -> Any:
+    return CliRunner().invoke(cli, ["parse", *args], input=input)
+
+
+def test_valid_file_dumps_what_the_reference_prints(oracle: Any, tmp_path: Path) -> None:
+    file = tmp_path / "ok.nix"
+    file.write_text('c: d: { a = ./x; b = "${c}"; inherit (d) e; f = g: -g; }\n')
+    result = run("--dump", str(file))
+    assert result.exit_code == 0
+    assert result.output.rstrip("\n") == oracle.out("nix-instantiate", "--parse", file)
+
+
+def test_valid_file_without_dump_prints_nothing(tmp_path: Path) -> None:
+    file = tmp_path / "ok.nix"
+    file.write_text("1 + 2")
+    result = run(str(file))
+    assert (result.exit_code, result.output) == (0, "")
+
+
+def test_standard_input(oracle: Any) -> None:
+    result = run("--dump", "-", input=b"x: x.y or 1")
+    assert result.exit_code == 0
+    reference = oracle.run("nix-instantiate", "--parse", "-", input=b"x: x.y or 1")
+    assert result.output.encode() == reference.stdout
+
+
+def test_syntax_error_as_the_reference_reports_it(oracle: Any, tmp_path: Path) -> None:
+    file = tmp_path / "bad.nix"
+    file.write_text("let\n  a = 1;\n  b = ;\nin\n  a\n")
+    result = run(str(file))
+    assert result.exit_code == 1
+    reference = oracle.run("nix-instantiate", "--parse", file, check=False)
+    assert result.stderr == reference.stderr.decode()
+
+
+def test_missing_file() -> None:
+    result = run("/nonexistent/x.nix")
+    assert result.exit_code == 1
+    assert result.stderr.startswith("error: opening file '/nonexistent/x.nix'")
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_binary_garbage_is_refused_cleanly(seed: int, tmp_path: Path) -> None:
+    file = tmp_path / "garbage.nix"
+    file.write_bytes(os.urandom(2000) + bytes([seed]))
+    result = run(str(file))
+    assert result.exit_code in (0, 1)
+    assert "Traceback" not in result.stderr
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+def test_deep_nesting_in_a_real_process(tmp_path: Path) -> None:
+    file = tmp_path / "deep.nix"
+    depth = 100_000
+    file.write_text("(" * depth + "[ 1 ]" + ")" * depth)
+    result = subprocess.run(
+        [sys.executable, "-m", "tvix_cli.main", "parse", "--dump", str(file)],
+        capture_output=True,
+        check=False,
+    )
+    assert (result.returncode, result.stdout, result.stderr) == (0, b"[ (1) ]\n", b"")
+    nested = tmp_path / "lists.nix"
+    nested.write_text("[" * 20_000 + "]" * 20_000)
+    result = subprocess.run(
+        [sys.executable, "-m", "tvix_cli.main", "parse", "--dump", str(nested)],
+        capture_output=True,
+        check=False,
+    )
+    assert result.returncode == 0
+    assert result.stdout.startswith(b"[ ([ ([ ")
