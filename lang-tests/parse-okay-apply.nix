@@ -1,0 +1,1 @@
+f: x: y: [ (f x y) ((f x) y) (f (x y)) (f x.y) ]

@@ -1,0 +1,1 @@
+x: [ __curPos x.__curPos ]

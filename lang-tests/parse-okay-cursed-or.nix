@@ -1,0 +1,1 @@
+f: x: with { or = 1; }; [ (f or) (f or x) ]
