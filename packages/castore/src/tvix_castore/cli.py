@@ -228,6 +228,25 @@ def serve_(ctx: click.Context, listen: str) -> None:
         running.stop()
 
 
+@cli.command("mount")
+@click.argument("mountpoint", type=click.Path(file_okay=False, exists=True, path_type=Path))
+@click.argument("digest")
+@click.pass_context
+def mount_(ctx: click.Context, mountpoint: Path, digest: str) -> None:
+    """Mount a directory (by digest) read-only at MOUNTPOINT until unmounted."""
+    from tvix_castore.mount import CastoreFs, fuse_available, mount
+
+    reason = fuse_available()
+    if reason is not None:
+        raise CastoreError(f"cannot mount: {reason}")
+    root = B3Digest.parse(digest)
+    with _services(ctx) as (blobs, directories):
+        directory = directories.get(root)
+        if directory is None:
+            raise DirectoryNotFoundError(root)
+        mount(CastoreFs(blobs, directories, root=directory.as_node()), mountpoint)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the command, turning our errors into one ``error:`` line."""
     try:

@@ -38,11 +38,11 @@ MAX_TARGET_LENGTH: Final = 4095
 
 def check_name(name: bytes) -> bytes:
     """Refuse names a directory cannot hold: empty, ``.``, ``..``, with ``/`` or NUL."""
-    if not name:
-        raise NodeError("empty name", name=name, field="name")
-    if name in (b".", b".."):
-        raise NodeError("'.' and '..' are not names", name=name, field="name")
-    if b"/" in name or b"\0" in name:
+    if not name or name in (b".", b"..") or b"/" in name or b"\0" in name:
+        if not name:
+            raise NodeError("empty name", name=name, field="name")
+        if name in (b".", b".."):
+            raise NodeError("'.' and '..' are not names", name=name, field="name")
         raise NodeError("a name may not contain '/' or NUL", name=name, field="name")
     return name
 
@@ -93,33 +93,15 @@ class SymlinkNode:
 Node = DirectoryNode | FileNode | SymlinkNode
 
 
-def _digest(raw: bytes, name: bytes | None) -> B3Digest:
-    try:
-        return B3Digest(raw)
-    except DigestError as exc:
-        raise NodeError(str(exc), name=name, field="digest") from None
-
-
-def _wrap(name: bytes | None, build: type[Node], *args: object) -> Node:
-    try:
-        return build(*args)  # type: ignore[arg-type]
-    except NodeError as exc:
-        raise NodeError(exc.reason, name=name, field=exc.field) from None
-
-
 def node_from_proto(msg: pb.Node) -> tuple[bytes, Node]:
     """A root node message as (name, node); the name may be empty for an unnamed root."""
     kind = msg.WhichOneof("node")
-    if kind == "directory":
-        d = msg.directory
-        return d.name, _wrap(d.name, DirectoryNode, _digest(d.digest, d.name), d.size)
-    if kind == "file":
-        f = msg.file
-        return f.name, _wrap(f.name, FileNode, _digest(f.digest, f.name), f.size, f.executable)
-    if kind == "symlink":
-        s = msg.symlink
-        return s.name, _wrap(s.name, SymlinkNode, s.target)
-    raise NodeError("a node message with no node set", field="node")
+    if kind is None:
+        raise NodeError("a node message with no node set", field="node")
+    item = getattr(msg, kind)
+    return item.name, _node_of(
+        {"directory": "directories", "file": "files"}.get(kind, "symlinks"), item
+    )
 
 
 def node_to_proto(node: Node, name: bytes = b"") -> pb.Node:
@@ -142,14 +124,26 @@ class Directory(Mapping[bytes, Node]):
 
     def __init__(self, entries: Mapping[bytes, Node] | None = None):
         items = dict(entries or {})
-        total = 0
-        for name, node in items.items():
+        for name in items:
             check_name(name)
+        self._entries: dict[bytes, Node] = dict(sorted(items.items()))
+        self._check_total()
+
+    def _check_total(self) -> None:
+        total = len(self._entries)
+        for node in self._entries.values():
             if isinstance(node, DirectoryNode):
                 total += node.size
-        if total + len(items) > MAX_SIZE:
+        if total > MAX_SIZE:
             raise NodeError("recursive size overflows 64 bits", field="size")
-        self._entries: dict[bytes, Node] = dict(sorted(items.items()))
+
+    @classmethod
+    def _checked(cls, entries: dict[bytes, Node]) -> Directory:
+        """Build from entries whose names were already checked (by ``from_proto``)."""
+        directory = cls.__new__(cls)
+        directory._entries = dict(sorted(entries.items()))
+        directory._check_total()
+        return directory
 
     # Mapping interface -------------------------------------------------------------
     def __getitem__(self, name: bytes) -> Node:
@@ -215,29 +209,14 @@ class Directory(Mapping[bytes, Node]):
     def from_proto(cls, msg: pb.Directory) -> Directory:
         """Validate a received message: each list sorted, names unique across all three."""
         entries: dict[bytes, Node] = {}
-        lists: tuple[tuple[str, list[tuple[bytes, Node]]], ...] = (
-            (
-                "directories",
-                [
-                    (d.name, _wrap(d.name, DirectoryNode, _digest(d.digest, d.name), d.size))
-                    for d in msg.directories
-                ],
-            ),
-            (
-                "files",
-                [
-                    (
-                        f.name,
-                        _wrap(f.name, FileNode, _digest(f.digest, f.name), f.size, f.executable),
-                    )
-                    for f in msg.files
-                ],
-            ),
-            ("symlinks", [(s.name, _wrap(s.name, SymlinkNode, s.target)) for s in msg.symlinks]),
-        )
-        for field, items in lists:
+        for field, items in (
+            ("directories", msg.directories),
+            ("files", msg.files),
+            ("symlinks", msg.symlinks),
+        ):
             previous: bytes | None = None
-            for name, node in items:
+            for item in items:
+                name = item.name
                 check_name(name)
                 if previous is not None and name <= previous:
                     raise NodeError(
@@ -247,16 +226,40 @@ class Directory(Mapping[bytes, Node]):
                     )
                 if name in entries:
                     raise NodeError("duplicate name", name=name, field=field)
-                entries[name] = node
+                entries[name] = _node_of(field, item)
                 previous = name
-        return cls(entries)
+        return cls._checked(entries)
 
     @classmethod
-    def from_bytes(cls, data: bytes) -> Directory:
-        """Parse and validate an encoded Directory message."""
+    def from_bytes(cls, data: bytes, digest: B3Digest | None = None) -> Directory:
+        """Parse and validate an encoded Directory message.
+
+        With ``digest``, the bytes are checked to hash to it and are then taken as the
+        canonical encoding (stores keep what ``encoded`` gave), which saves re-encoding.
+        """
         msg = pb.Directory()
         try:
             msg.ParseFromString(data)
         except Exception as exc:  # protobuf raises its own DecodeError; keep ours
             raise NodeError(f"not a Directory message: {exc}") from None
-        return cls.from_proto(msg)
+        directory = cls.from_proto(msg)
+        if digest is not None and B3Digest.of(data) == digest:
+            directory.__dict__["encoded"] = bytes(data)
+            directory.__dict__["digest"] = digest
+        return directory
+
+
+def _node_of(field: str, item: object) -> Node:
+    """The node for one entry of a received list (already known to be of that kind)."""
+    name: bytes = item.name  # type: ignore[attr-defined]
+    try:
+        if field == "symlinks":
+            return SymlinkNode(item.target)  # type: ignore[attr-defined]
+        digest = B3Digest(item.digest)  # type: ignore[attr-defined]
+        if field == "files":
+            return FileNode(digest, item.size, item.executable)  # type: ignore[attr-defined]
+        return DirectoryNode(digest, item.size)  # type: ignore[attr-defined]
+    except NodeError as exc:
+        raise NodeError(exc.reason, name=name, field=exc.field) from None
+    except DigestError as exc:
+        raise NodeError(str(exc), name=name, field="digest") from None

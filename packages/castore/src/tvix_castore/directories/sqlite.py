@@ -82,7 +82,7 @@ class SqliteDirectoryService:
         if row is None:
             return None
         try:
-            return check_fetched(digest, Directory.from_bytes(row[0]))
+            return check_fetched(digest, Directory.from_bytes(row[0], digest))
         except NodeError as exc:
             raise DirectoryServiceError(f"directory {digest}: corrupt row: {exc}") from None
 
