@@ -1,0 +1,84 @@
+"""Parsing nixpkgs' lib/: our parser against ``nix-instantiate --parse``.
+
+Every ``.nix`` file of ``../shared/corpus/nixpkgs-lib`` is parsed by us (in this process)
+and by the reference, both over a copy under /tmp (which the reference's sandbox sees). The
+reference runs once over all files (so its start-up is paid once) and once per file; the ratio
+is ours over the single run. Our output must equal the reference's for every file, or the
+benchmark fails.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "nixpkgs-lib"
+SMOKE_FILES = 5
+
+
+def _oracle() -> list[str] | None:
+    configured = os.environ.get("NIX_ORACLE")
+    if configured:
+        return shlex.split(configured)
+    default = Path(__file__).resolve().parents[2] / "shared" / "oracle" / "nix-oracle"
+    if default.exists():
+        return [str(default)]
+    return ["nix-instantiate"] if shutil.which("nix-instantiate") else None
+
+
+def run(smoke: bool) -> int:
+    if not CORPUS.is_dir():
+        print(f"no corpus at {CORPUS}: nothing to measure")
+        return 0
+    oracle = _oracle()
+    if oracle is None:
+        print("no reference C++ Nix (set NIX_ORACLE): nothing to compare with")
+        return 0
+
+    from tvix_eval.syntax.parser import parse
+    from tvix_eval.syntax.printer import print_expr
+    from tvix_eval.syntax.source import Source
+
+    with tempfile.TemporaryDirectory(prefix="bench-parse-") as tmp:
+        root = Path(tmp) / "nixpkgs-lib"
+        shutil.copytree(CORPUS, root)
+        files = sorted(root.rglob("*.nix"))
+        if smoke:
+            files = files[:SMOKE_FILES]
+        sources = [
+            Source(str(f), f.read_bytes().decode("utf-8", "surrogateescape"), str(f)) for f in files
+        ]
+        size = sum(f.stat().st_size for f in files)
+
+        start = time.perf_counter()
+        trees = [parse(s) for s in sources]
+        ours = time.perf_counter() - start
+
+        command = [*oracle, "nix-instantiate", "--parse"]
+        start = time.perf_counter()
+        batch = subprocess.run([*command, *map(str, files)], capture_output=True, check=True)
+        reference = time.perf_counter() - start
+        start = time.perf_counter()
+        for f in files:
+            subprocess.run([*command, str(f)], capture_output=True, check=True)
+        per_file = time.perf_counter() - start
+
+        printed = "".join(print_expr(t) + "\n" for t in trees).encode("utf-8", "surrogateescape")
+    same = printed == batch.stdout
+    print(f"{len(files)} files, {size / 1e6:.2f} MB")
+    print(
+        f"ours: {ours:.3f} s   reference: {reference:.3f} s in one run, {per_file:.3f} s per file"
+    )
+    print(f"ratio (ours / reference, one run): {ours / reference:.1f}")
+    print("printed trees equal the reference's" if same else "PRINTED TREES DIFFER")
+    return 0 if same else 1
+
+
+if __name__ == "__main__":
+    sys.exit(run(smoke="--smoke" in sys.argv))
