@@ -68,6 +68,11 @@ def test_import_of_a_single_file_and_symlink(tmp_path: Path, tree: Path) -> None
     assert run(tmp_path, "import", str(tree / "latest")).stdout == b"symlink bin/hello\n"
 
 
+def test_import_with_progress_shown(tmp_path: Path, tree: Path) -> None:
+    quiet = run(tmp_path, "import", "--no-progress", str(tree)).stdout
+    assert run(tmp_path, "import", "--progress", str(tree)).stdout == quiet
+
+
 def test_import_archive_from_stdin_matches_the_tree(tmp_path: Path, tree: Path) -> None:
     expected = run(tmp_path, "import", str(tree)).stdout
     buffer = io.BytesIO()
