@@ -1,8 +1,9 @@
 """NAR dump, restore and hash: nix-compat against the reference C++ Nix, on the same tree.
 
-The tree (in /dev/shm when it has room, else /tmp) has several thousand small files in
-nested directories, executables and symlinks, plus a few large files: about 1 GiB in all (a
-few MiB with ``smoke``). Each step is timed three times and the best time kept, for:
+Two trees (in /dev/shm when it has room, else /tmp): "mixed" has several thousand small files
+in nested directories, executables and symlinks, plus a few large files, about 1 GiB in all;
+"small files" has 20,000 small files, where the cost per file shows. With ``smoke`` both are
+tiny. Each step is timed three times and the best time kept, for:
 
 - ours in-process: ``dump_path`` into /dev/null, ``restore`` from a NAR file, ``hash_path``;
 - ours through the command: ``nix-compat nar dump > /dev/null``, ``nix-compat nar restore <
@@ -59,11 +60,16 @@ def scratch_base(smoke: bool) -> str:
     return "/dev/shm" if smoke or room.f_bavail * room.f_frsize > 4 << 30 else "/tmp"
 
 
-def build_tree(root: Path, smoke: bool) -> int:
-    """Create the benchmark tree; return its total file size in bytes."""
+#: The trees: name -> (small files, sizes of the large files), full size and smoke size.
+TREES: dict[str, tuple[tuple[int, list[int]], tuple[int, list[int]]]] = {
+    "mixed": ((6000, [400 * MiB + 3, 300 * MiB + 1, 250 * MiB]), (60, [1 * MiB + 3])),
+    "small files": ((20000, []), (200, [])),
+}
+
+
+def build_tree(root: Path, small_files: int, large_sizes: list[int]) -> int:
+    """Create a benchmark tree; return its total file size in bytes."""
     rng = random.Random(42)
-    small_files = 60 if smoke else 6000
-    large_sizes = [1 * MiB + 3] if smoke else [400 * MiB + 3, 300 * MiB + 1, 250 * MiB]
     total = 0
     root.mkdir()
     directories = [root]
@@ -136,67 +142,74 @@ def _run(smoke: bool) -> int:
             "no reference C++ Nix (NIX_ORACLE, ../shared/oracle or nix-store): nothing to compare"
         )
         return 0
-    ours_cli = [sys.executable, "-m", "nix_compat"]
     base = scratch_base(smoke)
-    with tempfile.TemporaryDirectory(prefix="bench-nar-", dir=base) as scratch:
-        work = Path(scratch)
-        os.chdir(work)  # the reference's sandbox sees the current folder
-        tree = work / "tree"
-        size = build_tree(tree, smoke)
-        nar = work / "tree.nar"
-        with open(nar, "wb") as out:
-            shell([*prefix, "nix-store", "--dump", str(tree)], stdout=out.fileno())
-        print(
-            f"tree in {base}: {size / MiB:.0f} MiB in files, NAR {nar.stat().st_size / MiB:.0f} MiB"
-        )
+    status = 0
+    for name, (full, tiny) in TREES.items():
+        with tempfile.TemporaryDirectory(prefix="bench-nar-", dir=base) as scratch:
+            work = Path(scratch)
+            os.chdir(work)  # the reference's sandbox sees the current folder
+            size = build_tree(work / "tree", *(tiny if smoke else full))
+            status |= _measure(name, work, size, prefix)
+    return status
 
-        # Agreement first: the same NAR, the same tree back, the same hash.
-        with open(nar, "rb") as expected, tempfile.TemporaryFile() as ours:
-            dump_path(tree, ours.write)
-            ours.seek(0)
-            if not _same_stream(expected, ours):
-                print("MISMATCH: our dump differs from nix-store --dump")
-                return 1
-        reference_hash = shell([*prefix, "nix-hash", "--type", "sha256", str(tree)]).decode()
-        if hash_path(tree, "sha256").hash.to_base16() != reference_hash.strip():
-            print("MISMATCH: our hash differs from nix-hash")
+
+def _measure(name: str, work: Path, size: int, prefix: list[str]) -> int:
+    """Check that we agree with the reference on ``work/tree``, then time both."""
+    ours_cli = [sys.executable, "-m", "nix_compat"]
+    tree = work / "tree"
+    nar = work / "tree.nar"
+    with open(nar, "wb") as out:
+        shell([*prefix, "nix-store", "--dump", str(tree)], stdout=out.fileno())
+    print(
+        f"-- {name} tree in {work.parent}: {size / MiB:.0f} MiB in files, "
+        f"NAR {nar.stat().st_size / MiB:.0f} MiB"
+    )
+    with open(nar, "rb") as expected, tempfile.TemporaryFile() as ours:
+        dump_path(tree, ours.write)
+        ours.seek(0)
+        if not _same_stream(expected, ours):
+            print("MISMATCH: our dump differs from nix-store --dump")
             return 1
+    reference_hash = shell([*prefix, "nix-hash", "--type", "sha256", str(tree)]).decode()
+    if hash_path(tree, "sha256").hash.to_base16() != reference_hash.strip():
+        print("MISMATCH: our hash differs from nix-hash")
+        return 1
 
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        dest = work / "restored"
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    dest = work / "restored"
 
-        def clear() -> None:
-            """Remove the last restore and write back its pages, so each starts alike."""
-            if dest.exists():
-                shutil.rmtree(dest)
-            os.sync()
+    def clear() -> None:
+        """Remove the last restore and write back its pages, so each starts alike."""
+        if dest.exists():
+            shutil.rmtree(dest)
+        os.sync()
 
-        def restore_ours() -> None:
-            with open(nar, "rb") as stream:
-                restore(stream, dest)
+    def restore_ours() -> None:
+        with open(nar, "rb") as stream:
+            restore(stream, dest)
 
-        def dump_ours() -> None:
-            dump_path(tree, lambda data: _write_all(devnull, data))
+    def dump_ours() -> None:
+        dump_path(tree, lambda data: _write_all(devnull, data))
 
-        results = {
-            "dump": best(
-                (dump_ours, None),
-                (lambda: shell([*ours_cli, "nar", "dump", str(tree)], stdout=devnull), None),
-                (lambda: shell([*prefix, "nix-store", "--dump", str(tree)], stdout=devnull), None),
-            ),
-            "restore": best(
-                (restore_ours, clear),
-                (lambda: shell([*ours_cli, "nar", "restore", str(dest)], stdin=nar), clear),
-                (lambda: shell([*prefix, "nix-store", "--restore", str(dest)], stdin=nar), clear),
-            ),
-            "hash": best(
-                (lambda: hash_path(tree, "sha256"), None),
-                (lambda: shell([*ours_cli, "hash", "path", "--type", "sha256", str(tree)]), None),
-                (lambda: shell([*prefix, "nix-hash", "--type", "sha256", str(tree)]), None),
-            ),
-        }
-        os.close(devnull)
-        clear()
+    results = {
+        "dump": best(
+            (dump_ours, None),
+            (lambda: shell([*ours_cli, "nar", "dump", str(tree)], stdout=devnull), None),
+            (lambda: shell([*prefix, "nix-store", "--dump", str(tree)], stdout=devnull), None),
+        ),
+        "restore": best(
+            (restore_ours, clear),
+            (lambda: shell([*ours_cli, "nar", "restore", str(dest)], stdin=nar), clear),
+            (lambda: shell([*prefix, "nix-store", "--restore", str(dest)], stdin=nar), clear),
+        ),
+        "hash": best(
+            (lambda: hash_path(tree, "sha256"), None),
+            (lambda: shell([*ours_cli, "hash", "path", "--type", "sha256", str(tree)]), None),
+            (lambda: shell([*prefix, "nix-hash", "--type", "sha256", str(tree)]), None),
+        ),
+    }
+    os.close(devnull)
+    clear()
     print(f"{'step':8} {'ours (in-process)':>18} {'ours (command)':>15} {'reference':>10}  ratios")
     for step, (inproc, command, reference) in results.items():
         print(

@@ -50,13 +50,28 @@ __all__ = [
 #: Skipped contents at least this long are seeked over rather than read, when the stream can.
 _SEEK_THRESHOLD: Final = 1 << 16
 
+#: How much is read ahead into the buffer tokens are read from.
+_READAHEAD: Final = 1 << 16
+#: What the fast path for entries wants buffered: an entry head with a name of any length.
+_FAST_WINDOW: Final = 2048
+
 _U64: Final = struct.Struct("<Q")
 _MAGIC_TAG: Final = b"nix-archive-1"
-_CLOSE: Final = encode_string(b")")
+_KINDS: Final = (b"regular", b"symlink", b"directory")
+_KIND_TOKENS: Final = tuple((kind, encode_string(kind)) for kind in _KINDS)
+_CLOSE_TOKENS: Final = (b")",)
 _NODE_START_TOKENS: Final = (b"(", b"type")
 _ENTRY_TOKENS: Final = (b"(", b"name")
-_NODE_TOKENS: Final = (b"node", b"(", b"type")
+_NODE_TOKENS: Final = (b"node",)
 _EXECUTABLE_TOKENS: Final = (b"", b"contents")
+_ZEROS: Final = bytes(8)
+# Runs of tokens the fast paths look for whole.
+_ENTRY_HEAD: Final = b"".join(map(encode_string, (b"entry", b"(", b"name")))
+_NODE_HEAD: Final = b"".join(map(encode_string, (b"node", b"(", b"type")))
+_CONTENTS: Final = encode_string(b"contents")
+_EXECUTABLE_CONTENTS: Final = b"".join(map(encode_string, (b"executable", b"", b"contents")))
+_PADDED_CLOSE: Final = tuple(bytes(pad) + encode_string(b")") for pad in range(8))
+_PADDED_CLOSE_CLOSE: Final = tuple(close + encode_string(b")") for close in _PADDED_CLOSE)
 _LONGEST_TAG: Final = len(b"executable")
 #: A string this short found where a tag belongs is quoted in the error.
 _LONGEST_SHOWN: Final = 64
@@ -148,7 +163,12 @@ class NarReader:
         self._source = source
         self._seekable = _can_seek(source)
         self._expect_eof = expect_eof
-        self._offset = 0
+        # Tokens are read from a buffer filled ahead, except for a NAR embedded in a longer
+        # stream, which must not be read past; contents bypass the buffer.
+        self._readahead = _READAHEAD if expect_eof else 0
+        self._buf = b""
+        self._pos = 0  # where in _buf the reader is
+        self._base = 0  # the stream offset of _buf[0]
         self._path = b""
         self._file: FileEvent | None = None
         self._remaining = 0
@@ -156,11 +176,11 @@ class NarReader:
 
     @property
     def offset(self) -> int:
-        """Bytes of the stream consumed so far."""
-        return self._offset
+        """Bytes of the NAR read so far."""
+        return self._base + self._pos
 
-    def __iter__(self) -> NarReader:
-        return self
+    def __iter__(self) -> Iterator[NarEvent]:
+        return self._events
 
     def __next__(self) -> NarEvent:
         return next(self._events)
@@ -169,16 +189,18 @@ class NarReader:
 
     def _parse(self) -> Iterator[NarEvent]:
         self._expect((_MAGIC_TAG, *_NODE_START_TOKENS))
+        node_offset = len(_encoded((_MAGIC_TAG,)))
+        kind = self._read_tag(_KINDS, "node type")
         stack: list[tuple[bytes, bytes | None]] = []  # (directory path, last entry name)
+        fast = self._readahead > 0
         while True:
-            node_offset = self._offset - 32  # the node's "(" and "type" were just read
-            kind = self._read_tag((b"regular", b"symlink", b"directory"), "node type")
-            if kind == b"directory":
+            entry_closed = False
+            if kind == b"regular":
+                yield self._file_event(node_offset)
+                entry_closed = self._finish_file(bool(stack))
+            elif kind == b"directory":
                 yield DirectoryStart(self._path, node_offset)
                 stack.append((self._path, None))
-            elif kind == b"regular":
-                yield self._file_event(node_offset)
-                self._finish_file()
             else:
                 yield self._symlink(node_offset)
             # The node just read is complete unless it opened a directory; close finished
@@ -189,62 +211,132 @@ class NarReader:
                     if not stack:
                         self._finish_nar()
                         return
-                    self._expect((b")",))  # closes the entry the node belonged to
+                    if not entry_closed:
+                        self._expect(_CLOSE_TOKENS)  # closes the entry the node belonged to
+                    entry_closed = False
                 directory, last = stack[-1]
                 self._path = directory
-                tag_offset = self._offset
-                if self._read_tag((b"entry", b")")) == b")":
-                    stack.pop()
-                    yield DirectoryEnd(directory, tag_offset)
-                    node_done = True
-                    continue
-                self._expect(_ENTRY_TOKENS)
-                name = self._read_name(last)
+                entry = self._fast_entry(directory, last) if fast else None
+                if entry is None:
+                    tag_offset = self.offset
+                    if self._read_tag((b"entry", b")")) == b")":
+                        stack.pop()
+                        yield DirectoryEnd(directory, tag_offset)
+                        node_done = True
+                        continue
+                    self._expect(_ENTRY_TOKENS)
+                    name = self._read_name(last)
+                    self._path = join_path(directory, name)
+                    if len(self._path) > MAX_PATH_LEN:
+                        self._fail(f"entry path is longer than {MAX_PATH_LEN} bytes")
+                    self._expect(_NODE_TOKENS)
+                    node_offset = self.offset
+                    self._expect(_NODE_START_TOKENS)
+                    kind = self._read_tag(_KINDS, "node type")
+                else:
+                    name, kind, node_offset = entry
+                    self._path = directory + b"/" + name if directory else name
                 stack[-1] = (directory, name)
-                self._path = join_path(directory, name)
-                if len(self._path) > MAX_PATH_LEN:
-                    self._fail(f"entry path is longer than {MAX_PATH_LEN} bytes")
-                self._expect(_NODE_TOKENS)
                 break
 
+    def _fast_entry(
+        self, directory: bytes, last: bytes | None
+    ) -> tuple[bytes, bytes, int] | None:
+        """Read a well-formed entry's head (up to its node type) straight from the buffer.
+
+        Most entries are well formed; this takes them in a few comparisons. Anything unusual
+        (a malformation, the end of the directory or of the buffer) returns None, having read
+        nothing, and the careful path reads it again and says what is wrong.
+        """
+        buf, pos = self._buf, self._pos
+        if len(buf) - pos < _FAST_WINDOW:
+            self._fill(_FAST_WINDOW)
+            buf, pos = self._buf, self._pos
+        if not buf.startswith(_ENTRY_HEAD, pos) or len(buf) < pos + 56:
+            return None
+        length = _U64.unpack_from(buf, pos + 48)[0]
+        start = pos + 56
+        end = start + ((length + 7) & ~7)
+        if not 0 < length <= MAX_NAME_LEN or len(buf) < end + 72:
+            return None
+        name = buf[start : start + length]
+        if (
+            not buf.startswith(_ZEROS[: end - start - length], start + length)
+            or b"/" in name
+            or b"\0" in name
+            or name in (b".", b"..")
+            or (last is not None and name <= last)
+            or len(directory) + 1 + length > MAX_PATH_LEN
+            or not buf.startswith(_NODE_HEAD, end)
+        ):
+            return None
+        kind_at = end + 48
+        for kind, token in _KIND_TOKENS:
+            if buf.startswith(token, kind_at):
+                self._pos = kind_at + len(token)
+                return name, kind, self._base + end + 16
+        return None
+
     def _file_event(self, node_offset: int) -> FileEvent:
-        tag = self._read_tag((b"executable", b"contents"))
-        executable = tag == b"executable"
-        if executable:
-            self._expect(_EXECUTABLE_TOKENS)
-        size = _U64.unpack(self._read(8))[0]
-        event = FileEvent(self, self._path, node_offset, executable, size, self._offset)
+        buf, pos = self._buf, self._pos
+        if buf.startswith(_CONTENTS, pos) and len(buf) >= pos + 24:
+            executable = False
+            size = _U64.unpack_from(buf, pos + 16)[0]
+            self._pos = pos + 24
+        elif buf.startswith(_EXECUTABLE_CONTENTS, pos) and len(buf) >= pos + 56:
+            executable = True
+            size = _U64.unpack_from(buf, pos + 48)[0]
+            self._pos = pos + 56
+        else:
+            tag = self._read_tag((b"executable", b"contents"))
+            executable = tag == b"executable"
+            if executable:
+                self._expect(_EXECUTABLE_TOKENS)
+            size = _U64.unpack(self._read(8))[0]
+        event = FileEvent(
+            self, self._path, node_offset, executable, size, self._base + self._pos
+        )
         self._file = event
         self._remaining = size
         return event
 
-    def _finish_file(self) -> None:
-        """Skip what the consumer left of the contents, then check padding and ')'."""
+    def _finish_file(self, in_directory: bool) -> bool:
+        """Skip what the consumer left of the contents, then check padding and ')'.
+
+        Return whether the ')' closing the file's entry was read too (it usually follows).
+        """
         event = self._file
         assert event is not None
         if self._remaining:
             self._skip(self._remaining)
         self._file = None
-        pad = padding_len(event.size)
+        pad = -event.size & 7
+        if in_directory and self._buf.startswith(_PADDED_CLOSE_CLOSE[pad], self._pos):
+            self._pos += pad + 32
+            return True
+        if self._buf.startswith(_PADDED_CLOSE[pad], self._pos):
+            self._pos += pad + 16
+            return False
         if pad:
-            start = self._offset
+            start = self.offset
             padding = self._read(pad)
             if padding.count(0) != pad:
                 self._fail("non-zero padding after file contents", start)
-        self._expect((b")",))
+        self._expect(_CLOSE_TOKENS)
+        return False
 
     def _symlink(self, node_offset: int) -> SymlinkEvent:
         self._expect((b"target",))
-        start = self._offset
+        start = self.offset
         target = self._read_string(MAX_TARGET_LEN, "symlink target")
         reason = invalid_target_reason(target)
         if reason:
             self._fail(reason, start)
-        self._expect((b")",))
+        self._expect(_CLOSE_TOKENS)
         return SymlinkEvent(self._path, node_offset, target)
 
     def _read_name(self, last: bytes | None) -> bytes:
-        start = self._offset
+        start = self.offset
         name = self._read_string(MAX_NAME_LEN, "entry name")
         reason = invalid_name_reason(name)
         if reason:
@@ -258,14 +350,14 @@ class NarReader:
         return name
 
     def _finish_nar(self) -> None:
-        if self._expect_eof and self._read_source(1):
+        if self._expect_eof and (len(self._buf) > self._pos or self._read_source(1)):
             self._fail("trailing data after the end of the NAR")
 
     # -- tokens ----------------------------------------------------------------------------
 
     def _read_tag(self, choices: tuple[bytes, ...], what: str = "tag") -> bytes:
         """Read a string that must be one of ``choices``."""
-        start = self._offset
+        start = self.offset
         length = _U64.unpack(self._read(8))[0]
         if length > _LONGEST_TAG:
             found = f"a string of {length} bytes"
@@ -285,7 +377,7 @@ class NarReader:
 
     def _read_string(self, limit: int, what: str) -> bytes:
         """Read a variable string of at most ``limit`` bytes, checking its padding."""
-        start = self._offset
+        start = self.offset
         length = _U64.unpack(self._read(8))[0]
         if length > limit:
             self._fail(f"{what} is {length} bytes, longer than {limit}", start)
@@ -298,23 +390,20 @@ class NarReader:
     def _expect(self, tags: tuple[bytes, ...]) -> None:
         """Read exactly the strings ``tags``; say which one differs, and how, if not."""
         expected = _encoded(tags)
-        start = self._offset
-        data = self._read_source(len(expected))
-        if data == expected:
-            self._offset += len(data)
-            return
-        if len(data) < len(expected):
-            data = self._read_rest(data, len(expected))
-        if data == expected:
-            self._offset += len(data)
-            return
-        self._diagnose(tags, data, start)
+        if not self._buf.startswith(expected, self._pos) and not (
+            self._fill(len(expected)) and self._buf.startswith(expected, self._pos)
+        ):
+            self._diagnose(tags)
+        self._pos += len(expected)
 
-    def _diagnose(self, tags: tuple[bytes, ...], data: bytes, start: int) -> NoReturn:
+    def _diagnose(self, tags: tuple[bytes, ...]) -> NoReturn:
+        """Say how the bytes at the reader's position differ from the strings ``tags``."""
+        start = self.offset
         position = 0
         for tag in tags:
             token = encode_string(tag)
-            piece = data[position : position + len(token)]
+            self._fill(position + len(token))
+            piece = self._buf[self._pos + position : self._pos + position + len(token)]
             if piece == token:
                 position += len(token)
                 continue
@@ -327,75 +416,117 @@ class NarReader:
             length = _U64.unpack(piece[:8])[0]
             if length > _LONGEST_SHOWN:
                 self._fail(f"expected {expected}, found a string of {length} bytes", at)
-            found = data[position + 8 : position + 8 + length]
-            if len(found) < length:  # read the rest, only to say what was there
-                found += self._read_rest(b"", length - len(found))
+            self._fill(position + 8 + length)  # only to say what was there
+            first = self._pos + position + 8
+            found = self._buf[first : first + length]
             if len(found) < length:
                 self._fail(f"NAR ends early, expected {expected}", at + 8 + len(found))
             if found != tag:
                 self._fail(f"expected {expected}, found {quote_bytes(found)}", at)
             if len(piece) < len(token):
-                self._fail(f"NAR ends early, in the padding of {expected}", start + len(data))
+                self._fail(f"NAR ends early, in the padding of {expected}", at + len(piece))
             self._fail(f"non-zero padding after {expected}", at + 8 + length)
         raise AssertionError("diagnosed a mismatch that is not there")  # pragma: no cover
 
     # -- bytes -----------------------------------------------------------------------------
 
-    def _read(self, n: int) -> bytes:
-        data = self._read_source(n)
-        if len(data) != n:
-            data = self._read_rest(data, n)
-            if len(data) != n:
-                self._fail("NAR ends early", self._offset + len(data))
-        self._offset += n
-        return data
-
-    def _read_rest(self, data: bytes, n: int) -> bytes:
-        """Complete a short read; streams such as pipes may return less than asked."""
-        parts = [data]
-        have = len(data)
+    def _fill(self, n: int) -> bool:
+        """Have at least ``n`` bytes buffered from the reader's position; False at the end."""
+        buf = self._buf
+        have = len(buf) - self._pos
+        if have >= n:
+            return True
+        parts = [buf[self._pos :]]
+        self._base += self._pos
+        self._pos = 0
         while have < n:
-            more = self._read_source(n - have)
+            more = self._read_source(max(n - have, self._readahead))
             if not more:
                 break
             parts.append(more)
             have += len(more)
-        return b"".join(parts)
+        self._buf = b"".join(parts)
+        return have >= n
+
+    def _read(self, n: int) -> bytes:
+        pos = self._pos
+        if len(self._buf) - pos < n:
+            if not self._fill(n):
+                self._fail("NAR ends early", self._base + len(self._buf))
+            pos = self._pos
+        self._pos = pos + n
+        return self._buf[pos : pos + n]
+
+    def _drop_buffer(self) -> bytes:
+        """Hand over what is buffered, so that the source is next read at the reader's place."""
+        rest = self._buf[self._pos :]
+        self._base += len(self._buf)
+        self._buf = b""
+        self._pos = 0
+        return rest
+
+    def _read_direct(self, n: int) -> bytes:
+        """Exactly ``n`` bytes from the source itself (the buffer is empty)."""
+        data = self._read_source(n)
+        if len(data) < n:
+            parts = [data]
+            have = len(data)
+            while have < n and (more := self._read_source(n - have)):
+                parts.append(more)
+                have += len(more)
+            data = b"".join(parts)
+            if have < n:
+                self._fail("NAR ends early", self._base + have)
+        self._base += n
+        return data
 
     def _skip(self, n: int) -> None:
+        buffered = len(self._buf) - self._pos
+        if n <= buffered:
+            self._pos += n
+            self._remaining = 0
+            return
+        self._drop_buffer()
+        n -= buffered
         if self._seekable and n >= _SEEK_THRESHOLD:
             seek = self._source.seek  # type: ignore[attr-defined]
             here = seek(0, io.SEEK_CUR)
             end = seek(0, io.SEEK_END)
             if end - here < n:  # a seek past the end would hide the truncation
-                self._fail("NAR ends early", self._offset + max(end - here, 0))
+                self._fail("NAR ends early", self._base + max(end - here, 0))
             seek(here + n, io.SEEK_SET)
-            self._offset += n
-            self._remaining = 0
-            return
-        while n:
-            step = min(n, CHUNK_SIZE)
-            self._read(step)
-            n -= step
-            self._remaining = n
+            self._base += n
+        else:
+            while n:
+                step = min(n, CHUNK_SIZE)
+                self._read_direct(step)
+                n -= step
+        self._remaining = 0
 
     def _read_contents(self, event: FileEvent, size: int) -> bytes:
         if event is not self._file:
             raise NarError(
                 "file contents read after the reader moved past the file",
-                self._offset,
+                self.offset,
                 display_path(event.path),
             )
         n = self._remaining if size < 0 else min(size, self._remaining)
         if n == 0:
             return b""
-        data = self._read(n)
+        pos = self._pos
+        if len(self._buf) - pos >= n:
+            self._pos = pos + n
+            data = self._buf[pos : pos + n]
+        else:
+            head = self._drop_buffer()
+            tail = self._read_direct(n - len(head))
+            data = head + tail if head else tail
         self._remaining -= n
         return data
 
     def _fail(self, message: str, offset: int | None = None) -> NoReturn:
         raise NarError(
-            message, self._offset if offset is None else offset, display_path(self._path)
+            message, self.offset if offset is None else offset, display_path(self._path)
         )
 
 

@@ -20,7 +20,7 @@ import stat
 from typing import Final
 
 from nix_compat.errors import NarRestoreError
-from nix_compat.nar.format import display_path
+from nix_compat.nar.format import CHUNK_SIZE, display_path
 from nix_compat.nar.reader import (
     DirectoryEnd,
     DirectoryStart,
@@ -84,7 +84,9 @@ def _unpack(reader: NarReader, parent_fd: int, staging: bytes) -> bool:
     try:
         for event in reader:
             name = event.path.rpartition(b"/")[2] if event.path else _ROOT
-            if isinstance(event, DirectoryStart):
+            if isinstance(event, FileEvent):
+                _write_file(event, name, current)
+            elif isinstance(event, DirectoryStart):
                 os.mkdir(name, 0o777, dir_fd=current)
                 child = os.open(name, _OPEN_DIRECTORY, dir_fd=current)
                 _close_unless(current, staging_fd)
@@ -92,15 +94,9 @@ def _unpack(reader: NarReader, parent_fd: int, staging: bytes) -> bool:
                 root_is_directory = True
             elif isinstance(event, DirectoryEnd):
                 # Going up by ".." is safe: no one else can enter the staging directory.
-                up = (
-                    staging_fd
-                    if not event.path
-                    else os.open(b"..", _OPEN_DIRECTORY, dir_fd=current)
-                )
+                up = os.open(b"..", _OPEN_DIRECTORY, dir_fd=current) if event.path else staging_fd
                 os.close(current)
                 current = up
-            elif isinstance(event, FileEvent):
-                _write_file(event, name, current)
             else:
                 os.symlink(event.target, name, dir_fd=current)
     except OSError as e:
@@ -115,8 +111,12 @@ def _unpack(reader: NarReader, parent_fd: int, staging: bytes) -> bool:
 def _write_file(event: FileEvent, name: bytes, directory_fd: int) -> None:
     fd = os.open(name, _CREATE_FILE, 0o666, dir_fd=directory_fd)
     try:
-        for chunk in event.chunks():
-            _write_all(fd, chunk)
+        if event.size <= CHUNK_SIZE:
+            if event.size:
+                _write_all(fd, event.read())
+        else:
+            for chunk in event.chunks():
+                _write_all(fd, chunk)
         if event.executable:
             os.fchmod(fd, os.fstat(fd).st_mode | _EXECUTE_BITS)
     finally:
