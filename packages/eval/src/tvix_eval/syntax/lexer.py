@@ -27,7 +27,7 @@ from lark import Token
 from tvix_eval.errors import ParseError
 from tvix_eval.syntax.source import Source, Span
 
-__all__ = ["KEYWORDS", "Lexer", "tokenize"]
+__all__ = ["KEYWORDS", "Lexer", "NixToken", "tokenize"]
 
 #: Reserved words and their token types (bison's names).
 KEYWORDS: dict[str, str] = {
@@ -107,6 +107,14 @@ _DEFAULT = re.compile(
     re.VERBOSE,
 )
 
+# Fast paths of _DEFAULT for the commonest lexemes (see Lexer._normal).
+_WS = re.compile(r"[ \t\r\n]+")
+_ID = re.compile(r"[a-zA-Z_][a-zA-Z0-9_'\-]*")
+_PC_RUN = re.compile(rf"{_PC}*")
+_WS_START = frozenset(" \t\r\n")
+_ID_START = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_")
+_MAYBE_LONGER = frozenset("./:+")  # after an identifier: a path or URI may follow
+
 _STRING_BODY = re.compile(r"""(?:[^$"\\]|\$[^{"\\]|\\[\s\S]|\$\\[\s\S])*(?:\$(?="))?""")
 _IND_BODY = re.compile(r"(?:[^$']|\$[^{']|'[^'$])+")
 _PATH_PIECE = re.compile(rf"{_PC}*(?:/{_PC}+)+/?|{_PC}*/|{_PC}+")
@@ -155,6 +163,21 @@ def _check_float(text: str) -> bool:
     return value != float("inf") and value >= sys.float_info.min
 
 
+class NixToken(Token):
+    """A lark token made with less ceremony than lark's constructor (the lexer makes many):
+    type, value and the offsets only; lines and columns come from :class:`Source`."""
+
+    line = column = end_line = end_column = None
+
+    def __new__(cls, kind: str, value: str, start: int, end: int) -> NixToken:  # type: ignore[misc]
+        token = str.__new__(cls, value)
+        token.type = kind
+        token.value = value
+        token.start_pos = start
+        token.end_pos = end
+        return token
+
+
 class Lexer:
     """One pass over one source, yielding lark tokens named as bison names them.
 
@@ -185,8 +208,12 @@ class Lexer:
         return self.loc
 
     def _token(self, kind: str, value: str, end: int) -> Token:
-        start, stop = self._advance(end)
-        return Token(kind, value, start_pos=start, end_pos=stop)
+        start = self.loc[1]
+        stop = start + (end - self.pos)
+        self.stash = self.loc
+        self.loc = (start, stop)
+        self.pos = end
+        return NixToken(kind, value, start, stop)
 
     def _error(self, message: str) -> ParseError:
         """An error at the current location (the lexeme just read), as C++ Nix reports it."""
@@ -220,7 +247,26 @@ class Lexer:
 
     def _normal(self) -> Token | None:
         text = self.text
-        m = _DEFAULT.match(text, self.pos)
+        pos = self.pos
+        c = text[pos]
+        if c in _WS_START:
+            m = _WS.match(text, pos)
+            assert m is not None
+            self._advance(m.end())
+            pos = self.pos
+            if pos >= len(text):
+                return None
+            c = text[pos]
+        if c in _ID_START:
+            # An identifier, unless a path or URI goes on from here (then the full rules).
+            end = _ID.match(text, pos).end()  # type: ignore[union-attr]
+            after = end
+            if text[end : end + 1] in _MAYBE_LONGER:
+                after = _PC_RUN.match(text, pos).end()  # type: ignore[union-attr]
+            if text[after : after + 1] not in ("/", ":"):
+                value = text[pos:end]
+                return self._token(KEYWORDS.get(value, "ID"), value, end)
+        m = _DEFAULT.match(text, pos)
         assert m is not None  # the last alternative matches any character
         while m.lastgroup == "ws":
             self._advance(m.end())
@@ -359,7 +405,7 @@ class Lexer:
             self._advance(pos + 1)
             self.pos = pos
         self.loc = self.stash
-        return Token("PATH_END", "", start_pos=self.loc[0], end_pos=self.loc[1])
+        return NixToken("PATH_END", "", self.loc[0], self.loc[1])
 
     def _check_nul(self, value: str) -> None:
         if "\0" in value:

@@ -196,12 +196,6 @@ class _FormalSet:
 
 
 @dataclass(slots=True)
-class _Operand:
-    prefixes: list[Token]
-    expr: ast.Expr
-
-
-@dataclass(slots=True)
 class _Chain:
     """An operator expression being resolved by precedence (a shunting yard)."""
 
@@ -444,24 +438,34 @@ class _Builder:
         return operands[0]
 
     def chain_start(self, c: Children) -> _Chain:
-        operand: _Operand = c[0]
-        chain = _Chain([operand.expr])
-        if operand.prefixes:
-            self.push_prefixes(chain, operand)
+        return _Chain([c[0]])
+
+    def chain_start_prefixed(self, c: Children) -> _Chain:
+        chain = _Chain([c[1]])
+        self.push_prefixes(chain, c[0])
         return chain
 
     def chain_binary(self, c: Children) -> _Chain:
         chain, op, operand = c
+        self.push_binary(chain, op)
+        chain.operands.append(operand)
+        self.check_nonassoc(chain)
+        return chain  # type: ignore[no-any-return]
+
+    def chain_binary_prefixed(self, c: Children) -> _Chain:
+        chain, op, prefixes, operand = c
+        self.push_binary(chain, op)
+        chain.operands.append(operand)
+        self.push_prefixes(chain, prefixes)
+        self.check_nonassoc(chain)
+        return chain  # type: ignore[no-any-return]
+
+    def push_binary(self, chain: _Chain, op: Token) -> None:
         prec, assoc = _BINARY[op.type]
         ops = chain.ops
         while ops and (ops[-1][0] > prec or (ops[-1][0] == prec and assoc == _LEFT)):
             self.reduce_operator(chain)
         ops.append((prec, op, op))
-        chain.operands.append(operand.expr)
-        if operand.prefixes:
-            self.push_prefixes(chain, operand)
-        self.check_nonassoc(chain)
-        return chain  # type: ignore[no-any-return]
 
     def chain_has_attr(self, c: Children) -> _Chain:
         chain, _, path = c
@@ -473,8 +477,8 @@ class _Builder:
         self.check_nonassoc(chain)
         return chain  # type: ignore[no-any-return]
 
-    def push_prefixes(self, chain: _Chain, operand: _Operand) -> None:
-        for token in operand.prefixes:
+    def push_prefixes(self, chain: _Chain, prefixes: list[Token]) -> None:
+        for token in prefixes:
             prec = _NOT_PREC if token.type == "NOT" else _NEGATE_PREC
             chain.ops.append((prec, None, token))
 
@@ -509,12 +513,6 @@ class _Builder:
         left = operands.pop()
         span = self.span(left.span.start, right.span.end)
         operands.append(ast.BinOp(span, str(binary), left, right, self.tspan(binary)))
-
-    def operand(self, c: Children) -> _Operand:
-        return _Operand([], c[0])
-
-    def operand_prefixed(self, c: Children) -> _Operand:
-        return _Operand(c[0], c[1])
 
     def prefix_first(self, c: Children) -> list[Token]:
         return [c[0]]
