@@ -68,7 +68,7 @@ def generate(target: Target, python: Path, out: Path) -> None:
     """Run protoc for one target into ``out``, then rewrite the generated import paths."""
     sources = sorted((target.include / target.proto_dir).glob("*.proto"))
     with tempfile.TemporaryDirectory() as scratch:
-        subprocess.run(
+        result = subprocess.run(
             [
                 str(python),
                 "-m",
@@ -82,8 +82,12 @@ def generate(target: Target, python: Path, out: Path) -> None:
                 f"--mypy_grpc_out={scratch}",
                 *(str(s.relative_to(target.include)) for s in sources),
             ],
-            check=True,
+            check=False,
+            capture_output=True,
+            text=True,
         )
+        if result.returncode != 0:
+            sys.exit(f"protoc failed:\n{result.stdout}{result.stderr}")
         out.mkdir(parents=True, exist_ok=True)
         for made in sorted((Path(scratch) / target.proto_dir).iterdir()):
             text = _IMPORT_PATH.sub(lambda m: f"tvix_{m.group(1)}.protos", made.read_text())
