@@ -865,7 +865,42 @@ def _parser() -> lark.Lark:
             cache=_cache_file(grammar),
             maybe_placeholders=False,
         )
+        _lighten_rules(_PARSER)
     return _PARSER
+
+
+class _Rule:
+    """Stands for a lark ``Rule`` in the parse table and the callbacks: what lark's LALR loop
+    reads of a rule (``expansion``, ``origin``), hashed and compared by identity in C rather
+    than by lark's Python ``__hash__``/``__eq__``, which the loop calls on every reduction."""
+
+    __slots__ = ("expansion", "order", "origin", "rule")
+
+    def __init__(self, rule: Any, order: int) -> None:
+        self.rule = rule
+        self.expansion = rule.expansion
+        self.origin = rule.origin
+        self.order = order
+
+
+def _lighten_rules(parser: lark.Lark) -> None:
+    """Swap the rules of lark's tables for :class:`_Rule` (a pure speed-up: without lark's
+    internals where we expect them, nothing changes)."""
+    inner = getattr(getattr(parser.parser, "parser", None), "parser", None)
+    table = getattr(inner, "parse_table", None)
+    callbacks = getattr(inner, "callbacks", None)
+    if table is None or not isinstance(callbacks, dict):
+        return
+    order = {rule: i for i, rule in enumerate(parser.rules)}
+    light: dict[Any, _Rule] = {}
+    for actions in table.states.values():
+        for token, (action, arg) in actions.items():
+            if action is Reduce:
+                if arg not in light:
+                    light[arg] = _Rule(arg, order.get(arg, len(order)))
+                actions[token] = (Reduce, light[arg])
+    for rule, fast in light.items():
+        callbacks[fast] = callbacks[rule]
 
 
 # -- syntax errors as bison reports them -----------------------------------------------------
@@ -884,7 +919,12 @@ def _default_reduction(states: dict[Any, dict[str, tuple[Any, Any]]], state: Any
         best = None
         if counts:
             order = {rule: i for i, rule in enumerate(_parser().rules)}
-            best = min(counts, key=lambda rule: (-counts[rule], order.get(rule, 0)))
+
+            def rank(rule: Any) -> tuple[int, int]:
+                index = rule.order if isinstance(rule, _Rule) else order.get(rule, 0)
+                return -counts[rule], index
+
+            best = min(counts, key=rank)
         _DEFAULTS[state] = best
     return _DEFAULTS[state]
 
