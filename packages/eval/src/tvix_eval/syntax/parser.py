@@ -568,6 +568,13 @@ class _Builder:
 
     def ind_string(self, c: Children) -> ast.Expr:
         pieces = strip_indentation(c[1])
+        if (
+            len(pieces) == 1
+            and isinstance(pieces[0], ast.Expr)
+            and _plain_string(pieces[0]) is not None
+        ):
+            # ''${"a"}'' is the string "a" itself, as C++ Nix's stripIndentation has it
+            return pieces[0]
         return self.make_string(pieces, c[0].start_pos, c[2].end_pos)
 
     def path(self, c: Children) -> ast.Expr:
