@@ -233,3 +233,23 @@ def test_directory_from_empty_archive_is_the_empty_directory() -> None:
         MemoryDirectoryService(),
     )  # type: ignore[arg-type]
     assert root == Directory().as_node()
+
+
+def test_memory_does_not_grow_with_file_size(tmp_path: Path) -> None:
+    import tracemalloc
+
+    from tvix_castore.blobs.objectstore import ObjectStoreBlobService
+
+    big = tmp_path / "big"
+    with open(big, "wb") as out:
+        for _ in range(12):
+            out.write(os.urandom(4 * 1024 * 1024))
+    blobs = ObjectStoreBlobService.local(tmp_path / "store")
+    tracemalloc.start()
+    try:
+        node = ingest_path(big, blobs, MemoryDirectoryService())
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert isinstance(node, FileNode) and node.size == 48 * 1024 * 1024
+    assert peak < 12 * 1024 * 1024, f"peak {peak} bytes for a 48 MiB file"

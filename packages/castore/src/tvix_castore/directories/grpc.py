@@ -113,6 +113,8 @@ class GrpcDirectoryService:
             )
 
     def put(self, directory: Directory) -> B3Digest:
+        """Send one directory as a closure of its own: as in Tvix, the server accepts it
+        only if it has no subdirectories (send closures with ``put_closure``)."""
         self._send([directory])
         return directory.digest
 
