@@ -308,11 +308,22 @@ class _Builder:
         self.lexer = Lexer(self.source)
         #: Names in the order C++ Nix would have interned them (it orders duplicates so).
         self.symbols: dict[str, int] = {}
+        #: Parenthesised nodes -> the extent of their parentheses: C++ Nix's positions of an
+        #: enclosing expression start at the opening parenthesis.
+        self.extent: dict[int, tuple[int, int]] = {}
 
     # -- helpers
 
     def start(self, c: Children) -> ast.Expr:
         return c[0]  # type: ignore[no-any-return]
+
+    def first(self, node: ast.Expr) -> int:
+        """Where ``node`` starts, counting parentheses around it."""
+        return self.extent.get(id(node), (node.span.start, 0))[0]
+
+    def last(self, node: ast.Expr) -> int:
+        """Where ``node`` ends, counting parentheses around it."""
+        return self.extent.get(id(node), (0, node.span.end))[1]
 
     def span(self, start: int | None, end: int | None) -> Span:
         return Span(self.source, start or 0, end or 0)
@@ -339,23 +350,23 @@ class _Builder:
 
     def lambda_plain(self, c: Children) -> ast.Expr:
         name, _, body = c
-        span = self.span(name.start_pos, body.span.end)
+        span = self.span(name.start_pos, self.last(body))
         return ast.Lambda(span, self.intern(str(name)), None, body)
 
     def lambda_formals(self, c: Children) -> ast.Expr:
         fs, _, body = c
         self.check_formals(fs.formals)
-        return ast.Lambda(self.span(fs.start, body.span.end), None, fs.formals, body)
+        return ast.Lambda(self.span(fs.start, self.last(body)), None, fs.formals, body)
 
     def lambda_formals_at(self, c: Children) -> ast.Expr:
         fs, _, name, _, body = c
         self.check_formals(fs.formals, fs.start, name)
-        return ast.Lambda(self.span(fs.start, body.span.end), str(name), fs.formals, body)
+        return ast.Lambda(self.span(fs.start, self.last(body)), str(name), fs.formals, body)
 
     def lambda_at_formals(self, c: Children) -> ast.Expr:
         name, _, fs, _, body = c
         self.check_formals(fs.formals, name.start_pos, name)
-        return ast.Lambda(self.span(name.start_pos, body.span.end), str(name), fs.formals, body)
+        return ast.Lambda(self.span(name.start_pos, self.last(body)), str(name), fs.formals, body)
 
     def check_formals(self, formals: ast.Formals, at: int = 0, arg: str | None = None) -> None:
         """Refuse duplicate formals as C++ Nix's ``validateFormals`` does: of several, the
@@ -410,11 +421,11 @@ class _Builder:
 
     def assert_(self, c: Children) -> ast.Expr:
         kw, cond, _, body = c
-        return ast.Assert(self.span(kw.start_pos, body.span.end), cond, body)
+        return ast.Assert(self.span(kw.start_pos, self.last(body)), cond, body)
 
     def with_(self, c: Children) -> ast.Expr:
         kw, env, _, body = c
-        return ast.With(self.span(kw.start_pos, body.span.end), env, body)
+        return ast.With(self.span(kw.start_pos, self.last(body)), env, body)
 
     def let(self, c: Children) -> ast.Expr:
         kw, binds, _, body = c
@@ -422,11 +433,11 @@ class _Builder:
             raise self.error("dynamic attributes not allowed in let", kw.start_pos)
         binds.recursive = True
         binds.span = self.span(kw.start_pos, c[2].end_pos)
-        return ast.Let(self.span(kw.start_pos, body.span.end), binds, body)
+        return ast.Let(self.span(kw.start_pos, self.last(body)), binds, body)
 
     def if_(self, c: Children) -> ast.Expr:
         kw, cond, _, then, _, else_ = c
-        return ast.If(self.span(kw.start_pos, else_.span.end), cond, then, else_)
+        return ast.If(self.span(kw.start_pos, self.last(else_)), cond, then, else_)
 
     # -- operators
 
@@ -472,7 +483,7 @@ class _Builder:
         while chain.ops and chain.ops[-1][0] > _HAS_ATTR_PREC:
             self.reduce_operator(chain)
         expr = chain.operands.pop()
-        span = self.span(expr.span.start, path.end)
+        span = self.span(self.first(expr), path.end)
         chain.operands.append(ast.HasAttr(span, expr, path.names))
         self.check_nonassoc(chain)
         return chain  # type: ignore[no-any-return]
@@ -507,11 +518,11 @@ class _Builder:
         right = operands.pop()
         if binary is None:
             op = "not" if token.type == "NOT" else "neg"
-            span = self.span(token.start_pos, right.span.end)
+            span = self.span(token.start_pos, self.last(right))
             operands.append(ast.UnaryOp(span, op, right))
             return
         left = operands.pop()
-        span = self.span(left.span.start, right.span.end)
+        span = self.span(self.first(left), self.last(right))
         operands.append(ast.BinOp(span, str(binary), left, right, self.tspan(binary)))
 
     def prefix_first(self, c: Children) -> list[Token]:
@@ -525,20 +536,20 @@ class _Builder:
 
     def apply(self, c: Children) -> ast.Expr:
         fn, arg = c
-        return ast.Apply(self.span(fn.span.start, arg.span.end), fn, arg)
+        return ast.Apply(self.span(self.first(fn), self.last(arg)), fn, arg)
 
     def select(self, c: Children) -> ast.Expr:
         expr, _, path = c
-        return ast.Select(self.span(expr.span.start, path.end), expr, path.names)
+        return ast.Select(self.span(self.first(expr), path.end), expr, path.names)
 
     def select_or(self, c: Children) -> ast.Expr:
         expr, _, path, _, default = c
-        span = self.span(expr.span.start, default.span.end)
+        span = self.span(self.first(expr), self.last(default))
         return ast.Select(span, expr, path.names, default)
 
     def cursed_or(self, c: Children) -> ast.Expr:
         expr, kw = c
-        span = self.span(expr.span.start, kw.end_pos)
+        span = self.span(self.first(expr), kw.end_pos)
         return ast.Apply(span, expr, ast.Var(self.tspan(kw), self.intern("or")))
 
     # -- simple expressions
@@ -602,6 +613,7 @@ class _Builder:
         return ast.Str(self.tspan(c[0]), [str(c[0])])
 
     def parens(self, c: Children) -> ast.Expr:
+        self.extent[id(c[1])] = (c[0].start_pos, c[2].end_pos)
         return c[1]  # type: ignore[no-any-return]
 
     def legacy_let(self, c: Children) -> ast.Expr:
@@ -737,30 +749,36 @@ class _Builder:
         if not isinstance(last, str):
             attrs.dynamic.append(ast.DynamicAttr(last, value, at))
             return
-        entry = attrs.attrs.get(last)
-        if entry is None:
-            attrs.attrs[last] = ast.AttrEntry(value, at)
-        elif isinstance(entry.value, ast.AttrSet) and isinstance(value, ast.AttrSet):
-            self.merge(entry.value, value, names)
+        self.define(attrs, names, ast.AttrEntry(value, at))
+
+    def define(self, attrs: ast.AttrSet, names: list[ast.AttrName], entry: ast.AttrEntry) -> None:
+        """Define the last of ``names`` in ``attrs``; where it exists and both values are
+        set literals, the new set's bindings join the old one, recursively."""
+        name = names[-1]
+        assert isinstance(name, str)
+        previous = attrs.attrs.get(name)
+        if previous is None:
+            attrs.attrs[name] = entry
+        elif isinstance(previous.value, ast.AttrSet) and isinstance(entry.value, ast.AttrSet):
+            self.merge(previous.value, entry.value, names)
         else:
-            raise self.dup_attr(names, at, entry.span)
+            raise self.dup_attr(names, entry.span, previous.span)
 
     def merge(self, into: ast.AttrSet, other: ast.AttrSet, names: list[ast.AttrName]) -> None:
         """``a = { x = 1; }; a = { y = 2; };``: the second set's bindings join the first."""
         shift = len(into.inherit_from)
         moved: set[int] = set()
         for name, entry in other.attrs.items():
-            previous = into.attrs.get(name)
-            if previous is not None:
-                raise self.dup_attr([*names, name], entry.span, previous.span)
-            into.attrs[name] = entry
             if entry.kind is ast.AttrKind.INHERITED_FROM and entry.source is not None:
+                # C++ Nix 2.26 shifts a shared source once per name here, and then fails
+                # an assertion when it prints or evaluates the set: we shift it once.
                 entry.source += shift
                 assert isinstance(entry.value, ast.Select)
                 origin = entry.value.expr
                 if isinstance(origin, ast.InheritSource) and id(origin) not in moved:
                     moved.add(id(origin))
                     origin.index += shift
+            self.define(into, [*names, name], entry)
         into.dynamic.extend(other.dynamic)
         into.inherit_from.extend(other.inherit_from)
 
@@ -1001,6 +1019,7 @@ def parse(source: Source) -> ast.Expr:
         builder.source = source
         builder.lexer = lexer
         builder.symbols = {}
+        builder.extent = {}
         try:
             result: ast.Expr = parser.parse(lexer)  # type: ignore[arg-type,assignment]
         except UnexpectedToken as error:
