@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pytest
 from google.protobuf.descriptor import FieldDescriptor
-
 from tvix_castore.protos import castore_pb2, rpc_blobstore_pb2, rpc_directory_pb2
 
 B, U64, BYTES, MSG = (
