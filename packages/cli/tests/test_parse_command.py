@@ -49,6 +49,17 @@ def test_syntax_error_as_the_reference_reports_it(oracle: Any, tmp_path: Path) -
     assert result.stderr == reference.stderr.decode()
 
 
+@pytest.mark.parametrize(
+    "text", ["\t\tx )", "  \tx )", "a\tb )", "\t )", "a\n\tx )", "x )\n\ty", "a\n\tb\n\tx )"]
+)
+def test_tabs_in_the_quoted_source(oracle: Any, tmp_path: Path, text: str) -> None:
+    file = tmp_path / "tabs.nix"
+    file.write_text(text)
+    result = run(str(file))
+    reference = oracle.run("nix-instantiate", "--parse", file, check=False)
+    assert result.stderr == reference.stderr.decode()
+
+
 def test_missing_file() -> None:
     result = run("/nonexistent/x.nix")
     assert result.exit_code == 1

@@ -18,7 +18,7 @@ from tvix_eval.syntax.parser import parse
 from tvix_eval.syntax.printer import print_expr
 from tvix_eval.syntax.source import Source
 
-__all__ = ["parse_command"]
+__all__ = ["expand_tabs", "parse_command"]
 
 
 def _read_source(target: str | None, expr: str | None) -> Source:
@@ -39,7 +39,30 @@ def _read_source(target: str | None, expr: str | None) -> Source:
     return Source(path, data.decode("utf-8", "surrogateescape"), path)
 
 
+def expand_tabs(text: str) -> str:
+    """Tabs as C++ Nix's terminal filter writes them: spaces up to a multiple of 8 of the
+    bytes written so far, newlines not counted (so a tab in a quoted source line lands where
+    the reference's does)."""
+    if "\t" not in text:
+        return text
+    out: list[str] = []
+    count = 0
+    for c in text:
+        if c == "\t":
+            out.append(" ")
+            count += 1
+            while count % 8:
+                out.append(" ")
+                count += 1
+        else:
+            out.append(c)
+            if c != "\n":
+                count += 1 if c.isascii() else len(c.encode("utf-8", "surrogateescape"))
+    return "".join(out)
+
+
 def _fail(message: str) -> None:
+    message = expand_tabs(message)
     sys.stderr.buffer.write(message.encode("utf-8", "surrogateescape") + b"\n")
     sys.stderr.flush()
     raise SystemExit(1)
