@@ -3,7 +3,7 @@
 Two trees (in /dev/shm when it has room, else /tmp): "mixed" has several thousand small files
 in nested directories, executables and symlinks, plus a few large files, about 1 GiB in all;
 "small files" has 20,000 small files, where the cost per file shows. With ``smoke`` both are
-tiny. Each step is timed three times and the best time kept, for:
+tiny. Each step is timed five times (once with ``smoke``) and the best time kept, for:
 
 - ours in-process: ``dump_path`` into /dev/null, ``restore`` from a NAR file, ``hash_path``;
 - ours through the command: ``nix-compat nar dump > /dev/null``, ``nix-compat nar restore <
@@ -35,7 +35,8 @@ from nix_compat.nar.format import CHUNK_SIZE
 
 ROOT = Path(__file__).resolve().parent.parent
 MiB = 1 << 20
-REPEAT = 3
+REPEAT = 5
+SMOKE_REPEAT = 1
 
 
 def oracle_prefix() -> list[str] | None:
@@ -102,12 +103,12 @@ def build_tree(root: Path, small_files: int, large_sizes: list[int]) -> int:
 Step = tuple[Callable[[], object], Callable[[], object] | None]
 
 
-def best(*variants: Step) -> list[float]:
-    """The best of REPEAT timings of each variant, run in turns so that none of them pays
+def best(repeat: int, *variants: Step) -> list[float]:
+    """The best of ``repeat`` timings of each variant, run in turns so that none of them pays
     alone for what another left behind (dirty pages, a cold cache); each variant's
     ``before`` runs untimed ahead of it."""
     times: list[list[float]] = [[] for _ in variants]
-    for _ in range(REPEAT):
+    for _ in range(repeat):
         for index, (step, before) in enumerate(variants):
             if before is not None:
                 before()
@@ -149,11 +150,11 @@ def _run(smoke: bool) -> int:
             work = Path(scratch)
             os.chdir(work)  # the reference's sandbox sees the current folder
             size = build_tree(work / "tree", *(tiny if smoke else full))
-            status |= _measure(name, work, size, prefix)
+            status |= _measure(name, work, size, prefix, SMOKE_REPEAT if smoke else REPEAT)
     return status
 
 
-def _measure(name: str, work: Path, size: int, prefix: list[str]) -> int:
+def _measure(name: str, work: Path, size: int, prefix: list[str], repeat: int) -> int:
     """Check that we agree with the reference on ``work/tree``, then time both."""
     ours_cli = [sys.executable, "-m", "nix_compat"]
     tree = work / "tree"
@@ -193,16 +194,19 @@ def _measure(name: str, work: Path, size: int, prefix: list[str]) -> int:
 
     results = {
         "dump": best(
+            repeat,
             (dump_ours, None),
             (lambda: shell([*ours_cli, "nar", "dump", str(tree)], stdout=devnull), None),
             (lambda: shell([*prefix, "nix-store", "--dump", str(tree)], stdout=devnull), None),
         ),
         "restore": best(
+            repeat,
             (restore_ours, clear),
             (lambda: shell([*ours_cli, "nar", "restore", str(dest)], stdin=nar), clear),
             (lambda: shell([*prefix, "nix-store", "--restore", str(dest)], stdin=nar), clear),
         ),
         "hash": best(
+            repeat,
             (lambda: hash_path(tree, "sha256"), None),
             (lambda: shell([*ours_cli, "hash", "path", "--type", "sha256", str(tree)]), None),
             (lambda: shell([*prefix, "nix-hash", "--type", "sha256", str(tree)]), None),

@@ -9,9 +9,12 @@ reader moves on, by seeking when the stream can. So no file is ever held whole i
 Only the canonical NAR is accepted (see :mod:`nix_compat.nar.format`): a wrong magic, an
 unknown tag or node type, entries that are unsorted, duplicated or illegally named, non-zero
 padding, a truncated stream and data after the NAR each raise one :class:`NarError` that gives
-the byte offset and the path of the entry being read. The reader never reads past the end of
-the NAR, so a NAR embedded in a longer stream (the daemon protocol) can be read with
-``expect_eof=False``.
+the byte offset and the path of the entry being read.
+
+Tokens are read from a buffer the reader fills ahead, and well-formed entries are taken by a
+fast path of a few comparisons (anything else falls back to the careful path, which names
+the error). With ``expect_eof=False``, for a NAR embedded in a longer stream (the daemon
+protocol), the reader reads nothing ahead and stops exactly where the NAR ends.
 """
 
 from __future__ import annotations
@@ -69,6 +72,7 @@ _ZEROS: Final = bytes(8)
 _ENTRY_HEAD: Final = b"".join(map(encode_string, (b"entry", b"(", b"name")))
 _NODE_HEAD: Final = b"".join(map(encode_string, (b"node", b"(", b"type")))
 _CONTENTS: Final = encode_string(b"contents")
+_REGULAR: Final = encode_string(b"regular")
 _EXECUTABLE_CONTENTS: Final = b"".join(map(encode_string, (b"executable", b"", b"contents")))
 _PADDED_CLOSE: Final = tuple(bytes(pad) + encode_string(b")") for pad in range(8))
 _PADDED_CLOSE_CLOSE: Final = tuple(close + encode_string(b")") for close in _PADDED_CLOSE)
@@ -239,9 +243,7 @@ class NarReader:
                 stack[-1] = (directory, name)
                 break
 
-    def _fast_entry(
-        self, directory: bytes, last: bytes | None
-    ) -> tuple[bytes, bytes, int] | None:
+    def _fast_entry(self, directory: bytes, last: bytes | None) -> tuple[bytes, bytes, int] | None:
         """Read a well-formed entry's head (up to its node type) straight from the buffer.
 
         Most entries are well formed; this takes them in a few comparisons. Anything unusual
@@ -252,25 +254,35 @@ class NarReader:
         if len(buf) - pos < _FAST_WINDOW:
             self._fill(_FAST_WINDOW)
             buf, pos = self._buf, self._pos
-        if not buf.startswith(_ENTRY_HEAD, pos) or len(buf) < pos + 56:
+        if not buf.startswith(_ENTRY_HEAD, pos):
             return None
-        length = _U64.unpack_from(buf, pos + 48)[0]
         start = pos + 56
-        end = start + ((length + 7) & ~7)
-        if not 0 < length <= MAX_NAME_LEN or len(buf) < end + 72:
+        try:
+            length = _U64.unpack_from(buf, pos + 48)[0]
+        except struct.error:
             return None
+        end = start + ((length + 7) & ~7)
         name = buf[start : start + length]
+        kind_at = end + 48
         if (
-            not buf.startswith(_ZEROS[: end - start - length], start + length)
+            length == 0
+            or length > MAX_NAME_LEN
+            or len(buf) < kind_at + 24
+            or (
+                end != start + length and buf[start + length : end].count(0) != end - start - length
+            )
             or b"/" in name
             or b"\0" in name
-            or name in (b".", b"..")
+            or name == b"."
+            or name == b".."
             or (last is not None and name <= last)
             or len(directory) + 1 + length > MAX_PATH_LEN
             or not buf.startswith(_NODE_HEAD, end)
         ):
             return None
-        kind_at = end + 48
+        if buf.startswith(_REGULAR, kind_at):
+            self._pos = kind_at + 16
+            return name, b"regular", self._base + end + 16
         for kind, token in _KIND_TOKENS:
             if buf.startswith(token, kind_at):
                 self._pos = kind_at + len(token)
@@ -293,9 +305,7 @@ class NarReader:
             if executable:
                 self._expect(_EXECUTABLE_TOKENS)
             size = _U64.unpack(self._read(8))[0]
-        event = FileEvent(
-            self, self._path, node_offset, executable, size, self._base + self._pos
-        )
+        event = FileEvent(self, self._path, node_offset, executable, size, self._base + self._pos)
         self._file = event
         self._remaining = size
         return event
@@ -525,9 +535,7 @@ class NarReader:
         return data
 
     def _fail(self, message: str, offset: int | None = None) -> NoReturn:
-        raise NarError(
-            message, self.offset if offset is None else offset, display_path(self._path)
-        )
+        raise NarError(message, self.offset if offset is None else offset, display_path(self._path))
 
 
 _ENCODED: dict[tuple[bytes, ...], bytes] = {}
