@@ -60,6 +60,24 @@ def test_tabs_in_the_quoted_source(oracle: Any, tmp_path: Path, text: str) -> No
     assert result.stderr == reference.stderr.decode()
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "with {}; [ (f g or) [ g or ] (f (g or)) (x.a or g or) ]",
+        "with {}; [ (f g or) (",
+    ],
+)
+def test_cursed_or_warnings(oracle: Any, tmp_path: Path, text: str) -> None:
+    """``f or`` as an argument: C++ Nix warns that ``or`` will become a name there."""
+    file = tmp_path / "or.nix"
+    file.write_text(text)
+    result = run("--dump", str(file))
+    reference = oracle.run("nix-instantiate", "--parse", file, check=False)
+    assert result.exit_code == reference.returncode
+    assert result.stderr == reference.stderr.decode()
+    assert result.stdout == reference.stdout.decode()
+
+
 def test_missing_file() -> None:
     result = run("/nonexistent/x.nix")
     assert result.exit_code == 1

@@ -61,6 +61,12 @@ def expand_tabs(text: str) -> str:
     return "".join(out)
 
 
+def _warn(warnings: list[str]) -> None:
+    for warning in warnings:
+        text = expand_tabs(f"warning: {warning}")
+        sys.stderr.buffer.write(text.encode("utf-8", "surrogateescape") + b"\n")
+
+
 def _fail(message: str) -> None:
     message = expand_tabs(message)
     sys.stderr.buffer.write(message.encode("utf-8", "surrogateescape") + b"\n")
@@ -80,17 +86,21 @@ def parse_command(target: str | None, expr: str | None, dump: bool) -> None:
         _fail(f"error: {error.message}")
         return
 
+    warnings: list[str] = []
+
     def work() -> str | None:
-        tree = parse(source)
+        tree = parse(source, warnings.append)
         return print_expr(tree) if dump else None
 
     try:
         printed = run_with_big_stack(work)
     except EvalError as error:
+        _warn(warnings)
         _fail(error.render())
         return
     except (RecursionError, MemoryError) as error:
         _fail(f"error: the expression is too deeply nested to handle ({type(error).__name__})")
         return
+    _warn(warnings)
     if printed is not None:
         sys.stdout.buffer.write(printed.encode("utf-8", "surrogateescape") + b"\n")

@@ -21,7 +21,7 @@ from __future__ import annotations
 import hashlib
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path as FsPath
 from typing import Any
@@ -311,6 +311,10 @@ class _Builder:
         #: Parenthesised nodes -> the extent of their parentheses: C++ Nix's positions of an
         #: enclosing expression start at the opening parenthesis.
         self.extent: dict[int, tuple[int, int]] = {}
+        #: ``f or`` applications not yet in parentheses (C++ Nix's "cursed or"), and where
+        #: the warning about using one as an argument goes.
+        self.cursed: set[int] = set()
+        self.warn: Callable[[str], None] | None = None
 
     # -- helpers
 
@@ -536,6 +540,7 @@ class _Builder:
 
     def apply(self, c: Children) -> ast.Expr:
         fn, arg = c
+        self.check_cursed_or(arg)
         return ast.Apply(self.span(self.first(fn), self.last(arg)), fn, arg)
 
     def select(self, c: Children) -> ast.Expr:
@@ -544,13 +549,32 @@ class _Builder:
 
     def select_or(self, c: Children) -> ast.Expr:
         expr, _, path, _, default = c
+        self.check_cursed_or(default)
         span = self.span(self.first(expr), self.last(default))
         return ast.Select(span, expr, path.names, default)
 
     def cursed_or(self, c: Children) -> ast.Expr:
         expr, kw = c
         span = self.span(self.first(expr), kw.end_pos)
-        return ast.Apply(span, expr, ast.Var(self.tspan(kw), self.intern("or")))
+        node = ast.Apply(span, expr, ast.Var(self.tspan(kw), self.intern("or")))
+        self.cursed.add(id(node))
+        return node
+
+    def check_cursed_or(self, node: ast.Expr) -> None:
+        """Warn as C++ Nix does where ``f or`` is an argument or a list element: a future
+        Nix will read ``or`` there as a name of its own."""
+        if not self.cursed or id(node) not in self.cursed:
+            return
+        self.cursed.discard(id(node))
+        if self.warn is not None:
+            from tvix_eval.syntax.printer import print_expr
+
+            self.warn(
+                f"at {node.span}: This expression uses `or` as an identifier in a way that "
+                "will change in a future Nix release.\nWrap this entire expression in "
+                f"parentheses to preserve its current meaning:\n    {print_expr(node)}\n"
+                "Give feedback at https://github.com/NixOS/nix/pull/11121"
+            )
 
     # -- simple expressions
 
@@ -613,6 +637,7 @@ class _Builder:
         return ast.Str(self.tspan(c[0]), [str(c[0])])
 
     def parens(self, c: Children) -> ast.Expr:
+        self.cursed.discard(id(c[1]))
         self.extent[id(c[1])] = (c[0].start_pos, c[2].end_pos)
         return c[1]  # type: ignore[no-any-return]
 
@@ -640,6 +665,7 @@ class _Builder:
         return ast.List(self.span(c[0].start_pos, c[2].end_pos), c[1])
 
     def list_more(self, c: Children) -> list[ast.Expr]:
+        self.check_cursed_or(c[1])
         c[0].append(c[1])
         return c[0]  # type: ignore[no-any-return]
 
@@ -1010,8 +1036,11 @@ def _kind_of(name: str) -> str:
 # -- entry points ----------------------------------------------------------------------------
 
 
-def parse(source: Source) -> ast.Expr:
-    """Parse one Nix source, or raise :class:`ParseError` as C++ Nix would refuse it."""
+def parse(source: Source, warn: Callable[[str], None] | None = None) -> ast.Expr:
+    """Parse one Nix source, or raise :class:`ParseError` as C++ Nix would refuse it.
+
+    ``warn`` receives the warnings C++ Nix prints while parsing (the text after
+    ``warning: ``), in order."""
     parser = _parser()
     lexer = Lexer(source)
     with _LOCK:
@@ -1020,6 +1049,8 @@ def parse(source: Source) -> ast.Expr:
         builder.lexer = lexer
         builder.symbols = {}
         builder.extent = {}
+        builder.cursed = set()
+        builder.warn = warn
         try:
             result: ast.Expr = parser.parse(lexer)  # type: ignore[arg-type,assignment]
         except UnexpectedToken as error:
