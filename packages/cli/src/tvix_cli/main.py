@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import click
 
+from tvix_cli.eval import eval_command
 from tvix_cli.parse import parse_command
 
 __all__ = ["cli"]
@@ -19,6 +20,7 @@ def cli() -> None:
     """Tvix, a Nix implementation in Python: the Nix language, store and builds."""
 
 
+cli.add_command(eval_command)
 cli.add_command(parse_command)
 
 

@@ -68,6 +68,8 @@ class Compiler:
         self.constants: dict[str, object] = {}
         self.lambdas: dict[str, LambdaInfo] = {}
         self.directory = os.path.dirname(source.path) if source.path else os.getcwd()
+        #: Python names of bindings whose assignment has not been emitted yet.
+        self.unassigned: set[str] = set()
 
     # -- names and positions --------------------------------------------------------------
 
@@ -143,23 +145,41 @@ class Compiler:
             return self.force(expr, e.span)
         return expr
 
-    def lazy(self, e: nix.Expr, scopes: list[Scope | WithScope], out: list[py.stmt]) -> py.expr:
-        """Code computing ``e`` as a value or thunk, thunking exactly where C++ Nix does."""
+    def lazy(
+        self,
+        e: nix.Expr,
+        scopes: list[Scope | WithScope],
+        out: list[py.stmt],
+        definition: Span | None = None,
+    ) -> py.expr:
+        """Code computing ``e`` as a value or thunk, thunking exactly where C++ Nix does.
+
+        ``definition`` is where the binding holding the value is defined: it becomes the
+        position of the thunk's code (``co_firstlineno``), which error traces report."""
         if isinstance(e, nix.Int | nix.Float):
             return py.Constant(e.value)
         if isinstance(e, nix.Str) and len(e.parts) == 1 and isinstance(e.parts[0], str):
             return py.Constant(e.parts[0])
         if isinstance(e, nix.Path) and all(isinstance(p, str) for p in e.parts):
             return self.expr(e, scopes, out)
+        if isinstance(e, nix.List) and not e.elems:
+            return py.List([], py.Load())
         if isinstance(e, nix.Var):
-            return self.expr(e, scopes, out)
+            resolved = self.expr(e, scopes, out)
+            if isinstance(resolved, py.Name) and resolved.id not in self.unassigned:
+                return resolved
+            # Found through ``with`` (looked up when forced, as C++ Nix does), or a sibling
+            # binding not assigned yet (C++ Nix finds its slot empty; Python cannot refer to
+            # it before assignment): a thunk either way.
         body: list[py.stmt] = []
         value = self.expr(e, scopes, body)
         if not body:
-            return self.at(self.call("T", py.Lambda(_no_args(), value)), e.span)  # type: ignore[return-value]
+            self.at(value, e.span)
+            thunk = self.at(py.Lambda(_no_args(), value), definition or e.span)
+            return self.at(self.call("T", thunk), e.span)
         fn = self.fresh("thunk")
-        body.append(self.at(py.Return(value), e.span))  # type: ignore[arg-type]
-        out.append(self.at(_def(fn, [], body), e.span))  # type: ignore[arg-type]
+        body.append(self.at(py.Return(value), e.span))
+        out.append(self.at(_def(fn, [], body), definition or e.span))
         return self.call("T", self.name(fn), span=e.span)
 
     def expr(self, e: nix.Expr, scopes: list[Scope | WithScope], out: list[py.stmt]) -> py.expr:
@@ -179,7 +199,16 @@ class Compiler:
         parts = [
             py.Constant(p) if isinstance(p, str) else self.strict(p, scopes, out) for p in e.parts
         ]
-        return self.call("INTERP", py.List(parts, py.Load()), span=e.span)
+        spans = tuple(None if isinstance(p, str) else self.interpolation_span(p) for p in e.parts)
+        return self.call(
+            "INTERP", py.List(parts, py.Load()), self.constant(spans, "spans"), span=e.span
+        )
+
+    def interpolation_span(self, part: nix.Expr) -> Span:
+        """Where ``${`` opens: C++ Nix reports a failing interpolation there."""
+        text = part.span.source.text
+        start = text.rfind("${", 0, part.span.start)
+        return Span(part.span.source, start if start >= 0 else part.span.start, part.span.end)
 
     def e_Path(self, e: nix.Path, scopes: list[Scope | WithScope], out: list[py.stmt]) -> py.expr:
         if all(isinstance(p, str) for p in e.parts):
@@ -216,6 +245,9 @@ class Compiler:
             "CURPOS", py.Constant(self.source.name), py.Constant(line), py.Constant(column)
         )
 
+    def e_List(self, e: nix.List, scopes: list[Scope | WithScope], out: list[py.stmt]) -> py.expr:
+        return py.List([self.lazy(item, scopes, out) for item in e.elems], py.Load())
+
     def e_Var(self, e: nix.Var, scopes: list[Scope | WithScope], out: list[py.stmt]) -> py.expr:
         return self.lookup(scopes, e.name, e.span)
 
@@ -241,7 +273,7 @@ class Compiler:
             return self.call(helper, target, py.List(names, py.Load()), default, span=e.span)
         value = target
         for name in names:
-            value = self.force(self.call("SELECT", value, name, span=e.span), e.span)
+            value = self.call("SELECT", value, name, span=e.span)
         return value
 
     def e_HasAttr(
@@ -259,8 +291,12 @@ class Compiler:
         inner: list[Scope | WithScope],
         outer: list[Scope | WithScope],
         out: list[py.stmt],
+        assign: dict[str, str] | None = None,
     ) -> tuple[list[py.expr], list[py.expr]]:
-        """Lazy values of a set's static attributes, in ``attrs.attrs`` order."""
+        """Lazy values of a set's static attributes, in ``attrs.attrs`` order; with ``assign``
+        (name -> Python variable) each value is also assigned as soon as it is made."""
+        if assign is not None:
+            self.unassigned.update(assign.values())
         sources = []
         for src in attrs.inherit_from:
             var = self.fresh("inherit")
@@ -284,7 +320,10 @@ class Compiler:
                     self.at(self.call("T", py.Lambda(_no_args(), self.force(select))), entry.span)
                 )  # type: ignore[arg-type]
             else:
-                values.append(self.lazy(entry.value, inner, out))
+                values.append(self.lazy(entry.value, inner, out, entry.span))
+            if assign is not None:
+                out.append(py.Assign([py.Name(assign[name], py.Store())], values[-1]))
+                self.unassigned.discard(assign[name])
         return keys, values
 
     def e_AttrSet(
@@ -293,10 +332,8 @@ class Compiler:
         if e.recursive:
             scope = Scope({name: self.fresh(name) for name in e.attrs})
             inner = [*scopes, scope]
-            keys, values = self.bind_entries(e, inner, scopes, out)
-            for name, value in zip(e.attrs, values, strict=True):
-                out.append(py.Assign([py.Name(scope.names[name], py.Store())], value))
-            values = [self.name(scope.names[name]) for name in e.attrs]
+            keys, _ = self.bind_entries(e, inner, scopes, out, assign=scope.names)
+            values: list[py.expr] = [self.name(scope.names[name]) for name in e.attrs]
         else:
             inner = scopes
             keys, values = self.bind_entries(e, scopes, scopes, out)
@@ -318,9 +355,7 @@ class Compiler:
     def e_Let(self, e: nix.Let, scopes: list[Scope | WithScope], out: list[py.stmt]) -> py.expr:
         scope = Scope({name: self.fresh(name) for name in e.bindings.attrs})
         inner = [*scopes, scope]
-        _, values = self.bind_entries(e.bindings, inner, scopes, out)
-        for name, value in zip(e.bindings.attrs, values, strict=True):
-            out.append(py.Assign([py.Name(scope.names[name], py.Store())], value))
+        self.bind_entries(e.bindings, inner, scopes, out, assign=scope.names)
         return self.strict(e.body, inner, out)
 
     def e_With(self, e: nix.With, scopes: list[Scope | WithScope], out: list[py.stmt]) -> py.expr:
@@ -384,6 +419,7 @@ class Compiler:
                     e.span,
                 )
             )  # type: ignore[arg-type]
+            self.unassigned.update(names[f.name] for f in e.formals.entries)
             for formal in e.formals.entries:
                 lookup = py.Subscript(self.name(checked), py.Constant(formal.name), py.Load())
                 if formal.default is None:
@@ -396,6 +432,7 @@ class Compiler:
                         default,
                     )
                 body.append(py.Assign([py.Name(names[formal.name], py.Store())], value))
+                self.unassigned.discard(names[formal.name])
             self.lambda_infos_pending.append((fn, info_name, e))
         else:
             self.lambda_infos_pending.append((fn, None, e))
@@ -429,6 +466,11 @@ class Compiler:
         left = self.strict(e.left, scopes, out)
         right = self.strict(e.right, scopes, out)
         op = e.op
+        if op == "+":
+            # C++ Nix evaluates + as a concatenation and reports each operand's failure at
+            # that operand.
+            spans = self.constant((e.left.span, e.right.span), "spans")
+            return self.call("ADD", left, right, spans, span=e.right.span)
         if op in self.BINARY:
             return self.call(self.BINARY[op], left, right, span=span)
         if op == "<":

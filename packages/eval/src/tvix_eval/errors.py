@@ -12,11 +12,12 @@ from tvix_eval.syntax.source import Span
 __all__ = ["EvalError", "ParseError", "render_location"]
 
 
-def render_location(span: Span, indent: str = "       ") -> str:
+def render_location(span: Span, at_indent: str = "       ") -> str:
     """``at file:line:col:`` followed by the source line (with its neighbours) and a caret."""
     source = span.source
     line, column = source.line_col(span.start)
-    out = [f"{indent}at {source.name}:{line}:{column}:"]
+    indent = "       "
+    out = [f"{at_indent}at {source.name}:{line}:{column}:"]
     starts = source.line_starts()
     first = max(1, line - 1)
     last = min(len(starts), line + 1)
@@ -83,6 +84,32 @@ class NixError(EvalError):
     def add_trace(self, message: str, span: Span | None = None, frame: object = None) -> None:
         self.frames.append(TraceFrame(message, span, frame))
 
+    def render(self) -> str:
+        """As C++ Nix prints it: the trace (outermost first), then the error itself."""
+        body = "\n       ".join(self.message.split("\n"))
+        tail = []
+        if self.span is not None and self.positioned:
+            tail.append(render_location(self.span))
+        suggestions: list[str] = getattr(self, "suggestions", [])
+        if suggestions:
+            tail.append(f"       Did you mean {_one_of(suggestions)}?")
+        if not self.frames:
+            return "\n".join([f"error: {body}", *tail])
+        out = ["error:"]
+        for frame in reversed(self.frames):
+            out.append(f"       … {frame.message}")
+            if frame.span is not None:
+                out.append(render_location(frame.span, at_indent="         "))
+            out.append("")
+        out.append(f"       error: {body}")
+        return "\n".join(out + tail)
+
+
+def _one_of(names: list[str]) -> str:
+    if len(names) == 1:
+        return names[0]
+    return "one of " + ", ".join(names[:-1]) + " or " + names[-1]
+
 
 class ThrownError(NixError):
     """``throw``: catchable by ``tryEval``."""
@@ -107,5 +134,10 @@ class TypeMismatch(NixError):
     """A value of the wrong type (``expected a set but found an integer``)."""
 
 
-class InfiniteRecursionError(NixError):
-    """A value that needs itself."""
+class InfiniteRecursion(NixError):
+    """A thunk forced while it is being forced. ``culprit`` is the thunk's computation: the
+    evaluator reports the error at the Nix expression it was compiled from."""
+
+    def __init__(self, culprit: object = None) -> None:
+        super().__init__("infinite recursion encountered")
+        self.culprit = culprit

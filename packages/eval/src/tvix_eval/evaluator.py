@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 from tvix_eval.builtins import REGISTRY
 from tvix_eval.compiler import compile_expr
-from tvix_eval.errors import EvalError, InfiniteRecursionError, NixError
+from tvix_eval.errors import EvalError, NixError
 from tvix_eval.io import EvalIO, LocalIO
 from tvix_eval.runtime import trace
 from tvix_eval.runtime.calls import CallDepth
@@ -169,6 +169,10 @@ class Evaluator:
         exec(compiled.code, namespace)
         return namespace["main"]()
 
+    def evaluate_nested(self, source: Source) -> Value:
+        """Evaluate ``source`` on the current evaluation thread (from inside :meth:`evaluate`)."""
+        return self._run(source)
+
     def eval_file(self, path: str, *, nested: bool = False) -> Value:
         text = self.io.read_file(path)
         source = Source(path, text.decode("utf-8", "surrogateescape"), path)
@@ -184,13 +188,15 @@ class Evaluator:
             try:
                 value = self._run(source)
                 return then(value) if then is not None else value
+            except InfiniteRecursion as e:
+                if not e.located:
+                    e.span = trace.span_of_function(e.culprit)
+                    e.located = e.span is not None
+                _locate(e, e.__traceback__)
+                raise
             except EvalError as e:
                 _locate(e, e.__traceback__)
                 raise
-            except InfiniteRecursion as e:
-                error = InfiniteRecursionError("infinite recursion encountered")
-                _locate(error, e.__traceback__)
-                raise error from None
             except RecursionError as e:
                 overflow = NixError("stack overflow; max-call-depth exceeded")
                 _locate(overflow, e.__traceback__)

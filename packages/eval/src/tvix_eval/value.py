@@ -25,10 +25,11 @@ Anything lazy is a :class:`Thunk` until forced. Strings hold Nix's bytes decoded
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import CodeType, FunctionType
 from typing import Any, Final
 
+from tvix_eval.errors import InfiniteRecursion
 from tvix_eval.syntax.source import Span
 
 __all__ = [
@@ -45,11 +46,6 @@ __all__ = [
 ]
 
 Value = Any
-
-
-class InfiniteRecursion(Exception):
-    """Raised by a thunk that is forced while it is being forced (caught and reported by the
-    evaluator as Nix's ``infinite recursion encountered``)."""
 
 
 def _blackhole() -> Value:  # pragma: no cover - never called, only compared against
@@ -78,7 +74,10 @@ class Thunk:
         if fn is None:
             return self.value
         if fn is BLACKHOLE:
-            raise InfiniteRecursion
+            raise InfiniteRecursion(self.value)
+        # While black-holed, ``value`` keeps the computation: it names the culprit in an
+        # infinite recursion error, and restores the thunk if the computation fails.
+        self.value = fn
         self.fn = BLACKHOLE
         try:
             value = fn()
@@ -193,6 +192,12 @@ class LambdaInfo:
     span: Span
     formals: tuple[Formal, ...] | None
     ellipsis: bool
+
+    #: The formals' names, checked against the argument on every call.
+    names: frozenset[str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "names", frozenset(f.name for f in self.formals or ()))
 
 
 #: Code object of every compiled Nix lambda -> its description. Filled by the compiler;

@@ -25,22 +25,22 @@ def add(a: Value, b: Value) -> Value:
 
 @builtin("sub", 2)
 def sub(a: Value, b: Value) -> Value:
-    return ops.sub(force(a), force(b))
+    return ops.raw_sub(force(a), force(b))
 
 
 @builtin("mul", 2)
 def mul(a: Value, b: Value) -> Value:
-    return ops.mul(force(a), force(b))
+    return ops.raw_mul(force(a), force(b))
 
 
 @builtin("div", 2)
 def div(a: Value, b: Value) -> Value:
-    return ops.div(force(a), force(b))
+    return ops.raw_div(force(a), force(b))
 
 
 @builtin("lessThan", 2)
 def less_than(a: Value, b: Value) -> bool:
-    return ops.less_than(force(a), force(b))
+    return ops.raw_less_than(force(a), force(b))
 
 
 @builtin("bitAnd", 2)

@@ -17,7 +17,7 @@ Value = Any
 
 @builtin("length", 1)
 def length(items: Value) -> int:
-    return len(list_arg(items, "length"))
+    return len(list_arg(items, "length", 0))
 
 
 @builtin("head", 1)

@@ -62,7 +62,21 @@ def _run_primop(primop: PrimOp, args: tuple[Value, ...]) -> Value:
         return primop.fn(*args)
     except NixError as e:
         e.add_trace(f"while calling the '{primop.name}' builtin", frame=sys._getframe(1))
+        if not e.located and not raised_in_nix_code(e.__traceback__):
+            # Raised by the builtin itself: C++ Nix gives it no position of its own, the
+            # "while calling" line says where.
+            e.positioned = False
         raise
+
+
+def raised_in_nix_code(tb: Any) -> bool:
+    from tvix_eval.runtime.trace import SOURCES
+
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename in SOURCES:
+            return True
+        tb = tb.tb_next
+    return False
 
 
 def call_forced(fn: Value, arg: Value) -> Value:
@@ -73,6 +87,12 @@ def call_forced(fn: Value, arg: Value) -> Value:
 def lambda_name(fn: FunctionType) -> str:
     info = LAMBDAS.get(fn.__code__)
     return f"'{info.name}'" if info and info.name else "'anonymous lambda'"
+
+
+def _from_call_site(error: NixError) -> NixError:
+    # The lambda's frame is one up, call() two up; the call site is above that.
+    error.add_trace("from call site", frame=sys._getframe(3))
+    return error
 
 
 def check_formals(arg: Value, info: Any) -> dict[str, Value]:
@@ -90,9 +110,9 @@ def check_formals(arg: Value, info: Any) -> dict[str, Value]:
             error = NixError(f"function {name} called without required argument '{formal.name}'")
             error.span = info.span
             error.located = True
-            raise error
-    if not info.ellipsis and len(arg) > len(info.formals):
-        allowed = {f.name for f in info.formals}
+            raise _from_call_site(error)
+    if not info.ellipsis and not info.names.issuperset(arg):
+        allowed = info.names
         for key in sorted(arg):
             if key not in allowed:
                 error = NixError(f"function {name} called with unexpected argument '{key}'")
@@ -101,5 +121,5 @@ def check_formals(arg: Value, info: Any) -> dict[str, Value]:
                 from tvix_eval.runtime.ops import similar_names
 
                 error.suggestions = similar_names(key, sorted(allowed))  # type: ignore[attr-defined]
-                raise error
+                raise _from_call_site(error)
     return arg  # type: ignore[no-any-return]

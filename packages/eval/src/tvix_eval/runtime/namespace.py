@@ -7,6 +7,7 @@ small function over forced values, or a direct alias of one from :mod:`ops`/:mod
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -22,7 +23,7 @@ def _cond(value: Value) -> bool:
     if type(value) is bool:
         return value
     error = ops.type_error("a Boolean", value)
-    error.add_trace("while evaluating a branch condition")
+    error.add_trace("while evaluating a branch condition", frame=sys._getframe(1))
     raise error
 
 
@@ -30,7 +31,7 @@ def _bool_op(value: Value, operator: str, side: str) -> bool:
     if type(value) is bool:
         return value
     error = ops.type_error("a Boolean", value)
-    error.add_trace(f"in the {side} operand of the {operator} operator")
+    error.add_trace(f"in the {side} operand of the {operator} operator", frame=sys._getframe(1))
     raise error
 
 
@@ -45,7 +46,7 @@ def _not(value: Value) -> bool:
 def _assert(value: Value, text: str) -> bool:
     if type(value) is not bool:
         error = ops.type_error("a Boolean", value)
-        error.add_trace("in the condition of the assert statement")
+        error.add_trace("in the condition of the assert statement", frame=sys._getframe(1))
         raise error
     if not value:
         raise AssertionFailed(f"assertion '{text}' failed")
@@ -97,6 +98,7 @@ def _with_env(env: Value, span: Any) -> Thunk:
         if type(value) is not dict:
             error = ops.type_error("a set", value)
             error.add_trace("while evaluating the first subexpression of a with expression", span)
+            error.positioned = False
             raise error
         return value
 

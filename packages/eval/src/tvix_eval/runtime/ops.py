@@ -8,6 +8,7 @@ code that called them, found from the traceback when the error is reported.
 from __future__ import annotations
 
 import os.path
+import sys
 from types import FunctionType
 from typing import Any, Final
 
@@ -98,7 +99,7 @@ def _is_number(t: type) -> bool:
     return t is int or t is float
 
 
-def sub(a: Value, b: Value) -> Value:
+def raw_sub(a: Value, b: Value) -> Value:
     ta, tb = type(a), type(b)
     if ta is int and tb is int:
         r = a - b
@@ -110,7 +111,7 @@ def sub(a: Value, b: Value) -> Value:
     _arith_type_error(a, b, "subtraction")
 
 
-def mul(a: Value, b: Value) -> Value:
+def raw_mul(a: Value, b: Value) -> Value:
     ta, tb = type(a), type(b)
     if ta is int and tb is int:
         r = a * b
@@ -122,7 +123,7 @@ def mul(a: Value, b: Value) -> Value:
     _arith_type_error(a, b, "multiplication")
 
 
-def div(a: Value, b: Value) -> Value:
+def raw_div(a: Value, b: Value) -> Value:
     ta, tb = type(a), type(b)
     if not (_is_number(ta) and _is_number(tb)):
         _arith_type_error(a, b, "division")
@@ -143,15 +144,56 @@ def _arith_type_error(a: Value, b: Value, operation: str) -> None:
     raise error
 
 
-def negate(a: Value) -> Value:
-    """Unary minus, which C++ Nix evaluates as ``0 - a``."""
-    return sub(0, a)
+def _as_builtin(error: NixError, name: str) -> None:
+    """C++ Nix evaluates ``-``, ``*``, ``/`` and ``<`` as calls of builtins: their errors
+    say so, and the position is the call's, not the error's."""
+    error.add_trace(f"while calling the '{name}' builtin", frame=sys._getframe(2))
+    error.positioned = False
+
+
+def sub(a: Value, b: Value) -> Value:
+    """The ``-`` operator (and unary minus, as ``0 - a``)."""
+    if type(a) is int and type(b) is int:
+        r = a - b
+        if INT_MIN <= r <= INT_MAX:
+            return r
+    try:
+        return raw_sub(a, b)
+    except NixError as e:
+        _as_builtin(e, "sub")
+        raise
+
+
+def mul(a: Value, b: Value) -> Value:
+    try:
+        return raw_mul(a, b)
+    except NixError as e:
+        _as_builtin(e, "mul")
+        raise
+
+
+def div(a: Value, b: Value) -> Value:
+    try:
+        return raw_div(a, b)
+    except NixError as e:
+        _as_builtin(e, "div")
+        raise
+
+
+def less_than(a: Value, b: Value) -> bool:
+    if type(a) is int and type(b) is int:
+        return a < b  # type: ignore[no-any-return]
+    try:
+        return raw_less_than(a, b)
+    except NixError as e:
+        _as_builtin(e, "lessThan")
+        raise
 
 
 # -- comparison -------------------------------------------------------------------------------
 
 
-def less_than(a: Value, b: Value) -> bool:
+def raw_less_than(a: Value, b: Value) -> bool:
     ta, tb = type(a), type(b)
     if ta is int and tb is int:
         return a < b  # type: ignore[no-any-return]
@@ -168,7 +210,7 @@ def less_than(a: Value, b: Value) -> bool:
             x, y = force(x), force(y)
             if not equal(x, y):
                 try:
-                    return less_than(x, y)
+                    return raw_less_than(x, y)
                 except NixError as e:
                     e.add_trace("while comparing two list elements")
                     raise
@@ -234,7 +276,10 @@ def concat_lists(a: Value, b: Value) -> list[Value]:
     for operand in (a, b):
         if type(operand) is not list:
             error = type_error("a list", operand)
-            error.add_trace("while evaluating one of the elements to concatenate")
+            error.add_trace(
+                "while evaluating one of the elements to concatenate", frame=sys._getframe(1)
+            )
+            error.positioned = False
             raise error
     if not a:
         return b  # type: ignore[no-any-return]
@@ -247,7 +292,10 @@ def update(a: Value, b: Value) -> dict[str, Value]:
     for operand, side in ((a, "left"), (b, "right")):
         if type(operand) is not dict:
             error = type_error("a set", operand)
-            error.add_trace(f"in the {side} operand of the update (//) operator")
+            error.add_trace(
+                f"in the {side} operand of the update (//) operator", frame=sys._getframe(1)
+            )
+            error.positioned = False
             raise error
     if not b:
         return a  # type: ignore[no-any-return]
@@ -291,13 +339,22 @@ def _levenshtein(a: str, b: str) -> int:
 
 
 def select(value: Value, name: str) -> Value:
-    """``value.name`` for a forced ``value``; the result may be a thunk."""
+    """``value.name`` for a forced ``value``, forced."""
     if type(value) is not dict:
         raise type_error("a set", value)
     try:
-        return value[name]
+        found = value[name]
     except KeyError:
         raise missing_attribute(name, value) from None
+    if type(found) is not Thunk:
+        return found
+    try:
+        return found.force()
+    except NixError as e:
+        from tvix_eval.runtime.trace import definition_span
+
+        e.add_trace(f"while evaluating the attribute '{name}'", definition_span(found.fn))
+        raise
 
 
 def attr_name(value: Value) -> str | None:
@@ -387,9 +444,11 @@ def coerce_to_string(
                 if i + 1 < len(value) and not (type(item) is list and not item):
                     parts.append(" ")
             return "".join(parts)
-    raise TypeMismatch(
+    error = TypeMismatch(
         f"cannot coerce {_describe_for_coercion(value)} to a string: {show_value(value)}"
     )
+    error.positioned = False
+    raise error
 
 
 def _describe_for_coercion(value: Value) -> str:
@@ -417,7 +476,7 @@ def canon_path(path: str) -> str:
     return result
 
 
-def add(a: Value, b: Value, copy_path: Any = None) -> Value:
+def add(a: Value, b: Value, spans: Any = None, copy_path: Any = None) -> Value:
     """Binary ``+``, which C++ Nix evaluates as a two-part string/path/number concatenation."""
     ta, tb = type(a), type(b)
     if ta is int and tb is int:
@@ -430,21 +489,23 @@ def add(a: Value, b: Value, copy_path: Any = None) -> Value:
             return float(a) + float(b)
         kind = "an integer" if ta is int else "a float"
         raise TypeMismatch(f"cannot add {describe(b)} to {kind}")
-    return concat_strings([a, b], copy_path=copy_path)
+    return concat_strings([a, b], spans, copy_path=copy_path)
 
 
-def concat_strings(parts: list[Value], copy_path: Any = None, force_string: bool = False) -> Value:
+def concat_strings(
+    parts: list[Value], spans: Any = None, copy_path: Any = None, force_string: bool = False
+) -> Value:
     """String interpolation and ``+`` on strings and paths: the type of the first part
     decides whether the result is a string or a path."""
     first = parts[0]
     if type(first) is NixPath and not force_string:
         tail = []
-        for part in parts[1:]:
+        for i, part in enumerate(parts[1:], 1):
             context: set[str] = set()
             try:
                 text = coerce_to_string(part, copy_to_store=False, context=context)
             except NixError as e:
-                e.add_trace("while evaluating a path segment")
+                e.add_trace("while evaluating a path segment", spans[i] if spans else None)
                 raise
             if context:
                 raise NixError("a string that refers to a store path cannot be appended to a path")
@@ -452,20 +513,23 @@ def concat_strings(parts: list[Value], copy_path: Any = None, force_string: bool
         return NixPath(join_path(first.path, "".join(tail)))
     context = set()
     texts = []
-    for part in parts:
+    for i, part in enumerate(parts):
+        if type(part) is str:
+            texts.append(part)
+            continue
         try:
             texts.append(
                 coerce_to_string(part, copy_to_store=True, context=context, copy_path=copy_path)
             )
         except NixError as e:
-            e.add_trace("while evaluating a path segment")
+            e.add_trace("while evaluating a path segment", spans[i] if spans else None)
             raise
     return make_string("".join(texts), frozenset(context) if context else EMPTY_CONTEXT)
 
 
-def interpolate(parts: list[Value], copy_path: Any = None) -> str:
+def interpolate(parts: list[Value], spans: Any = None, copy_path: Any = None) -> str:
     """``"a${b}c"``: always a string."""
-    return concat_strings(parts, copy_path=copy_path, force_string=True)  # type: ignore[no-any-return]
+    return concat_strings(parts, spans, copy_path=copy_path, force_string=True)  # type: ignore[no-any-return]
 
 
 __all__ = [
@@ -490,7 +554,6 @@ __all__ = [
     "is_function",
     "less_than",
     "mul",
-    "negate",
     "select",
     "string_length_bytes",
     "sub",

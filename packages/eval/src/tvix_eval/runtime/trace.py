@@ -35,6 +35,40 @@ def span_at(code: CodeType, lasti: int) -> Span | None:
     return Span(source, positions[0] - 1, positions[1] - 1)
 
 
+def span_of_function(fn: object) -> Span | None:
+    """The Nix span a compiled thunk or lambda was made from."""
+    code = getattr(fn, "__code__", None)
+    if not isinstance(code, CodeType):
+        return None
+    source = SOURCES.get(code.co_filename)
+    if source is None:
+        return None
+    # Set-up instructions (cells, RESUME) carry the function's own position, which the
+    # compiler may have set to the binding's definition; the body's first position is the
+    # expression's.
+    own = code.co_firstlineno
+    fallback = None
+    for start, end, _, _ in code.co_positions():
+        if start is None or end is None or start <= 0:
+            continue
+        if start != own:
+            return Span(source, start - 1, end - 1)
+        fallback = fallback or Span(source, start - 1, end - 1)
+    return fallback
+
+
+def definition_span(fn: object) -> Span | None:
+    """Where the binding a compiled thunk belongs to is defined (its code's first line)."""
+    code = getattr(fn, "__code__", None)
+    if not isinstance(code, CodeType):
+        return None
+    source = SOURCES.get(code.co_filename)
+    if source is None:
+        return None
+    start = code.co_firstlineno - 1
+    return Span(source, start, start + 1)
+
+
 def innermost_span(tb: TracebackType | None) -> Span | None:
     """The Nix span of the innermost compiled frame on a traceback."""
     found = None

@@ -1,0 +1,112 @@
+"""``tvix eval``: evaluate a Nix expression and print it as ``nix-instantiate --eval`` does.
+
+Output modes: lazy (the top value forced, the rest ``<CODE>`` if not yet evaluated),
+``--strict`` (everything forced) and ``--json``. Failures print C++ Nix's error text on
+stderr and exit 1; no Python traceback reaches the user.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+from tvix_eval.builtins.control import deep_force
+from tvix_eval.errors import EvalError
+from tvix_eval.evaluator import Evaluator
+from tvix_eval.printer import print_value
+from tvix_eval.runtime.calls import call
+from tvix_eval.syntax.source import Source
+from tvix_eval.value import LAMBDAS, force
+
+from tvix_cli.parse import _read_source
+
+__all__ = ["eval_command"]
+
+Value = Any
+
+
+def _auto_call(value: Value, auto_args: dict[str, Value]) -> Value:
+    """Call a top-level function with formals with the ``--arg``/``--argstr`` values, as
+    nix-instantiate does when any are given."""
+    if not auto_args:
+        return value
+    info = LAMBDAS.get(getattr(value, "__code__", None))  # type: ignore[arg-type]
+    if info is None or info.formals is None:
+        return value
+    wanted = {f.name for f in info.formals}
+    args = {k: v for k, v in auto_args.items() if k in wanted or info.ellipsis}
+    return force(call(value, args))
+
+
+def _output(value: Value, strict: bool, as_json: bool) -> str:
+    if as_json:
+        from tvix_eval.builtins.json import to_json
+
+        if strict:
+            deep_force(value)
+        return str(to_json(value))
+    if strict:
+        deep_force(value)
+    return print_value(value, strict=strict)
+
+
+@click.command("eval")
+@click.argument("target", required=False, metavar="FILE|-")
+@click.option("-E", "--expr", help="Evaluate this expression instead of a file.")
+@click.option("--strict", is_flag=True, help="Evaluate the result completely.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@click.option(
+    "--arg",
+    "args",
+    type=(str, str),
+    multiple=True,
+    metavar="NAME EXPR",
+    help="Pass EXPR as argument NAME to a top-level function.",
+)
+@click.option(
+    "--argstr",
+    "argstrs",
+    type=(str, str),
+    multiple=True,
+    metavar="NAME STRING",
+    help="Pass STRING as argument NAME to a top-level function.",
+)
+@click.option("-I", "include", multiple=True, metavar="PATH", help="Add a search path entry.")
+@click.option("--show-trace", is_flag=True, help="Show the whole trace of an error.")
+@click.option(
+    "--max-call-depth",
+    type=int,
+    default=10_000,
+    show_default=True,
+    help="Deepest nesting of function calls before an error.",
+)
+def eval_command(
+    target: str | None,
+    expr: str | None,
+    strict: bool,
+    as_json: bool,
+    args: tuple[tuple[str, str], ...],
+    argstrs: tuple[tuple[str, str], ...],
+    include: tuple[str, ...],
+    show_trace: bool,
+    max_call_depth: int,
+) -> None:
+    """Evaluate a Nix expression (from -E, a file, or '-' for standard input)."""
+    if expr is None and target is None:
+        raise click.UsageError("give an expression with -E, a file, or '-'")
+    source = _read_source(target, expr)
+    evaluator = Evaluator(max_call_depth=max_call_depth, nix_path=list(include))
+
+    def run(value: Value) -> str:
+        auto_args: dict[str, Value] = {name: text for name, text in argstrs}
+        for name, text in args:
+            auto_args[name] = evaluator.evaluate_nested(Source("«string»", text))
+        return _output(_auto_call(value, auto_args), strict, as_json)
+
+    try:
+        text = evaluator.evaluate(source, then=run)
+    except EvalError as error:
+        sys.stderr.buffer.write(error.render().encode("utf-8", "surrogateescape") + b"\n")
+        raise SystemExit(1) from None
+    sys.stdout.buffer.write(text.encode("utf-8", "surrogateescape") + b"\n")
