@@ -70,6 +70,11 @@ class Compiler:
         self.directory = os.path.dirname(source.path) if source.path else os.getcwd()
         #: Python names of bindings whose assignment has not been emitted yet.
         self.unassigned: set[str] = set()
+        #: Python names known to hold forced values wherever they are visible.
+        self.forced: set[str] = set()
+        #: Python name of a binding's thunk -> a name holding its value directly (a ``let``
+        #: bound lambda): strict uses skip the thunk.
+        self.direct: dict[str, str] = {}
 
     # -- names and positions --------------------------------------------------------------
 
@@ -142,6 +147,11 @@ class Compiler:
         """Code computing the forced value of ``e``."""
         expr = self.expr(e, scopes, out)
         if isinstance(e, nix.Var):
+            if isinstance(expr, py.Name):
+                if expr.id in self.forced:
+                    return expr
+                if expr.id in self.direct:
+                    return self.name(self.direct[expr.id])
             return self.force(expr, e.span)
         return expr
 
@@ -319,11 +329,20 @@ class Compiler:
                 values.append(
                     self.at(self.call("T", py.Lambda(_no_args(), self.force(select))), entry.span)
                 )  # type: ignore[arg-type]
+            elif assign is not None and isinstance(entry.value, nix.Lambda):
+                # A lambda cannot fail to evaluate: make it now, keep C++ Nix's thunk for
+                # printing, and let strict uses call the function directly.
+                fn = self.fresh("lambda")
+                self.direct[assign[name]] = fn
+                self.compile_lambda(entry.value, inner, out, fn)
+                values.append(self.at(self.call("READY", self.name(fn)), entry.value.span))
             else:
                 values.append(self.lazy(entry.value, inner, out, entry.span))
             if assign is not None:
                 out.append(py.Assign([py.Name(assign[name], py.Store())], values[-1]))
                 self.unassigned.discard(assign[name])
+                if isinstance(values[-1], py.Constant):
+                    self.forced.add(assign[name])
         return keys, values
 
     def e_AttrSet(
@@ -377,7 +396,9 @@ class Compiler:
     # -- control ----------------------------------------------------------------------------------
 
     def e_If(self, e: nix.If, scopes: list[Scope | WithScope], out: list[py.stmt]) -> py.expr:
-        cond = self.call("COND", self.strict(e.cond, scopes, out), span=e.span)
+        cond = self.strict(e.cond, scopes, out)
+        if not _is_boolean(e.cond):
+            cond = self.call("COND", cond, span=e.span)
         return py.IfExp(cond, self.strict(e.then, scopes, out), self.strict(e.else_, scopes, out))
 
     def e_Assert(
@@ -394,7 +415,12 @@ class Compiler:
     def e_Lambda(
         self, e: nix.Lambda, scopes: list[Scope | WithScope], out: list[py.stmt]
     ) -> py.expr:
-        fn = self.fresh("lambda")
+        return self.compile_lambda(e, scopes, out, self.fresh("lambda"))
+
+    def compile_lambda(
+        self, e: nix.Lambda, scopes: list[Scope | WithScope], out: list[py.stmt], fn: str
+    ) -> py.expr:
+        """Define the lambda as the Python function ``fn``; the expression is its name."""
         body: list[py.stmt] = []
         names: dict[str, str] = {}
         if e.formals is None:
@@ -436,6 +462,16 @@ class Compiler:
             self.lambda_infos_pending.append((fn, info_name, e))
         else:
             self.lambda_infos_pending.append((fn, None, e))
+            first = _first_forced(e.body)
+            if first is not None and first.name == e.param:
+                # The body forces the argument before anything else: force it once here.
+                body.append(
+                    self.at(
+                        py.Assign([py.Name(arg, py.Store())], self.call("F", self.name(arg))),
+                        first.span,
+                    )
+                )
+                self.forced.add(arg)
         result = self.strict(e.body, inner, body)
         body.append(self.at(py.Return(result), e.body.span))  # type: ignore[arg-type]
         out.append(self.at(_def(fn, [arg], body), e.span))  # type: ignore[arg-type]
@@ -446,7 +482,9 @@ class Compiler:
     def e_Apply(self, e: nix.Apply, scopes: list[Scope | WithScope], out: list[py.stmt]) -> py.expr:
         fn = self.strict(e.fn, scopes, out)
         arg = self.lazy(e.arg, scopes, out)
-        return self.force(self.call("CALL", fn, arg, span=e.span), e.span)
+        # CALL returns a forced value: compiled lambdas return forced values, and so do
+        # builtins (their contract).
+        return self.call("CALL", fn, arg, span=e.span)
 
     # -- operators --------------------------------------------------------------------------------
 
@@ -516,6 +554,47 @@ class Compiler:
         if e.op == "neg":
             return self.call("SUB", py.Constant(0), operand, span=e.span)
         return py.UnaryOp(py.Not(), self.call("NOT", operand, span=e.span))
+
+
+_BOOLEAN_OPS = frozenset({"==", "!=", "<", "<=", ">", ">=", "&&", "||", "->"})
+_RIGHT_FIRST = frozenset({">", "<="})
+_STRICT_OPS = frozenset({"+", "-", "*", "/", "++", "//", "==", "!=", "<", ">=", "&&", "||", "->"})
+
+
+def _is_boolean(e: nix.Expr) -> bool:
+    """Whether ``e`` is sure to produce a Boolean (so a condition need not check)."""
+    if isinstance(e, nix.BinOp):
+        return e.op in _BOOLEAN_OPS
+    if isinstance(e, nix.UnaryOp):
+        return e.op == "not"
+    return isinstance(e, nix.HasAttr)
+
+
+def _first_forced(e: nix.Expr) -> nix.Var | None:
+    """The variable ``e`` forces before doing anything else, if one does.
+
+    Only looks through constructs that bind nothing, so the name found is the one visible
+    where ``e`` is."""
+    while True:
+        if isinstance(e, nix.Var):
+            return e
+        if isinstance(e, nix.If | nix.Assert):
+            e = e.cond
+        elif isinstance(e, nix.BinOp):
+            if e.op in _RIGHT_FIRST:
+                e = e.right
+            elif e.op in _STRICT_OPS:
+                e = e.left
+            else:
+                return None
+        elif isinstance(e, nix.Select | nix.HasAttr):
+            e = e.expr
+        elif isinstance(e, nix.Apply):
+            e = e.fn
+        elif isinstance(e, nix.UnaryOp):
+            e = e.expr
+        else:
+            return None
 
 
 def _no_args() -> py.arguments:

@@ -55,6 +55,15 @@ def _blackhole() -> Value:  # pragma: no cover - never called, only compared aga
 BLACKHOLE: Final = _blackhole
 
 
+def _ready() -> Value:  # pragma: no cover - never called, only compared against
+    raise AssertionError("ready marker called")
+
+
+#: Marks a thunk whose value was computed ahead of time because computing it could neither
+#: fail nor diverge; it still prints as ``<CODE>`` until forced, as C++ Nix's thunk would.
+READY: Final = _ready
+
+
 class Thunk:
     """A value not computed yet: ``fn`` computes it once, then ``value`` holds it.
 
@@ -72,6 +81,9 @@ class Thunk:
     def force(self) -> Value:
         fn = self.fn
         if fn is None:
+            return self.value
+        if fn is READY:
+            self.fn = None
             return self.value
         if fn is BLACKHOLE:
             raise InfiniteRecursion(self.value)
@@ -95,10 +107,10 @@ class Thunk:
         return self.fn is None
 
     @classmethod
-    def evaluated(cls, value: Value) -> Thunk:
-        """A thunk that already holds ``value``."""
+    def ready(cls, value: Value) -> Thunk:
+        """A thunk whose value is known already, still unforced as far as Nix can see."""
         thunk = cls.__new__(cls)
-        thunk.fn = None
+        thunk.fn = READY
         thunk.value = value
         return thunk
 

@@ -148,6 +148,7 @@ def runtime_namespace() -> dict[str, Any]:
     return {
         "F": force,
         "T": Thunk,
+        "READY": Thunk.ready,
         "CALL": call,
         "FORMALS": check_formals,
         "SELECT": ops.select,
