@@ -9,6 +9,7 @@ are fine); refusals one by one, comparing the message and the location.
 from __future__ import annotations
 
 import itertools
+import random
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -608,3 +609,108 @@ def test_deep_nesting_parses_without_recursion() -> None:
     assert isinstance(tree, ast.Int)
     tree = parse(Source("«string»", "[" * 20_000 + "]" * 20_000))
     assert isinstance(tree, ast.List)
+
+
+SOUP = [
+    "a",
+    "b",
+    "or",
+    "if",
+    "then",
+    "else",
+    "let",
+    "in",
+    "rec",
+    "inherit",
+    "with",
+    "assert",
+    "{",
+    "}",
+    "(",
+    ")",
+    "[",
+    "]",
+    ";",
+    ":",
+    "=",
+    ".",
+    ",",
+    "?",
+    "@",
+    "...",
+    '"s"',
+    '"${',
+    "''x''",
+    "''${",
+    "${",
+    "1",
+    "2.5",
+    "./p",
+    "./p/${",
+    "<p>",
+    "~/p",
+    "u:v",
+    "+",
+    "-",
+    "*",
+    "/",
+    "//",
+    "++",
+    "==",
+    "!=",
+    "<",
+    ">",
+    "<=",
+    ">=",
+    "&&",
+    "||",
+    "->",
+    "!",
+    "#c\n",
+    "/*c*/",
+    "$",
+    "\\",
+    '"',
+    "''",
+    "__curPos",
+]
+
+
+def test_random_token_sequences(oracle: Any, oracle_home: str, tmp_path: Path) -> None:
+    """Short random sequences of Nix tokens (a fixed seed): accepted and printed alike, or
+    refused with the same message at the same place."""
+    rng = random.Random(2026)
+    texts = [
+        "a: b: " + " ".join(rng.choice(SOUP) for _ in range(rng.randrange(1, 12)))
+        for _ in range(60)
+    ]
+    files = []
+    for i, text in enumerate(texts):
+        file = tmp_path / f"soup{i}.nix"
+        file.write_text(text)
+        files.append(file)
+
+    def reference(file: Path) -> str:
+        result = oracle.run("nix-instantiate", "--parse", file, check=False)
+        if result.returncode == 0:
+            return str(result.stdout.decode().rstrip("\n"))
+        lines = result.stderr.decode("utf-8", "surrogateescape").splitlines()
+        return "\n".join(line for line in lines if not line.startswith("warning:"))[:2000]
+
+    with ThreadPoolExecutor(4) as pool:
+        references = list(pool.map(reference, files))
+    failures = []
+    for text, file, expected in zip(texts, files, references, strict=True):
+        if "undefined variable" in expected:  # a later stage than ours
+            continue
+        try:
+            mine = ours(file, oracle_home)
+        except ParseError as error:
+            mine = error.render()
+            expected_head = expected.splitlines()[:2]
+            if mine.splitlines()[:2] != expected_head:
+                failures.append(f"{text!r}: we say {mine.splitlines()[:2]}, not {expected_head}")
+            continue
+        if mine != expected:
+            failures.append(f"{text!r}: we print {mine!r}, the reference {expected[:300]!r}")
+    assert not failures, "\n".join(failures)
