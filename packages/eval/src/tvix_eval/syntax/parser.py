@@ -885,17 +885,17 @@ class _TokenStream(LarkLexer):
         return lexer.tokens()
 
 
-def _cache_file(grammar: str) -> str:
-    """Where lark keeps the analysed grammar: the user's cache folder, keyed by content."""
+def _cache_file(grammar: str) -> str | bool:
+    """Where lark keeps the analysed grammar (a pickle): the user's own cache folder, keyed by
+    content; False (no cache, a slower start) where there is none, rather than a shared
+    folder where someone else could plant a pickle."""
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     digest = hashlib.sha256(f"{grammar}{lark.__version__}".encode()).hexdigest()[:16]
     folder = os.path.join(base, "tvix-eval")
     try:
-        os.makedirs(folder, exist_ok=True)
+        os.makedirs(folder, mode=0o700, exist_ok=True)
     except OSError:
-        import tempfile
-
-        folder = tempfile.gettempdir()
+        return False
     return os.path.join(folder, f"grammar-{digest}.lark-cache")
 
 
