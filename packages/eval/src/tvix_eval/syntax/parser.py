@@ -35,9 +35,10 @@ from lark.parsers.lalr_analysis import Reduce, Shift
 from tvix_eval.errors import ParseError
 from tvix_eval.syntax import ast
 from tvix_eval.syntax.lexer import Lexer
+from tvix_eval.syntax.printer import print_expr, show_attr_path
 from tvix_eval.syntax.source import Source, Span
 
-__all__ = ["parse", "parse_text"]
+__all__ = ["parse", "parse_text", "strip_indentation", "token_name"]
 
 _GRAMMAR_FILE = FsPath(__file__).with_name("grammar.lark")
 
@@ -343,9 +344,7 @@ class _Builder:
         return ParseError(message, self.span(start, start if end is None else end))
 
     def show_path(self, names: list[ast.AttrName]) -> str:
-        from tvix_eval.syntax.printer import show_attr_path
-
-        return show_attr_path(names, self.source)
+        return show_attr_path(names)
 
     def dup_attr(self, names: list[ast.AttrName], at: Span, previous: Span) -> ParseError:
         return ParseError(f"attribute '{self.show_path(names)}' already defined at {previous}", at)
@@ -567,8 +566,6 @@ class _Builder:
             return
         self.cursed.discard(id(node))
         if self.warn is not None:
-            from tvix_eval.syntax.printer import print_expr
-
             self.warn(
                 f"at {node.span}: This expression uses `or` as an identifier in a way that "
                 "will change in a future Nix release.\nWrap this entire expression in "

@@ -273,6 +273,6 @@ def print_expr(expr: ast.Expr, *, home: str | None = None) -> str:
     return _Printer(home).show(expr)
 
 
-def show_attr_path(names: list[ast.AttrName], source: Source | None = None) -> str:
+def show_attr_path(names: list[ast.AttrName]) -> str:
     """An attribute path as C++ Nix's error messages write it (``a."${b}".c``)."""
     return _Printer(None).attr_path(names)
