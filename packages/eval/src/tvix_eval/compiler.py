@@ -111,6 +111,15 @@ class Compiler:
     def force(self, expr: py.expr, span: Span | None = None) -> py.expr:
         if isinstance(expr, py.Constant):
             return expr
+        if isinstance(expr, py.Name):
+            # F inlined: ``x.force() if type(x) is T else x`` saves a call per use.
+            method = py.Attribute(self.name(expr.id), "force", py.Load())
+            forced = py.IfExp(
+                py.Compare(self.call("type", self.name(expr.id)), [py.Is()], [self.name("T")]),
+                py.Call(method, [], []),
+                self.name(expr.id),
+            )
+            return self.at(forced, span) if span is not None else forced
         return self.call("F", expr, span=span)
 
     # -- scopes -------------------------------------------------------------------------------
@@ -174,6 +183,9 @@ class Compiler:
             return self.expr(e, scopes, out)
         if isinstance(e, nix.List) and not e.elems:
             return py.List([], py.Load())
+        speculated = self.speculate(e, scopes, out, definition)
+        if speculated is not None:
+            return speculated
         if isinstance(e, nix.Var):
             resolved = self.expr(e, scopes, out)
             if isinstance(resolved, py.Name) and resolved.id not in self.unassigned:
@@ -191,6 +203,58 @@ class Compiler:
         body.append(self.at(py.Return(value), e.span))
         out.append(self.at(_def(fn, [], body), definition or e.span))
         return self.call("T", self.name(fn), span=e.span)
+
+    SPECULABLE: ClassVar[dict[str, py.operator]] = {"+": py.Add(), "-": py.Sub(), "*": py.Mult()}
+
+    def speculate(
+        self,
+        e: nix.Expr,
+        scopes: list[Scope | WithScope],
+        out: list[py.stmt],
+        definition: Span | None,
+    ) -> py.expr | None:
+        """For ``n - 1`` with ``n`` already forced: compute it now when both sides are
+        integers and the result fits, which can neither fail nor diverge, and hand out a
+        ready thunk; otherwise the usual thunk. Saves a closure and two calls."""
+        if not isinstance(e, nix.BinOp) or e.op not in self.SPECULABLE:
+            return None
+        operands: list[py.expr] = []
+        for side in (e.left, e.right):
+            if isinstance(side, nix.Int):
+                operands.append(py.Constant(side.value))
+                continue
+            if not isinstance(side, nix.Var):
+                return None
+            resolved = self.lookup(scopes, side.name, side.span)
+            if not (isinstance(resolved, py.Name) and resolved.id in self.forced):
+                return None
+            operands.append(resolved)
+        checks: list[py.expr] = [
+            py.Compare(self.call("type", o), [py.Is()], [self.name("int")])
+            for o in operands
+            if not isinstance(o, py.Constant)
+        ]
+        if not checks:
+            return None
+        result = self.fresh("spec")
+        computed = py.NamedExpr(
+            py.Name(result, py.Store()), py.BinOp(operands[0], self.SPECULABLE[e.op], operands[1])
+        )
+        fits = py.Compare(
+            py.Constant(-(2**63)), [py.LtE(), py.LtE()], [computed, py.Constant(2**63 - 1)]
+        )
+        body: list[py.stmt] = []
+        value = self.expr(e, scopes, body)
+        assert not body
+        thunk = self.at(py.Lambda(_no_args(), self.at(value, e.span)), definition or e.span)
+        return self.at(
+            py.IfExp(
+                py.BoolOp(py.And(), [*checks, fits]),
+                self.call("READY", self.name(result)),
+                self.call("T", thunk),
+            ),
+            e.span,
+        )
 
     def expr(self, e: nix.Expr, scopes: list[Scope | WithScope], out: list[py.stmt]) -> py.expr:
         """Code computing ``e``: forced for everything but :class:`Var` (which may hold a thunk)."""
@@ -467,7 +531,7 @@ class Compiler:
                 # The body forces the argument before anything else: force it once here.
                 body.append(
                     self.at(
-                        py.Assign([py.Name(arg, py.Store())], self.call("F", self.name(arg))),
+                        py.Assign([py.Name(arg, py.Store())], self.force(self.name(arg))),
                         first.span,
                     )
                 )
