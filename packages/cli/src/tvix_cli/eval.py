@@ -7,7 +7,6 @@ stderr and exit 1; no Python traceback reaches the user.
 
 from __future__ import annotations
 
-import sys
 from typing import Any
 
 import click
@@ -19,7 +18,8 @@ from tvix_eval.runtime.calls import call
 from tvix_eval.syntax.source import Source
 from tvix_eval.value import LAMBDAS, force
 
-from tvix_cli.parse import _read_source
+from tvix_cli.sources import SourceUnreadable, read_source
+from tvix_cli.terminal import fail, write_stdout
 
 __all__ = ["eval_command"]
 
@@ -95,7 +95,10 @@ def eval_command(
     """Evaluate a Nix expression (from -E, a file, or '-' for standard input)."""
     if expr is None and target is None:
         raise click.UsageError("give an expression with -E, a file, or '-'")
-    source = _read_source(target, expr)
+    try:
+        source = read_source(target, expr)
+    except SourceUnreadable as error:
+        fail(f"error: {error}")
     evaluator = Evaluator(max_call_depth=max_call_depth, nix_path=list(include))
 
     def run(value: Value) -> str:
@@ -107,6 +110,5 @@ def eval_command(
     try:
         text = evaluator.evaluate(source, then=run)
     except EvalError as error:
-        sys.stderr.buffer.write(error.render().encode("utf-8", "surrogateescape") + b"\n")
-        raise SystemExit(1) from None
-    sys.stdout.buffer.write(text.encode("utf-8", "surrogateescape") + b"\n")
+        fail(error.render())
+    write_stdout(text)

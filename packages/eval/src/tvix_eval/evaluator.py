@@ -98,7 +98,10 @@ class Evaluator:
         for name, spec in REGISTRY.items():
             if spec.global_:
                 base[name] = builtins[name]
-        for name in ("import", "scopedImport"):
+        for name in ("import", "scopedImport", "__findFile", "__nixPath"):
+            if name.startswith("__"):
+                base[name] = builtins[name[2:]]
+                continue
             base[name] = builtins[name]
         return base
 
@@ -111,8 +114,50 @@ class Evaluator:
             "currentSystem": self.system,
             "langVersion": LANG_VERSION,
             "nixVersion": NIX_VERSION,
-            "nixPath": [],
+            "nixPath": self._nix_path_value(),
+            "findFile": PrimOp("findFile", 2, self._find_file),
         }
+
+    def _nix_path_value(self) -> list[Value]:
+        """``builtins.nixPath``: the ``-I`` entries, then ``$NIX_PATH``'s."""
+        entries = list(self.nix_path)
+        env = self.io.get_env("NIX_PATH")
+        if env:
+            entries.extend(e for e in env.split(":") if e)
+        result: list[Value] = []
+        for entry in entries:
+            prefix, eq, path = entry.partition("=")
+            if not eq:
+                prefix, path = "", entry
+            result.append({"prefix": prefix, "path": path})
+        return result
+
+    def _find_file(self, search_path: Value, name: Value) -> Value:
+        """``builtins.findFile`` (what ``<name>`` calls): the first search path entry whose
+        prefix matches and under which the rest of the name exists."""
+        from tvix_eval.builtins.arguments import list_arg, set_arg, string_arg
+        from tvix_eval.runtime import ops
+        from tvix_eval.value import force
+
+        wanted = str(string_arg(name, "findFile", 1))
+        for item in list_arg(search_path, "findFile", 0):
+            entry = set_arg(item, "findFile", what="an element of the list passed to builtins.findFile")
+            prefix = str(string_arg(entry.get("prefix", ""), "findFile")) if "prefix" in entry else ""
+            if "path" not in entry:
+                raise ops.missing_attribute("path", entry)
+            base = ops.coerce_to_string(force(entry["path"]), copy_to_store=False)
+            if prefix and wanted != prefix and not wanted.startswith(prefix + "/"):
+                continue
+            rest = wanted[len(prefix):].lstrip("/") if prefix else wanted
+            candidate = ops.canon_path(os.path.join(os.path.abspath(base), rest))
+            if self.io.path_exists(candidate):
+                return NixPath(candidate)
+        error = NixError(
+            f"file '{wanted}' was not found in the Nix search path "
+            "(add it using $NIX_PATH or -I)"
+        )
+        error.positioned = False
+        raise error
 
     def _get_env(self, name: Value) -> str:
         from tvix_eval.builtins.arguments import string_arg

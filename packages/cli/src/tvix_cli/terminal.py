@@ -1,0 +1,52 @@
+"""Writing to the terminal as C++ Nix does: raw bytes (strings may hold bytes that are not
+UTF-8), tabs expanded by its terminal filter, errors ending the command with status 1."""
+
+from __future__ import annotations
+
+import sys
+from typing import NoReturn
+
+__all__ = ["expand_tabs", "fail", "warn", "write_stdout"]
+
+
+def expand_tabs(text: str) -> str:
+    """Tabs as C++ Nix's terminal filter writes them: spaces up to a multiple of 8 of the
+    bytes written so far, newlines not counted (so a tab in a quoted source line lands where
+    the reference's does)."""
+    if "\t" not in text:
+        return text
+    out: list[str] = []
+    count = 0
+    for c in text:
+        if c == "\t":
+            out.append(" ")
+            count += 1
+            while count % 8:
+                out.append(" ")
+                count += 1
+        else:
+            out.append(c)
+            if c != "\n":
+                count += 1 if c.isascii() else len(c.encode("utf-8", "surrogateescape"))
+    return "".join(out)
+
+
+def _stderr(text: str) -> None:
+    sys.stderr.buffer.write(expand_tabs(text).encode("utf-8", "surrogateescape") + b"\n")
+    sys.stderr.flush()
+
+
+def warn(warnings: list[str]) -> None:
+    for warning in warnings:
+        _stderr(f"warning: {warning}")
+
+
+def fail(message: str) -> NoReturn:
+    """Print an error (already rendered, ``error: ...``) and exit with status 1."""
+    _stderr(message)
+    raise SystemExit(1)
+
+
+def write_stdout(text: str) -> None:
+    sys.stdout.buffer.write(text.encode("utf-8", "surrogateescape") + b"\n")
+    sys.stdout.flush()
