@@ -19,7 +19,7 @@ from tvix_eval.syntax.source import Source
 from tvix_eval.value import LAMBDAS, force
 
 from tvix_cli.sources import SourceUnreadable, read_source
-from tvix_cli.terminal import fail, write_stdout
+from tvix_cli.terminal import fail, internal_error, write_stdout
 
 __all__ = ["eval_command"]
 
@@ -110,5 +110,7 @@ def eval_command(
     try:
         text = evaluator.evaluate(source, then=run)
     except EvalError as error:
-        fail(error.render())
+        fail(error.render(show_trace))
+    except Exception as error:  # a bug of ours must still not show a traceback
+        internal_error(error)
     write_stdout(text)

@@ -3,10 +3,11 @@ UTF-8), tabs expanded by its terminal filter, errors ending the command with sta
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import NoReturn
 
-__all__ = ["expand_tabs", "fail", "warn", "write_stdout"]
+__all__ = ["expand_tabs", "fail", "internal_error", "warn", "write_stdout"]
 
 
 def expand_tabs(text: str) -> str:
@@ -45,6 +46,16 @@ def fail(message: str) -> NoReturn:
     """Print an error (already rendered, ``error: ...``) and exit with status 1."""
     _stderr(message)
     raise SystemExit(1)
+
+
+def internal_error(error: BaseException) -> NoReturn:
+    """A bug of ours: one line saying so, no traceback (unless ``TVIX_TRACEBACK`` is set)."""
+    if os.environ.get("TVIX_TRACEBACK"):
+        raise error
+    fail(
+        f"error: internal error in tvix ({type(error).__name__}: {error}); "
+        "set TVIX_TRACEBACK=1 to see where, and please report it"
+    )
 
 
 def write_stdout(text: str) -> None:

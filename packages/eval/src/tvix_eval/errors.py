@@ -84,8 +84,11 @@ class NixError(EvalError):
     def add_trace(self, message: str, span: Span | None = None, frame: object = None) -> None:
         self.frames.append(TraceFrame(message, span, frame))
 
-    def render(self) -> str:
-        """As C++ Nix prints it: the trace (outermost first), then the error itself."""
+    def render(self, show_trace: bool = False) -> str:
+        """As C++ Nix prints it: the trace (outermost first), then the error itself.
+
+        Without ``show_trace`` the trace is cut, as C++ Nix cuts it, once four lines' worth
+        were printed (a frame with a position counts two)."""
         body = "\n       ".join(self.message.split("\n"))
         tail = []
         if self.span is not None and self.positioned:
@@ -96,10 +99,20 @@ class NixError(EvalError):
         if not self.frames:
             return "\n".join([f"error: {body}", *tail])
         out = ["error:"]
+        weight = 0
         for frame in reversed(self.frames):
+            if not show_trace and weight > 3:
+                out.append(
+                    "       (stack trace truncated; use '--show-trace' to show the full, "
+                    "detailed trace)"
+                )
+                out.append("")
+                break
             out.append(f"       … {frame.message}")
+            weight += 1
             if frame.span is not None:
                 out.append(render_location(frame.span, at_indent="         "))
+                weight += 1
             out.append("")
         out.append(f"       error: {body}")
         return "\n".join(out + tail)
