@@ -37,7 +37,7 @@ class EvalError(Exception):
         self.message = message
         self.span = span
 
-    def render(self) -> str:
+    def render(self, show_trace: bool = False) -> str:
         """The whole message as C++ Nix prints it on stderr (without a trailing newline)."""
         if self.span is None:
             return f"error: {self.message}"
