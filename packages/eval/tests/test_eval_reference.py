@@ -140,3 +140,18 @@ def test_error_reads_as_the_reference_error(oracle, expr: str) -> None:  # type:
     assert ours.returncode == 1
     assert ours.stdout == b""
     assert ours.stderr.decode() == expected.stderr.decode()
+
+
+SHOW_TRACE = [
+    "let f = x: builtins.head x; g = y: f y; in g [ ]",
+    "let f = x: x.a; in f { }",
+    "let f = { a }: a; g = x: f x; in g { b = 1; }",
+]
+
+
+@pytest.mark.parametrize("expr", SHOW_TRACE)
+def test_show_trace_names_the_calls_as_the_reference_does(oracle, expr: str) -> None:  # type: ignore[no-untyped-def]
+    expected = nix(oracle, "--strict", "--show-trace", "-E", expr)
+    ours = tvix("--strict", "--show-trace", "-E", expr)
+    assert ours.returncode == expected.returncode == 1
+    assert ours.stderr.decode() == expected.stderr.decode()

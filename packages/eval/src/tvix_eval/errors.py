@@ -54,12 +54,24 @@ class TraceFrame:
     runtime helper that added it: the compiled Nix code that called the helper gives the
     position, found only when the error is printed."""
 
-    __slots__ = ("frame", "message", "span")
+    __slots__ = ("depth", "frame", "message", "span", "verbose")
 
-    def __init__(self, message: str, span: Span | None = None, frame: object = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        span: Span | None = None,
+        frame: object = None,
+        depth: int = 0,
+        verbose: bool = False,
+    ) -> None:
         self.message = message
         self.span = span
         self.frame = frame
+        #: How many Python frames below the one that added it the error was raised: orders
+        #: these lines among the ones found later from the traceback.
+        self.depth = depth
+        #: Shown only with ``--show-trace`` (function calls, as in C++ Nix).
+        self.verbose = verbose
 
 
 class NixError(EvalError):
@@ -80,9 +92,18 @@ class NixError(EvalError):
         super().__init__(message, span)
         self.frames: list[TraceFrame] = []
         self.located = span is not None
+        #: Names C++ Nix suggests after the message (``Did you mean ...?``).
+        self.suggestions: list[str] = []
+        #: Raised while checking a lambda's arguments, before the call began.
+        self.refused_arguments = False
 
     def add_trace(self, message: str, span: Span | None = None, frame: object = None) -> None:
-        self.frames.append(TraceFrame(message, span, frame))
+        depth = 0
+        tb = self.__traceback__
+        while tb is not None:
+            depth += 1
+            tb = tb.tb_next
+        self.frames.append(TraceFrame(message, span, frame, depth))
 
     def render(self, show_trace: bool = False) -> str:
         """As C++ Nix prints it: the trace (outermost first), then the error itself.
@@ -93,14 +114,15 @@ class NixError(EvalError):
         tail = []
         if self.span is not None and self.positioned:
             tail.append(render_location(self.span))
-        suggestions: list[str] = getattr(self, "suggestions", [])
-        if suggestions:
-            tail.append(f"       Did you mean {_one_of(suggestions)}?")
-        if not self.frames:
+        if self.suggestions:
+            tail.append(f"       Did you mean {_one_of(self.suggestions)}?")
+        if not any(show_trace or not frame.verbose for frame in self.frames):
             return "\n".join([f"error: {body}", *tail])
         out = ["error:"]
         weight = 0
         for frame in reversed(self.frames):
+            if frame.verbose and not show_trace:
+                continue
             if not show_trace and weight > 3:
                 out.append(
                     "       (stack trace truncated; use '--show-trace' to show the full, "

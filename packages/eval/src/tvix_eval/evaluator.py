@@ -141,20 +141,23 @@ class Evaluator:
 
         wanted = str(string_arg(name, "findFile", 1))
         for item in list_arg(search_path, "findFile", 0):
-            entry = set_arg(item, "findFile", what="an element of the list passed to builtins.findFile")
-            prefix = str(string_arg(entry.get("prefix", ""), "findFile")) if "prefix" in entry else ""
+            entry = set_arg(
+                item, "findFile", what="an element of the list passed to builtins.findFile"
+            )
+            prefix = (
+                str(string_arg(entry.get("prefix", ""), "findFile")) if "prefix" in entry else ""
+            )
             if "path" not in entry:
                 raise ops.missing_attribute("path", entry)
             base = ops.coerce_to_string(force(entry["path"]), copy_to_store=False)
             if prefix and wanted != prefix and not wanted.startswith(prefix + "/"):
                 continue
-            rest = wanted[len(prefix):].lstrip("/") if prefix else wanted
+            rest = wanted[len(prefix) :].lstrip("/") if prefix else wanted
             candidate = ops.canon_path(os.path.join(os.path.abspath(base), rest))
             if self.io.path_exists(candidate):
                 return NixPath(candidate)
         error = NixError(
-            f"file '{wanted}' was not found in the Nix search path "
-            "(add it using $NIX_PATH or -I)"
+            f"file '{wanted}' was not found in the Nix search path (add it using $NIX_PATH or -I)"
         )
         error.positioned = False
         raise error
@@ -260,6 +263,11 @@ def _locate(error: EvalError, tb: Any) -> None:
             if frame.span is None and frame.frame is not None:
                 frame.span = trace.caller_span(frame.frame)  # type: ignore[arg-type]
                 frame.frame = None
+        calls = trace.call_frames(tb, skip_innermost=error.refused_arguments)
+        if calls:
+            # Merge, innermost first, by how deep in the Python stack each line belongs.
+            merged = sorted([*error.frames, *calls], key=lambda f: f.depth)
+            error.frames = merged
 
 
 _ = Thunk

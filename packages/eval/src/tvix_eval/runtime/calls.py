@@ -92,6 +92,7 @@ def lambda_name(fn: FunctionType) -> str:
 def _from_call_site(error: NixError) -> NixError:
     # The lambda's frame is one up, call() two up; the call site is above that.
     error.add_trace("from call site", frame=sys._getframe(3))
+    error.refused_arguments = True
     return error
 
 
@@ -120,6 +121,6 @@ def check_formals(arg: Value, info: Any) -> dict[str, Value]:
                 error.located = True
                 from tvix_eval.runtime.ops import similar_names
 
-                error.suggestions = similar_names(key, sorted(allowed))  # type: ignore[attr-defined]
+                error.suggestions = similar_names(key, sorted(allowed))
                 raise _from_call_site(error)
     return arg  # type: ignore[no-any-return]

@@ -309,9 +309,7 @@ def update(a: Value, b: Value) -> dict[str, Value]:
 def missing_attribute(name: str, attrs: dict[str, Value]) -> NixError:
     """``attribute 'x' missing``, with C++ Nix's suggestions of similar names."""
     error = NixError(f"attribute '{name}' missing")
-    suggestions = similar_names(name, attrs)
-    if suggestions:
-        error.suggestions = suggestions  # type: ignore[attr-defined]
+    error.suggestions = similar_names(name, attrs)
     return error
 
 
@@ -532,6 +530,152 @@ def interpolate(parts: list[Value], spans: Any = None, copy_path: Any = None) ->
     return concat_strings(parts, spans, copy_path=copy_path, force_string=True)  # type: ignore[no-any-return]
 
 
+# -- C++ Nix's arithmetic primops ------------------------------------------------------------
+#
+# ``builtins.add``/``sub``/``mul``/``div`` as C++ Nix 2.26 implements them (prim_add...):
+# both operands forced, floats win, and each operand checked with its own trace line.
+# The operators ``-``, ``*`` and ``/`` are these same primops in C++ Nix.
+
+
+def _arith_operand(value: Value, want_float: bool, context: str) -> Value:
+    t = type(value)
+    if t is int or (want_float and t is float):
+        return value
+    error = type_error("a float" if want_float else "an integer", value)
+    error.add_trace(context)
+    raise error
+
+
+def _arith(a: Value, b: Value, operation: str, first: str) -> tuple[Value, Value, bool]:
+    floats = type(a) is float or type(b) is float
+    a = _arith_operand(a, floats, f"while evaluating the {first} of the {operation}")
+    b = _arith_operand(b, floats, f"while evaluating the second argument of the {operation}")
+    return a, b, floats
+
+
+def prim_add(a: Value, b: Value) -> Value:
+    """``builtins.add`` on forced operands: numbers only (no string concatenation)."""
+    a, b, floats = _arith(a, b, "addition", "first argument")
+    if floats:
+        return float(a) + float(b)
+    return check_int(a + b, "adding", a, "+", b)
+
+
+def prim_sub(a: Value, b: Value) -> Value:
+    a, b, floats = _arith(a, b, "subtraction", "first argument")
+    if floats:
+        return float(a) - float(b)
+    return check_int(a - b, "subtracting", a, "-", b)
+
+
+def prim_mul(a: Value, b: Value) -> Value:
+    # "the first of the multiplication" for floats: C++ Nix 2.26's own wording.
+    floats = type(a) is float or type(b) is float
+    a, b, floats = _arith(a, b, "multiplication", "first" if floats else "first argument")
+    if floats:
+        return float(a) * float(b)
+    return check_int(a * b, "multiplying", a, "*", b)
+
+
+def prim_div(a: Value, b: Value) -> Value:
+    """``builtins.div``: the divisor is checked (and compared with zero) first."""
+    divisor = _arith_operand(b, True, "while evaluating the second operand of the division")
+    if divisor == 0:
+        raise NixError("division by zero")
+    first = "while evaluating the first operand of the division"
+    if type(a) is float or type(b) is float:
+        return float(_arith_operand(a, True, first)) / float(divisor)
+    a = _arith_operand(a, False, first)
+    if a == INT_MIN and b == -1:
+        raise _overflow("dividing", a, "/", b)
+    q = abs(a) // abs(b)
+    return q if (a < 0) == (b < 0) else -q
+
+
+# -- string coercion with C++ Nix's traces -----------------------------------------------------
+
+
+def coerce_traced(
+    value: Value,
+    error_ctx: str,
+    *,
+    coerce_more: bool = False,
+    copy_to_store: bool = True,
+    context: set[str] | None = None,
+    copy_path: Any = None,
+) -> str:
+    """C++ Nix's ``coerceToString`` on a forced value, with its trace lines: ``error_ctx``
+    on a value that cannot be coerced (and on any error in a list element), ``while
+    evaluating the result of the `__toString` attribute`` and ``while evaluating one element
+    of the list`` for what is coerced inside. Paths go through ``copy_path`` when
+    ``copy_to_store`` (and stay paths without one)."""
+    t = type(value)
+    if t is str:
+        return value  # type: ignore[no-any-return]
+    if t is ContextStr:
+        if context is not None:
+            context.update(value.context)
+        return str(value)
+    if t is NixPath:
+        if copy_to_store and copy_path is not None:
+            stored = copy_path(value)
+            if context is not None:
+                context.add(stored)
+            return stored  # type: ignore[no-any-return]
+        return value.path  # type: ignore[no-any-return]
+    more = {
+        "coerce_more": coerce_more,
+        "copy_to_store": copy_to_store,
+        "context": context,
+        "copy_path": copy_path,
+    }
+    if t is dict:
+        to_string = value.get("__toString")
+        if to_string is not None:
+            from tvix_eval.runtime.calls import call
+
+            result = force(call(force(to_string), value))
+            return coerce_traced(
+                result, "while evaluating the result of the `__toString` attribute", **more
+            )
+        out_path = value.get("outPath")
+        if out_path is not None:
+            return coerce_traced(force(out_path), error_ctx, **more)
+    elif coerce_more:
+        if value is None or value is False:
+            return ""
+        if value is True:
+            return "1"
+        if t is int:
+            return str(value)
+        if t is float:
+            return "%f" % value
+        if t is list:
+            return _coerce_list(value, error_ctx, more)
+    error = TypeMismatch(
+        f"cannot coerce {_describe_for_coercion(value)} to a string: {show_value(value)}"
+    )
+    error.positioned = False
+    error.add_trace(error_ctx)
+    raise error
+
+
+def _coerce_list(items: list[Value], error_ctx: str, more: dict[str, Any]) -> str:
+    parts = []
+    last = len(items) - 1
+    for i, item in enumerate(items):
+        try:
+            item = force(item)
+            parts.append(coerce_traced(item, "while evaluating one element of the list", **more))
+        except NixError as e:
+            e.add_trace(error_ctx)
+            raise
+        # C++ Nix separates elements with a space, except after an empty list.
+        if i < last and not (type(item) is list and not item):
+            parts.append(" ")
+    return "".join(parts)
+
+
 __all__ = [
     "INT_MAX",
     "INT_MIN",
@@ -540,6 +684,7 @@ __all__ = [
     "canon_path",
     "check_int",
     "coerce_to_string",
+    "coerce_traced",
     "concat_lists",
     "concat_strings",
     "context_of",
@@ -554,6 +699,10 @@ __all__ = [
     "is_function",
     "less_than",
     "mul",
+    "prim_add",
+    "prim_div",
+    "prim_mul",
+    "prim_sub",
     "select",
     "string_length_bytes",
     "sub",

@@ -12,7 +12,9 @@ import itertools
 from types import CodeType, FrameType, TracebackType
 
 from tvix_eval.compiler import PREFIX
+from tvix_eval.errors import TraceFrame
 from tvix_eval.syntax.source import Source, Span
+from tvix_eval.value import LAMBDAS
 
 #: Sources of compiled code, by the file name their code objects carry.
 SOURCES: dict[str, Source] = {}
@@ -78,6 +80,34 @@ def innermost_span(tb: TracebackType | None) -> Span | None:
             found = span
         tb = tb.tb_next
     return found
+
+
+def call_frames(tb: TracebackType | None, skip_innermost: bool = False) -> list[TraceFrame]:
+    """``while calling 'f'`` and ``from call site`` for every Nix function call on the
+    traceback, innermost first; shown with ``--show-trace``. ``skip_innermost`` leaves out
+    the innermost call (whose arguments were refused: C++ Nix had not entered it)."""
+    entries: list[TracebackType] = []
+    while tb is not None:
+        entries.append(tb)
+        tb = tb.tb_next
+    result: list[TraceFrame] = []
+    caller: Span | None = None
+    total = len(entries)
+    for index, entry in enumerate(entries):
+        code = entry.tb_frame.f_code
+        info = LAMBDAS.get(code)
+        if info is not None:
+            depth = total - index
+            name = f"'{info.name}'" if info.name else "anonymous lambda"
+            site = caller or info.span
+            # Innermost first, so "from call site" (printed first) comes second.
+            result.append(TraceFrame("from call site", site, depth=depth, verbose=True))
+            result.append(TraceFrame(f"while calling {name}", info.span, depth=depth, verbose=True))
+        span = span_at(code, entry.tb_lasti)
+        if span is not None:
+            caller = span
+    result.reverse()
+    return result[2:] if skip_innermost else result
 
 
 def caller_span(frame: FrameType | None) -> Span | None:
