@@ -9,16 +9,28 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+VERIFY_TEST = "test_expectation_is_the_references"
+
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(
         "--verify-oracle",
         action="store_true",
         help="re-run every lang-test case through the reference C++ Nix and fail where its "
-        "answer differs from the case's .exp",
+        "answer differs from the case's expectation files",
     )
 
 
-@pytest.fixture
-def verify_oracle(request: pytest.FixtureRequest) -> bool:
-    return bool(request.config.getoption("--verify-oracle"))
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Without ``--verify-oracle`` the comparisons with the reference are deselected."""
+    if config.getoption("--verify-oracle"):
+        return
+    here = Path(__file__).resolve().parent
+    chosen: list[pytest.Item] = []
+    dropped: list[pytest.Item] = []
+    for item in items:
+        is_verify = item.path.parent == here and item.name.startswith(VERIFY_TEST + "[")
+        (dropped if is_verify else chosen).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = chosen

@@ -1,9 +1,13 @@
-"""Write the ``.exp`` of lang-test cases from the reference C++ Nix (never from our output).
+"""Write the expectation files of lang-test cases from the reference C++ Nix (never from our
+output).
 
-    python lang-tests/regenerate.py                 # every case
-    python lang-tests/regenerate.py parse-okay-let  # some cases, by name
+    python lang-tests/regenerate.py                    # every case
+    python lang-tests/regenerate.py parse-okay-let     # some cases, by name
+    python lang-tests/regenerate.py eval/              # the cases of a category
 
-The reference is found as the tests find it (``NIX_ORACLE`` or ``nix-instantiate`` on PATH).
+Each case's kind says which files it gets (see harness.py); a file the reference's answer
+makes unnecessary (an empty ``.err.exp``) is removed. The reference is found as the tests find
+it (``NIX_ORACLE`` or ``nix-instantiate`` on PATH).
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ import importlib.util
 import sys
 from pathlib import Path
 
-from harness import HERE, case_files, expectation_of, runner_for
+from harness import HERE, case_files, runner_for
 
 
 def _find_oracle() -> object:
@@ -27,24 +31,35 @@ def _find_oracle() -> object:
     return oracle
 
 
+def _wanted(case: Path, names: list[str]) -> bool:
+    if not names:
+        return True
+    relative = str(case.relative_to(HERE))
+    return any(
+        case.stem == Path(n).stem or (n.endswith("/") and relative.startswith(n)) for n in names
+    )
+
+
 def main(names: list[str]) -> int:
     oracle = _find_oracle()
-    cases = case_files()
-    if names:
-        wanted = {Path(n).stem for n in names}
-        cases = [c for c in cases if c.stem in wanted]
     status = 0
-    for case in cases:
+    for case in [c for c in case_files() if _wanted(c, names)]:
         runner = runner_for(case)
         assert runner is not None
         try:
-            answer = runner.reference(oracle, case)
-        except AssertionError as error:  # the reference refused a case meant to pass
+            answers = runner.regenerate(oracle, case)
+        except AssertionError as error:  # the reference disagrees with the case's kind
             print(f"{case.stem}: {error}", file=sys.stderr)
             status = 1
             continue
-        expectation_of(case).write_text(answer, encoding="utf-8", errors="surrogateescape")
-        print(f"{case.stem}: {answer.splitlines()[0][:80] if answer else ''}")
+        for suffix, answer in answers.items():
+            target = case.with_suffix(suffix)
+            if answer is None:
+                target.unlink(missing_ok=True)
+            else:
+                target.write_bytes(answer.encode("utf-8", "surrogateescape"))
+        first = next((a for a in answers.values() if a), "")
+        print(f"{case.stem}: {first.splitlines()[0][:80] if first else ''}")
     return status
 
 
