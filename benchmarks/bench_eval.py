@@ -73,10 +73,11 @@ class Run(NamedTuple):
     maxrss_kib: int
 
     def failure(self) -> str:
-        """Why it failed, in one line (the first line of its error)."""
-        text = self.stderr.decode("utf-8", "replace").strip()
-        first = text.splitlines()[0] if text else "(no output on stderr)"
-        return f"exit status {self.status}: {first}"
+        """Why it failed, in one line: the first line of its error, or the last of a Python
+        traceback."""
+        lines = self.stderr.decode("utf-8", "replace").strip().splitlines() or ["(no output)"]
+        line = lines[-1] if lines[0].startswith("Traceback") else lines[0]
+        return f"exit status {self.status}: {line}"
 
 
 #: Runs the measured command as a child of its own and writes the child's exit status and
