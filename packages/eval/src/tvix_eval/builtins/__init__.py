@@ -6,9 +6,39 @@ aliases and the names visible without ``builtins.`` from it. Builtins that need 
 evaluator itself (``import``, ``getEnv``...) are made by :class:`tvix_eval.evaluator.Evaluator`.
 """
 
-from tvix_eval.builtins import arithmetic, attrs, control, json, lists, strings, types
+from tvix_eval.builtins import (
+    arithmetic,
+    attrs,
+    context,
+    control,
+    hashing,
+    io,
+    json,
+    lists,
+    paths,
+    regex,
+    strings,
+    toml,
+    types,
+    versions,
+)
 from tvix_eval.builtins.registry import REGISTRY, Builtin, builtin
 
 __all__ = ["REGISTRY", "Builtin", "builtin"]
 
-_FAMILIES = (arithmetic, attrs, control, json, lists, strings, types)
+_FAMILIES = (
+    arithmetic,
+    attrs,
+    context,
+    control,
+    hashing,
+    io,
+    json,
+    lists,
+    paths,
+    regex,
+    strings,
+    toml,
+    types,
+    versions,
+)

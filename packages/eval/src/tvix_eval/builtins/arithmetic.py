@@ -5,9 +5,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from tvix_eval.builtins.arguments import int_arg
+from tvix_eval.builtins.arguments import float_arg, int_arg
 from tvix_eval.builtins.registry import builtin
-from tvix_eval.errors import NixError
 from tvix_eval.runtime import ops
 from tvix_eval.value import force
 
@@ -16,26 +15,22 @@ Value = Any
 
 @builtin("add", 2)
 def add(a: Value, b: Value) -> Value:
-    a, b = force(a), force(b)
-    if type(a) in (int, float) and type(b) in (int, float):
-        return ops.add(a, b)
-    bad = a if type(a) not in (int, float) else b
-    raise ops.type_error("an integer", bad)
+    return ops.prim_add(force(a), force(b))
 
 
 @builtin("sub", 2)
 def sub(a: Value, b: Value) -> Value:
-    return ops.raw_sub(force(a), force(b))
+    return ops.prim_sub(force(a), force(b))
 
 
 @builtin("mul", 2)
 def mul(a: Value, b: Value) -> Value:
-    return ops.raw_mul(force(a), force(b))
+    return ops.prim_mul(force(a), force(b))
 
 
 @builtin("div", 2)
 def div(a: Value, b: Value) -> Value:
-    return ops.raw_div(force(a), force(b))
+    return ops.prim_div(force(a), force(b))
 
 
 @builtin("lessThan", 2)
@@ -58,26 +53,21 @@ def bit_xor(a: Value, b: Value) -> int:
     return int_arg(a, "bitXor", 0) ^ int_arg(b, "bitXor", 1)
 
 
-def _number(value: Value, name: str) -> float:
-    value = force(value)
-    if type(value) is int or type(value) is float:
-        return value  # type: ignore[no-any-return]
-    error = ops.type_error("a float", value)
-    error.add_trace(f"while evaluating the first argument passed to builtins.{name}")
-    raise error
-
-
 @builtin("ceil", 1)
 def ceil(value: Value) -> int:
-    return _to_int(math.ceil(_number(value, "ceil")))
+    return _to_int(math.ceil, float_arg(value, "ceil"))
 
 
 @builtin("floor", 1)
 def floor(value: Value) -> int:
-    return _to_int(math.floor(_number(value, "floor")))
+    return _to_int(math.floor, float_arg(value, "floor"))
 
 
-def _to_int(result: float) -> int:
-    if not ops.INT_MIN <= result <= ops.INT_MAX:
-        raise NixError(f"integer overflow in rounding {result}")
-    return int(result)
+def _to_int(rounding: Any, number: float) -> int:
+    """C++ Nix converts the rounded double to a 64-bit integer unchecked; on x86-64 a value
+    out of range (or NaN) becomes the smallest integer, which is what it prints."""
+    number = float(number)
+    if math.isnan(number) or math.isinf(number):
+        return ops.INT_MIN
+    result = int(rounding(number))
+    return result if ops.INT_MIN <= result <= ops.INT_MAX else ops.INT_MIN

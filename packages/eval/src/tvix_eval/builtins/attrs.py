@@ -5,54 +5,70 @@ from __future__ import annotations
 from functools import partial
 from typing import Any
 
-from tvix_eval.builtins.arguments import function_arg, list_arg, set_arg, string_arg
+from tvix_eval.builtins.arguments import (
+    expect_plain_string,
+    function_arg,
+    list_arg,
+    plain_string_arg,
+    set_arg,
+)
 from tvix_eval.builtins.registry import builtin
-from tvix_eval.errors import NixError
-from tvix_eval.runtime import ops
+from tvix_eval.errors import NixError, TypeMismatch
 from tvix_eval.runtime.calls import call
-from tvix_eval.value import LAMBDAS, Thunk, force, sorted_names
+from tvix_eval.runtime.trace import definition_span
+from tvix_eval.value import LAMBDAS, PrimOp, PrimOpApp, Thunk, force, sorted_names
 
 Value = Any
 
 
+def required_attr(attrs: dict[str, Value], name: str, context: str) -> Value:
+    """``attrs.name`` (lazy) or C++ ``getAttr``'s error: ``attribute 'x' missing`` with
+    ``context`` as its trace line and no suggestions."""
+    try:
+        return attrs[name]
+    except KeyError:
+        error = TypeMismatch(f"attribute '{name}' missing")
+        error.add_trace(context)
+        raise error from None
+
+
+def attr_span(value: Value) -> Any:
+    """Where an attribute's value was written, when that is still known (a thunk not yet
+    forced remembers the binding it was compiled from)."""
+    if type(value) is Thunk and value.fn is not None:
+        return definition_span(value.fn)
+    return None
+
+
 @builtin("attrNames", 1)
 def attr_names(attrs: Value) -> list[str]:
-    return sorted_names(set_arg(attrs, "attrNames"))
+    return sorted_names(set_arg(attrs, "attrNames", None))
 
 
 @builtin("attrValues", 1)
 def attr_values(attrs: Value) -> list[Value]:
-    attrs = set_arg(attrs, "attrValues")
+    attrs = set_arg(attrs, "attrValues", None)
     return [attrs[name] for name in sorted_names(attrs)]
 
 
 @builtin("getAttr", 2)
 def get_attr(name: Value, attrs: Value) -> Value:
-    key = string_arg(name, "getAttr", 0)
+    key = str(plain_string_arg(name, "getAttr", 0))
     attrs = set_arg(attrs, "getAttr", 1)
-    if key not in attrs:
-        error = ops.missing_attribute(str(key), attrs)
-        error.add_trace("in the attribute set under consideration")
-        raise error
-    return force(attrs[key])
+    return force(required_attr(attrs, key, "in the attribute set under consideration"))
 
 
 @builtin("hasAttr", 2)
 def has_attr(name: Value, attrs: Value) -> bool:
-    return string_arg(name, "hasAttr", 0) in set_arg(attrs, "hasAttr", 1)
+    key = str(plain_string_arg(name, "hasAttr", 0))
+    return key in set_arg(attrs, "hasAttr", 1)
 
 
 @builtin("removeAttrs", 2, global_=True)
 def remove_attrs(attrs: Value, names: Value) -> dict[str, Value]:
     attrs = set_arg(attrs, "removeAttrs", 0)
-    drop = {
-        str(
-            string_arg(
-                n, "removeAttrs", what="an element of the list passed to builtins.removeAttrs"
-            )
-        )
-        for n in list_arg(names, "removeAttrs", 1)
-    }
+    what = "the values of the second argument passed to builtins.removeAttrs"
+    drop = {str(plain_string_arg(n, "", what=what)) for n in list_arg(names, "removeAttrs", 1)}
     if not drop & attrs.keys():
         return attrs
     return {k: v for k, v in attrs.items() if k not in drop}
@@ -61,22 +77,35 @@ def remove_attrs(attrs: Value, names: Value) -> dict[str, Value]:
 @builtin("listToAttrs", 1)
 def list_to_attrs(items: Value) -> dict[str, Value]:
     result: dict[str, Value] = {}
-    for item in list_arg(items, "listToAttrs"):
-        entry = set_arg(
-            item, "listToAttrs", what="an element of the list passed to builtins.listToAttrs"
-        )
-        if "name" not in entry:
-            raise ops.missing_attribute("name", entry)
-        key = string_arg(
-            entry["name"],
-            "listToAttrs",
-            what="the `name` attribute of an element of the list passed to builtins.listToAttrs",
-        )
+    pair = "in a {name=...; value=...;} pair"
+    for item in list_arg(items, "listToAttrs", None):
+        entry = set_arg(item, "", what="an element of the list passed to builtins.listToAttrs")
+        name = required_attr(entry, "name", pair)
+        key = str(_name_of(name))
         if key not in result:
-            if "value" not in entry:
-                raise ops.missing_attribute("value", entry)
-            result[str(key)] = entry["value"]
+            result[key] = required_attr(entry, "value", pair)
     return result
+
+
+def _name_of(name: Value) -> str:
+    """The ``name`` of a pair: C++ Nix reports a bad one at the attribute's position."""
+    span = attr_span(name)
+    what = (
+        "while evaluating the `name` attribute of an element of the list passed to "
+        "builtins.listToAttrs"
+    )
+    try:
+        value = force(name)
+    except NixError as e:
+        e.add_trace(what, span)
+        raise
+    try:
+        return expect_plain_string(value)
+    except NixError as e:
+        if span is not None:
+            e.span, e.located = span, True
+        e.add_trace(what, span)
+        raise
 
 
 @builtin("mapAttrs", 2)
@@ -89,23 +118,33 @@ def _apply2(fn: Value, first: Value, second: Value) -> Value:
     return call(force(call(force(fn), first)), second)
 
 
+@builtin("zipAttrsWith", 2)
+def zip_attrs_with(fn: Value, sets: Value) -> dict[str, Value]:
+    fn = function_arg(fn, "zipAttrsWith", 0)
+    what = "a value of the list passed as second argument to builtins.zipAttrsWith"
+    grouped: dict[str, list[Value]] = {}
+    for item in list_arg(sets, "zipAttrsWith", 1):
+        for name, value in set_arg(item, "", what=what).items():
+            grouped.setdefault(name, []).append(value)
+    return {name: Thunk(partial(_apply2, fn, name, values)) for name, values in grouped.items()}
+
+
 @builtin("intersectAttrs", 2)
 def intersect_attrs(a: Value, b: Value) -> dict[str, Value]:
     a = set_arg(a, "intersectAttrs", 0)
     b = set_arg(b, "intersectAttrs", 1)
+    if len(a) < len(b):
+        return {k: b[k] for k in a if k in b}
     return {k: v for k, v in b.items() if k in a}
 
 
 @builtin("catAttrs", 2)
 def cat_attrs(name: Value, items: Value) -> list[Value]:
-    key = string_arg(name, "catAttrs", 0)
+    key = str(plain_string_arg(name, "catAttrs", 0))
+    what = "an element in the list passed as second argument to builtins.catAttrs"
     result = []
     for item in list_arg(items, "catAttrs", 1):
-        attrs = set_arg(
-            item,
-            "catAttrs",
-            what="an element in the list passed as second argument to builtins.catAttrs",
-        )
+        attrs = set_arg(item, "", what=what)
         if key in attrs:
             result.append(attrs[key])
     return result
@@ -113,11 +152,13 @@ def cat_attrs(name: Value, items: Value) -> list[Value]:
 
 @builtin("functionArgs", 1)
 def function_args(fn: Value) -> dict[str, bool]:
-    fn = function_arg(fn, "functionArgs")
+    fn = force(fn)
+    if type(fn) is PrimOp or type(fn) is PrimOpApp:
+        return {}
     info = LAMBDAS.get(getattr(fn, "__code__", None))  # type: ignore[arg-type]
-    if info is None or info.formals is None:
+    if info is None:
+        raise TypeMismatch("'functionArgs' requires a function")
+    if info.formals is None:
         return {}
     return {f.name: f.has_default for f in info.formals}
 
-
-_ = NixError

@@ -1,27 +1,38 @@
-"""Errors, tracing and evaluation order: throw, abort, tryEval, seq, deepSeq, trace."""
+"""Errors, tracing and evaluation order: throw, abort, tryEval, seq, deepSeq, trace, warn,
+addErrorContext, break, traceVerbose."""
 
 from __future__ import annotations
 
 import sys
 from typing import Any
 
-from tvix_eval.builtins.arguments import coerced_arg
+from tvix_eval.builtins.arguments import string_arg
 from tvix_eval.builtins.registry import builtin
 from tvix_eval.errors import Abort, NixError, ThrownError
 from tvix_eval.printer import print_value
-from tvix_eval.value import Thunk, force
+from tvix_eval.runtime import ops
+from tvix_eval.runtime.trace import definition_span
+from tvix_eval.value import ContextStr, Thunk, force
+
+__all__ = ["deep_force"]
 
 Value = Any
 
 
+def _message(value: Value, what: str) -> str:
+    return ops.coerce_traced(force(value), what, copy_to_store=False)
+
+
 @builtin("throw", 1, global_=True)
 def throw(message: Value) -> Value:
-    raise ThrownError(coerced_arg(message, "throw"))
+    # "builtin.throw" (sic): C++ Nix 2.26's wording.
+    what = "while evaluating the error message passed to builtin.throw"
+    raise ThrownError(_message(message, what))
 
 
 @builtin("abort", 1, global_=True)
 def abort(message: Value) -> Value:
-    text = coerced_arg(message, "abort")
+    text = _message(message, "while evaluating the error message passed to builtins.abort")
     raise Abort(f"evaluation aborted with the following error message: '{text}'")
 
 
@@ -49,25 +60,80 @@ def deep_seq(first: Value, second: Value) -> Value:
 
 
 def deep_force(value: Value) -> Value:
-    """Force a value and everything in it, without recursion (lists and sets nest deeply)."""
-    seen: set[int] = set()
+    """Force a value and everything in it, depth first in attribute order, as C++ Nix's
+    ``forceValueDeep`` does: an error inside an attribute gets ``while evaluating the
+    attribute 'name'`` for it and for every attribute around it. No native recursion:
+    lists and sets nest deeply."""
     root = force(value)
-    stack = [root]
+    seen: set[int] = set()
+    # Each entry: a value still to force, and the chain of attributes it sits in as
+    # (name, unforced value, enclosing chain).
+    stack: list[tuple[Value, Any]] = [(root, None)]
     while stack:
-        v = stack.pop()
-        t = type(v)
-        if t is list or t is dict:
-            if id(v) in seen:
+        item, where = stack.pop()
+        if type(item) is Thunk:
+            try:
+                item = item.force()
+            except NixError as e:
+                _attribute_traces(e, where)
+                raise
+        t = type(item)
+        if t is list:
+            if not item or id(item) in seen:
                 continue
-            seen.add(id(v))
-            for item in v if t is list else v.values():
-                stack.append(item.force() if type(item) is Thunk else item)
+            seen.add(id(item))
+            stack.extend((element, where) for element in reversed(item))
+        elif t is dict:
+            if not item or id(item) in seen:
+                continue
+            seen.add(id(item))
+            stack.extend((v, (name, v, where)) for name, v in reversed(item.items()))
     return root
+
+
+def _attribute_traces(error: NixError, where: Any) -> None:
+    while where is not None:
+        name, item, where = where
+        span = definition_span(item.fn) if type(item) is Thunk and item.fn is not None else None
+        error.add_trace(f"while evaluating the attribute '{name}'", span)
 
 
 @builtin("trace", 2)
 def trace(message: Value, value: Value) -> Value:
     shown = force(message)
-    text = shown if isinstance(shown, str) else print_value(shown, strict=False)
+    if type(shown) is str or type(shown) is ContextStr:
+        text = str(shown)
+    else:
+        text = print_value(shown, strict=False, for_error=True)
     print(f"trace: {text}", file=sys.stderr)
+    return force(value)
+
+
+@builtin("traceVerbose", 2)
+def trace_verbose(message: Value, value: Value) -> Value:
+    """Without ``--trace-verbose`` (which tvix eval does not have) it only returns."""
+    return force(value)
+
+
+@builtin("warn", 2)
+def warn(message: Value, value: Value) -> Value:
+    text = string_arg(message, "", what="the first argument; the message passed to builtins.warn")
+    print(f"evaluation warning: {text}", file=sys.stderr)
+    return force(value)
+
+
+@builtin("addErrorContext", 2)
+def add_error_context(message: Value, value: Value) -> Value:
+    try:
+        return force(value)
+    except NixError as e:
+        what = "while evaluating the error message passed to builtins.addErrorContext"
+        text = _message(message, what)
+        e.add_trace(text)
+        raise
+
+
+@builtin("break", 1, global_=True)
+def break_(value: Value) -> Value:
+    """Without the debugger (tvix eval has none) ``break`` is the identity."""
     return force(value)

@@ -1,4 +1,5 @@
-"""``toJSON`` and ``fromJSON``."""
+"""``toJSON`` and ``fromJSON``, with C++ Nix's formatting and messages (C++ Nix uses
+nlohmann::json: its number formatting and its parse errors are reproduced here)."""
 
 from __future__ import annotations
 
@@ -7,10 +8,22 @@ import math
 from typing import Any
 
 from tvix_eval.builtins.arguments import string_arg
+from tvix_eval.builtins.attrs import attr_span
 from tvix_eval.builtins.registry import builtin
-from tvix_eval.errors import NixError
+from tvix_eval.errors import NixError, TypeMismatch
 from tvix_eval.runtime import ops
-from tvix_eval.value import ContextStr, NixPath, force, make_string, sorted_names
+from tvix_eval.value import (
+    LAMBDAS,
+    ContextStr,
+    NixPath,
+    PrimOp,
+    PrimOpApp,
+    force,
+    make_string,
+    sorted_names,
+)
+
+__all__ = ["format_json_float", "to_json"]
 
 Value = Any
 
@@ -19,66 +32,130 @@ Value = Any
 def to_json(value: Value) -> str:
     context: set[str] = set()
     out: list[str] = []
-    _write_json(force(value), out, context)
+    _write_json(force(value), out, context, None)
     return make_string("".join(out), frozenset(context))
 
 
-def _write_json(value: Value, out: list[str], context: set[str]) -> None:
+def _write_json(value: Value, out: list[str], context: set[str], span: Any) -> None:
     t = type(value)
     if t is str or t is ContextStr:
         context.update(getattr(value, "context", ()))
-        out.append(json.dumps(str(value), ensure_ascii=False))
+        out.append(_json_string(value))
     elif t is bool:
         out.append("true" if value else "false")
     elif t is int:
         out.append(str(value))
     elif t is float:
-        out.append(_json_float(value))
+        out.append(format_json_float(value))
     elif value is None:
         out.append("null")
     elif t is NixPath:
-        out.append(json.dumps(value.path, ensure_ascii=False))
+        from tvix_eval.builtins.io import copy_path
+
+        stored = copy_path(value)
+        context.add(stored)
+        out.append(_json_string(stored))
     elif t is list:
-        out.append("[")
-        for i, item in enumerate(value):
-            if i:
-                out.append(",")
-            _write_json(force(item), out, context)
-        out.append("]")
+        _write_list(value, out, context, span)
     elif t is dict:
-        if "__toString" in value or "outPath" in value:
-            text = ops.coerce_to_string(value, copy_to_store=False, context=context)
-            out.append(json.dumps(text, ensure_ascii=False))
-            return
-        out.append("{")
-        for i, name in enumerate(sorted_names(value)):
-            if i:
-                out.append(",")
-            out.append(json.dumps(name, ensure_ascii=False))
-            out.append(":")
-            _write_json(force(value[name]), out, context)
-        out.append("}")
+        _write_attrs(value, out, context, span)
     else:
-        raise NixError("cannot convert a function to JSON")
+        raise _not_convertible(value, span)
 
 
-def _json_float(value: float) -> str:
+def _write_list(items: list[Value], out: list[str], context: set[str], span: Any) -> None:
+    out.append("[")
+    for i, item in enumerate(items):
+        if i:
+            out.append(",")
+        try:
+            _write_json(force(item), out, context, span)
+        except NixError as e:
+            e.add_trace(f"while evaluating list element at index {i}", span)
+            raise
+    out.append("]")
+
+
+def _write_attrs(attrs: dict[str, Value], out: list[str], context: set[str], span: Any) -> None:
+    if "__toString" in attrs:
+        text = ops.coerce_traced(attrs, "", copy_to_store=False, context=context)
+        out.append(_json_string(text))
+        return
+    if "outPath" in attrs:
+        _write_json(force(attrs["outPath"]), out, context, attr_span(attrs["outPath"]))
+        return
+    out.append("{")
+    for i, name in enumerate(sorted_names(attrs)):
+        if i:
+            out.append(",")
+        out.append(_json_string(name))
+        out.append(":")
+        item = attrs[name]
+        item_span = attr_span(item)
+        try:
+            _write_json(force(item), out, context, item_span)
+        except NixError as e:
+            e.add_trace(f"while evaluating attribute '{name}'", item_span)
+            raise
+    out.append("}")
+
+
+def _not_convertible(value: Value, span: Any) -> NixError:
+    if type(value) is PrimOp:
+        what = f"the built-in function '{value.name}'"
+    elif type(value) is PrimOpApp:
+        what = f"the partially applied built-in function '{value.primop.name}'"
+    else:
+        what = "a function"
+        info = LAMBDAS.get(getattr(value, "__code__", None))  # type: ignore[arg-type]
+        if info is not None:
+            span = info.span
+    error = TypeMismatch(f"cannot convert {what} to JSON")
+    if span is not None:
+        error.span, error.located = span, True
+    else:
+        error.positioned = False
+    return error
+
+
+def _json_string(text: str) -> str:
+    """A JSON string literal as nlohmann::json writes it (UTF-8 kept, only ``"``, ``\\``
+    and control characters escaped)."""
+    return json.dumps(str(text), ensure_ascii=False)
+
+
+def format_json_float(value: float) -> str:
+    """A float as nlohmann::json prints it: the shortest digits that read back the same,
+    plain between 1e-4 and 1e15 (always with a fraction), otherwise ``1.5e-07``."""
     if math.isnan(value) or math.isinf(value):
         return "null"
-    text = repr(value)
-    return text[:-2] if text.endswith(".0") else text
+    if value == 0:
+        return "-0.0" if math.copysign(1.0, value) < 0 else "0.0"
+    sign = "-" if value < 0 else ""
+    mantissa, _, exponent = repr(abs(value)).partition("e")
+    whole, _, fraction = mantissa.partition(".")
+    if fraction == "0":
+        fraction = ""
+    digits = (whole + fraction).lstrip("0")
+    # value = 0.<digits> * 10**n
+    n = len(whole.lstrip("0")) + int(exponent or 0)
+    if not whole.lstrip("0"):
+        n = int(exponent or 0) - (len(fraction) - len(fraction.lstrip("0")))
+    digits = digits.rstrip("0") or "0"
+    k = len(digits)
+    if k <= n <= 15:
+        return f"{sign}{digits}{'0' * (n - k)}.0"
+    if 0 < n <= 15:
+        return f"{sign}{digits[:n]}.{digits[n:]}"
+    if -4 < n <= 0:
+        return f"{sign}0.{'0' * -n}{digits}"
+    body = digits if k == 1 else f"{digits[0]}.{digits[1:]}"
+    e = n - 1
+    return f"{sign}{body}e{'-' if e < 0 else '+'}{abs(e):02d}"
 
 
 @builtin("fromJSON", 1)
 def from_json(text: Value) -> Value:
-    s = string_arg(text, "fromJSON")
-    try:
-        return json.loads(str(s), parse_float=float, parse_constant=_refuse_constant)
-    except (ValueError, RecursionError) as e:
-        error = NixError(f"[json.exception.parse_error.101] parse error: {e}")
-        error.add_trace("while decoding a JSON string")
-        raise error from None
+    from tvix_eval.builtins.json_parser import parse_json
 
-
-def _refuse_constant(name: str) -> Value:
-    raise ValueError(f"invalid literal {name}")
+    return parse_json(str(string_arg(text, "fromJSON", 0)))

@@ -1,0 +1,151 @@
+"""Builtins that reach files and the environment, all through the evaluator's
+:class:`~tvix_eval.io.EvalIO` (so that glue can swap in a store-backed one).
+
+The evaluator hands its I/O over with :func:`activate` when an evaluation starts; until
+then the local machine's (:class:`~tvix_eval.io.LocalIO`) is used. The EvalIO interface
+reports failures in its own words; where C++ Nix words them differently the builtins here
+find out what went wrong (only once something did) and say it C++ Nix's way.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from typing import Any
+
+from tvix_eval.builtins.arguments import plain_string_arg
+from tvix_eval.builtins.hashing import parse_algorithm
+from tvix_eval.builtins.registry import builtin
+from tvix_eval.errors import NixError
+from tvix_eval.io import EvalIO, LocalIO
+from tvix_eval.runtime import ops
+from tvix_eval.value import ContextStr, NixPath, force
+
+__all__ = ["activate", "copy_path", "current", "realise_path"]
+
+Value = Any
+
+_CURRENT: list[EvalIO] = [LocalIO()]
+
+
+def activate(io: EvalIO) -> None:
+    """Make ``io`` the I/O of every builtin; the evaluator calls this as it starts."""
+    _CURRENT[0] = io
+
+
+def current() -> EvalIO:
+    return _CURRENT[0]
+
+
+def copy_path(path: NixPath) -> str:
+    """Copy a path value into the store (when a path is coerced to a string)."""
+    return _CURRENT[0].copy_to_store(path.path)
+
+
+REALISING = "while realising the context of a path"
+
+
+def realise_path(value: Value, what: str = REALISING) -> str:
+    """C++ Nix's ``realisePath``: a path, or a string that is an absolute path, canonical."""
+    text = ops.coerce_traced(force(value), what, copy_to_store=False)
+    return absolute_path(text, what)
+
+
+def absolute_path(text: str, what: str) -> str:
+    if not text.startswith("/"):
+        error = NixError(f"string '{text}' doesn't represent an absolute path")
+        error.add_trace(what)
+        raise error
+    return ops.canon_path(text)
+
+
+def _decode(data: bytes) -> str:
+    return data.decode("utf-8", "surrogateescape")
+
+
+def _is_directory(io: EvalIO, path: str) -> bool:
+    try:
+        io.read_dir(path)
+    except NixError:
+        return False
+    return True
+
+
+@builtin("readFile", 1)
+def read_file(path: Value) -> str:
+    target = realise_path(path)
+    io = current()
+    try:
+        return _decode(io.read_file(target))
+    except NixError:
+        if not io.path_exists(target):
+            raise NixError(f"opening file '{target}': No such file or directory") from None
+        if _is_directory(io, target):
+            raise NixError(f"reading from file '{target}': Is a directory") from None
+        raise
+
+
+@builtin("readDir", 1)
+def read_dir(path: Value) -> dict[str, str]:
+    target = realise_path(path)
+    io = current()
+    try:
+        return io.read_dir(target)
+    except NixError:
+        if not io.path_exists(target):
+            raise NixError(f"reading directory {target}: No such file or directory") from None
+        raise NixError(f"reading directory {target}: Not a directory") from None
+
+
+def file_type(io: EvalIO, path: str) -> str | None:
+    """The type of ``path`` itself (a symlink is a symlink), None if it does not exist."""
+    if path == "/":
+        return "directory"
+    parent, name = posixpath.split(path)
+    try:
+        return io.read_dir(parent).get(name)
+    except NixError:
+        return None
+
+
+@builtin("readFileType", 1)
+def read_file_type(path: Value) -> str:
+    target = realise_path(path)
+    kind = file_type(current(), target)
+    if kind is None:
+        raise NixError(f"path '{target}' does not exist")
+    return kind
+
+
+@builtin("pathExists", 1)
+def path_exists(path: Value) -> bool:
+    value = force(path)
+    # A string ending in "/" or "/." names a directory (a path value cannot end so).
+    must_be_dir = (type(value) is str or type(value) is ContextStr) and (
+        value.endswith("/") or value.endswith("/.")
+    )
+    target = realise_path(value)
+    io = current()
+    if must_be_dir:
+        return _is_directory(io, target)
+    return io.path_exists(target)
+
+
+@builtin("getEnv", 1)
+def get_env(name: Value) -> str:
+    return current().get_env(str(plain_string_arg(name, "getEnv")))
+
+
+@builtin("hashFile", 2)
+def hash_file(algo: Value, path: Value) -> str:
+    from nix_compat.hash import NixHash
+
+    name = parse_algorithm(plain_string_arg(algo, "hashFile", 0))
+    target = realise_path(path)
+    io = current()
+    try:
+        data = io.read_file(target)
+    except NixError:
+        if not io.path_exists(target):
+            raise NixError(f"opening file '{target}': No such file or directory") from None
+        raise
+    return NixHash.of_bytes(name, data).to_base16()
