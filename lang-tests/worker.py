@@ -15,6 +15,7 @@ is answered as the Python traceback a user would have seen, with status 1.
 from __future__ import annotations
 
 import base64
+import io
 import json
 import os
 import sys
@@ -29,23 +30,47 @@ def _decode_args(encoded: list[str]) -> list[str]:
 
 
 def serve_one(request: dict[str, Any]) -> dict[str, Any]:
-    """Run one ``tvix`` command line as the real command would, capturing its output."""
-    from click.testing import CliRunner
+    """Run one ``tvix`` command line as the real command would, capturing its output.
+
+    The captured streams write through at once, as the real ones seen from outside do:
+    standard error's text and bytes (``print`` and ``.buffer.write``) keep their order.
+    """
     from tvix_cli.main import cli
 
     os.chdir(request["cwd"])
-    result = CliRunner().invoke(cli, _decode_args(request["argv"]), catch_exceptions=True)
-    stderr = result.stderr_bytes or b""
-    status = result.exit_code
-    if result.exception is not None and not isinstance(result.exception, SystemExit):
-        assert result.exc_info is not None
-        stderr += "".join(traceback.format_exception(*result.exc_info)).encode()
+    out, err = io.BytesIO(), io.BytesIO()
+    saved = sys.stdout, sys.stderr
+    sys.stdout = io.TextIOWrapper(out, "utf-8", "surrogateescape", write_through=True)
+    sys.stderr = io.TextIOWrapper(err, "utf-8", "backslashreplace", write_through=True)
+    status: int
+    try:
+        cli.main(args=_decode_args(request["argv"]), prog_name="tvix")
+        status = 0
+    except SystemExit as stop:
+        status = _exit_status(stop.code)
+    except BaseException:  # what a user would see: Python's traceback, status 1
+        sys.stderr.write(traceback.format_exc())
         status = 1
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        written = out.getvalue(), err.getvalue()
+        sys.stdout, sys.stderr = saved
     return {
         "status": status,
-        "stdout": base64.b64encode(result.stdout_bytes).decode(),
-        "stderr": base64.b64encode(stderr).decode(),
+        "stdout": base64.b64encode(written[0]).decode(),
+        "stderr": base64.b64encode(written[1]).decode(),
     }
+
+
+def _exit_status(code: object) -> int:
+    """The status ``sys.exit(code)`` gives a process (a message means 1, printed)."""
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        return code
+    print(code, file=sys.stderr)
+    return 1
 
 
 def main() -> None:

@@ -1,0 +1,1 @@
+let f = n: assert builtins.isString n; n; in f 1

@@ -1,0 +1,1 @@
+let s = { }; in assert s.flag or false; "no"

@@ -1,0 +1,1 @@
+let v = "x"; in assert "${v}y" == "xz"; v

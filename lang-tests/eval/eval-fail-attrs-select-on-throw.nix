@@ -1,0 +1,1 @@
+(throw "the set itself").a or 1

@@ -1,0 +1,1 @@
+builtins.attrNames [ (x: x) builtins.add (builtins.add 1) map ]

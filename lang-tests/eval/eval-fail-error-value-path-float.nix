@@ -1,0 +1,1 @@
+builtins.attrNames [ ./p 1.5 null true "s\n" ]

@@ -1,0 +1,1 @@
+builtins.filter (x: true) "list"

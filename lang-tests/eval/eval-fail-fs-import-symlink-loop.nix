@@ -1,0 +1,1 @@
+import ./fs/loop-a.nix

@@ -1,0 +1,1 @@
+builtins.getAttr 1 { a = 1; }

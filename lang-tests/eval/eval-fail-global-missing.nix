@@ -1,0 +1,1 @@
+notAGlobal 1

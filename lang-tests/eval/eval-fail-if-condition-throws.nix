@@ -1,0 +1,1 @@
+if throw "in the condition" then 1 else 2

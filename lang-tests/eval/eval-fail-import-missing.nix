@@ -1,0 +1,1 @@
+import ./lib/does-not-exist.nix

@@ -1,0 +1,1 @@
+import ./lib/parse-error.nix

@@ -1,0 +1,1 @@
+let a = { inherit (a) b; }; in a.b

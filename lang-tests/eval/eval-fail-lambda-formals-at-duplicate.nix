@@ -1,0 +1,1 @@
+let f = s@{ s ? "formal" }: s; in f { }

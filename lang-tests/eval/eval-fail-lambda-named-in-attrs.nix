@@ -1,0 +1,1 @@
+let lib = { fn = { a }: a; }; in lib.fn { }

@@ -1,0 +1,1 @@
+let unused = not-defined; in 1

@@ -1,0 +1,1 @@
+builtins.listToAttrs [ { name = { outPath = "from-outpath"; }; value = 1; } ]

@@ -1,0 +1,1 @@
+builtins.listToAttrs [ { name = 1; value = 1; } ]

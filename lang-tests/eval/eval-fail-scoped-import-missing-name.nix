@@ -1,0 +1,1 @@
+scopedImport { x = 1; } ./lib/uses-free-names.nix

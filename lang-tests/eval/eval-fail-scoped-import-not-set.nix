@@ -1,0 +1,1 @@
+scopedImport [ ] ./lib/one.nix

@@ -1,0 +1,1 @@
+<pkgs/absent.nix>

@@ -1,0 +1,1 @@
+[ [ [ (abort "deep in a list") ] ] ]

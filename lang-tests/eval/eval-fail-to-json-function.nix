@@ -1,0 +1,1 @@
+builtins.toJSON { f = x: x; }

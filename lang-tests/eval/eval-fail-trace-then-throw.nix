@@ -1,0 +1,1 @@
+builtins.trace "before the failure" (throw "after the trace")

@@ -1,0 +1,1 @@
+with { p = 1; }; { inherit q; }.q

@@ -1,0 +1,1 @@
+with (throw "the with set"); y

@@ -1,0 +1,1 @@
+{ __functor = self: { a }: a + 1; }

@@ -1,0 +1,2 @@
+# Arguments the function does not take are not passed to it.
+{ a }: a

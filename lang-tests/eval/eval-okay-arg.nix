@@ -1,0 +1,1 @@
+{ a, b ? "default b" }: { inherit a b; }

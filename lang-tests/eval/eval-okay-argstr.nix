@@ -1,0 +1,1 @@
+{ name, greeting ? "hello" }: "${greeting}, ${name}"

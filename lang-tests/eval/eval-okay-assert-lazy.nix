@@ -1,0 +1,1 @@
+let checked = assert false; "never"; in "unused assert is not evaluated"

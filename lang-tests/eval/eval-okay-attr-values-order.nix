@@ -1,0 +1,1 @@
+builtins.attrValues { "z" = "z"; "B" = "B"; "a" = "a"; "_" = "_"; "1" = "1"; }

@@ -1,0 +1,2 @@
+# A dynamic attribute whose name is null is left out.
+{ ${null} = 1; a = 2; b.${null} = 3; }

@@ -1,0 +1,1 @@
+{ inherit ({ x = 1; y = 2; }) x; inherit (builtins) length; z = 1; }

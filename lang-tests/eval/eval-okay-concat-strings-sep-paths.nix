@@ -1,0 +1,1 @@
+builtins.concatStringsSep ":" [ (toString ./a) (toString ./b) ]

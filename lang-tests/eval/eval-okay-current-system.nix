@@ -1,0 +1,1 @@
+[ builtins.currentSystem (builtins.typeOf builtins.currentSystem) ]

@@ -1,0 +1,1 @@
+builtins.fromJSON ''"raw é 日本 🙂"''

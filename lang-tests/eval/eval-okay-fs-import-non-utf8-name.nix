@@ -1,0 +1,1 @@
+import (./fs + "/café.nix")

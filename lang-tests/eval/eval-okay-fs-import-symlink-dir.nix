@@ -1,0 +1,1 @@
+[ (import ./fs/link-to-dir) (import ./fs/link-to-dir/other.nix) ]

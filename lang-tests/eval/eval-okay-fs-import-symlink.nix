@@ -1,0 +1,1 @@
+[ (import ./fs/link-to-one.nix) (import ./fs/link-to-link.nix) ]

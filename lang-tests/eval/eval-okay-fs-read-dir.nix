@@ -1,0 +1,1 @@
+builtins.readDir ./fs/kinds

@@ -1,0 +1,1 @@
+import { outPath = toString ./lib/one.nix; }

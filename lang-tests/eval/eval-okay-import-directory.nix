@@ -1,0 +1,1 @@
+[ (import ./lib/dir-with-default) (import ./lib/dir-with-default/other.nix) ]

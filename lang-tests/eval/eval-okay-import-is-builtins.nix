@@ -1,0 +1,1 @@
+[ (import == builtins.import) (builtins.isFunction import) (builtins.typeOf import) ]

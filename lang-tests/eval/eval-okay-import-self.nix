@@ -1,0 +1,1 @@
+import ./lib/self-import.nix

@@ -1,0 +1,5 @@
+# Interpolated text does not count for the indentation, nor is it stripped.
+let x = "    four"; in ''
+      ${x}
+    two
+''

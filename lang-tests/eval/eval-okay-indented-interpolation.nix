@@ -1,0 +1,5 @@
+let x = "X"; lines = "a\nb"; in ''
+    start ${x} end
+      ${lines}
+    ${x}${x}
+''

@@ -1,0 +1,5 @@
+# Only spaces are indentation: a tab stops the stripping.
+''
+	tabbed
+  spaced
+''

@@ -1,0 +1,1 @@
+{ outPath = "/x"; ignored = 1; }

@@ -1,0 +1,1 @@
+[ ((x: 1) (throw "not evaluated")) ((x: y: y) (abort "not evaluated") 2) ]

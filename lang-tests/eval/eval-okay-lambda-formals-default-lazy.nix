@@ -1,0 +1,1 @@
+let f = { a ? throw "not evaluated", b }: b; in f { b = 1; }

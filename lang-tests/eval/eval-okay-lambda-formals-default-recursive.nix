@@ -1,0 +1,1 @@
+let f = { a ? b, b ? 7 }: a; in f { }

@@ -1,0 +1,1 @@
+let l = [ 1 s ]; s = { inherit l; }; in s

@@ -1,0 +1,1 @@
+let const = x: y: x; in const "kept" (throw "dropped")

@@ -1,0 +1,1 @@
+builtins.length [ (throw "a") (abort "b") (1 / 0) (x: x) ]

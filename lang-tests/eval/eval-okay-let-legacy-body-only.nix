@@ -1,0 +1,1 @@
+let { body = "only body"; unused = throw "not evaluated"; }

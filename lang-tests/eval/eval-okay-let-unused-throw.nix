@@ -1,0 +1,1 @@
+let unused = throw "not evaluated"; also = abort "not evaluated"; in "fine"

@@ -1,0 +1,1 @@
+[ (false && throw "x") (true || throw "x") (false -> abort "x") (!(false && 1)) ]

@@ -1,0 +1,1 @@
+[ (map == builtins.map) (builtins.isFunction map) ]

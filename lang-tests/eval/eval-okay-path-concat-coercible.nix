@@ -1,0 +1,1 @@
+[ (./a + { outPath = "/b"; }) (/x + { __toString = _: "/y"; }) ]

@@ -1,0 +1,1 @@
+[ __curPos (let pos = __curPos; in pos.line) ]

@@ -1,0 +1,1 @@
+let n = toString 3; in ./v${n}/data

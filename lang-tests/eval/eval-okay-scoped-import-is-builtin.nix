@@ -1,0 +1,1 @@
+[ (builtins.isFunction scopedImport) (builtins.isFunction builtins.scopedImport) ]

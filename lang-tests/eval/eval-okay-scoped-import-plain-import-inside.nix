@@ -1,0 +1,1 @@
+(scopedImport { x = "scoped"; } ./lib/uses-free-name-and-import.nix)

@@ -1,0 +1,1 @@
+let dir = <pkgs>; in import (dir + "/pkg/sub.nix")

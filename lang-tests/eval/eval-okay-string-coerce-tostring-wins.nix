@@ -1,0 +1,1 @@
+"${{ __toString = _: "toString"; outPath = "outPath"; }}"

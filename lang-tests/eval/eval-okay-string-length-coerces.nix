@@ -1,0 +1,1 @@
+[ (builtins.stringLength { outPath = "abcd"; }) (builtins.stringLength { __toString = _: "xy"; }) ]

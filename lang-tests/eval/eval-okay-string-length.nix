@@ -1,0 +1,3 @@
+[ (builtins.stringLength "") (builtins.stringLength "abc") (builtins.stringLength "a\nb") (builtins.stringLength ''
+  x
+'') (builtins.stringLength "${"12"}${"345"}") ]

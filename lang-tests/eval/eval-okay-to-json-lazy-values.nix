@@ -1,0 +1,1 @@
+builtins.toJSON { a = 1 + 1; b = map (x: x * 2) [ 1 2 ]; }

@@ -1,0 +1,1 @@
+builtins.toJSON { b = [ 1 [ 2 ] { } [ ] ]; a = { y = null; x = "s"; }; "key with space" = true; "" = 0; }

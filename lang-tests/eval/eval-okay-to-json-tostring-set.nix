@@ -1,0 +1,1 @@
+builtins.toJSON { __toString = self: "string form"; a = 1; }

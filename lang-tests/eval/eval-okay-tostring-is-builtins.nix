@@ -1,0 +1,1 @@
+[ (toString == builtins.toString) (builtins.isFunction toString) (toString (toString 1)) ]

@@ -1,0 +1,1 @@
+[ (toString ./a) (toString ./a/../b) (toString /x/y) (toString ./.) (toString [ ./a ./b ]) ]

@@ -1,0 +1,1 @@
+builtins.trace "quote \" newline \n tab \t" null

@@ -1,0 +1,1 @@
+with { builtins = { fake = true; }; }; builtins ? fake

@@ -1,0 +1,1 @@
+with (if true then { x = "then"; } else { x = "else"; }); x

@@ -1,0 +1,1 @@
+with { a = "with"; }; let b = a; a = "let"; in [ a b ]

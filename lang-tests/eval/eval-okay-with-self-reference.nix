@@ -1,0 +1,1 @@
+let s = with s; { a = b; b = 1; }; in s

@@ -1,0 +1,1 @@
+with { a = "with"; }; ({ a ? "default" }: a) { }

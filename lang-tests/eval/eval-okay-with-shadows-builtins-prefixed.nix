@@ -1,0 +1,1 @@
+with { length = "from with"; }; [ length builtins.length ]

@@ -1,0 +1,1 @@
+with { }; if false then not-defined-anywhere else "fine"

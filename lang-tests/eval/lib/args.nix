@@ -1,0 +1,1 @@
+{ a, b ? "default b", ... }@args: { inherit a b; names = builtins.attrNames args; }

@@ -1,0 +1,1 @@
+{ a = "from attrs.nix"; nested = import ./nested/inner.nix; here = ./.; }

@@ -1,0 +1,1 @@
+{ a = "a"; b = (import ./cycle-b.nix).b; }

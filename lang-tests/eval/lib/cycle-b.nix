@@ -1,0 +1,1 @@
+{ b = "b"; a = (import ./cycle-a.nix).a; }

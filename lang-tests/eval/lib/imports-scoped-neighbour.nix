@@ -1,0 +1,2 @@
+# A plain import inside a scoped import does not see the scope.
+import ./uses-free-names.nix

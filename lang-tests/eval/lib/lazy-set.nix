@@ -1,0 +1,1 @@
+{ cheap = "cheap"; expensive = throw "never needed"; }

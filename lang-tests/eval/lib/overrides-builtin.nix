@@ -1,0 +1,1 @@
+[ (map (v: v) [ 1 ]) (toString 2) true ]

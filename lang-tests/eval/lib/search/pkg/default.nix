@@ -1,0 +1,1 @@
+{ name = "pkg via search path"; }

@@ -1,0 +1,1 @@
+"sub file via search path"

@@ -1,0 +1,1 @@
+"plain file via search path"

@@ -1,0 +1,1 @@
+"only in the second entry"

@@ -1,0 +1,1 @@
+{ name = "pkg from the second entry"; }

@@ -1,0 +1,1 @@
+let me = import ./self-import.nix; in { value = 1; again = me.value; }

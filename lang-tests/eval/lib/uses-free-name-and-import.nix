@@ -1,0 +1,1 @@
+{ scoped = x; imported = import ./one.nix; }
