@@ -1,0 +1,1 @@
+let s = { or = "or value"; }; in [ s.or (s ? or) ]

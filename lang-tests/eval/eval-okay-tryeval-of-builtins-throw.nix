@@ -1,0 +1,1 @@
+[ (builtins.tryEval (builtins.throw "b")) (builtins.tryEval (builtins.getAttr "x" { x = throw "inner"; })) ]
