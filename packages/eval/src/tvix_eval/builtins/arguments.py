@@ -91,16 +91,12 @@ def _expect_number(value: Value) -> float:
     raise ops.type_error("a float", value)
 
 
-def float_arg(
-    value: Value, name: str, position: int | None = 0, what: str | None = None
-) -> float:
+def float_arg(value: Value, name: str, position: int | None = 0, what: str | None = None) -> float:
     """A float, or an integer (C++ ``forceFloat`` accepts both; the caller converts)."""
     return checked(value, _expect_number, name, position, what, catch_all=True)
 
 
-def string_arg(
-    value: Value, name: str, position: int | None = 0, what: str | None = None
-) -> str:
+def string_arg(value: Value, name: str, position: int | None = 0, what: str | None = None) -> str:
     """A string value (not coerced); its context stays on it."""
     return checked(value, ops.expect_string, name, position, what, catch_all=True)
 

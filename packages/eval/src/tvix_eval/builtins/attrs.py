@@ -161,4 +161,3 @@ def function_args(fn: Value) -> dict[str, bool]:
     if info.formals is None:
         return {}
     return {f.name: f.has_default for f in info.formals}
-

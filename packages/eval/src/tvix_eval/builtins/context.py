@@ -94,9 +94,7 @@ def _add_context(name: str, spec: Value, context: set[str]) -> None:
     span = attr_span(spec)
     if not _is_store_path(name):
         raise _positioned(f"context key {_quoted(name)} is not a store path", span)
-    info = checked(
-        spec, ops.expect_set, "", what="the value of a string context", span=span
-    )
+    info = checked(spec, ops.expect_set, "", what="the value of a string context", span=span)
     is_drv = name.endswith(".drv")
     if "path" in info and _flag(info["path"], "path"):
         context.add(name)
@@ -110,9 +108,7 @@ def _add_context(name: str, spec: Value, context: set[str]) -> None:
         context.add("=" + name)
     if "outputs" in info:
         outputs_span = attr_span(info["outputs"])
-        outputs = list_arg(
-            info["outputs"], "", what="the `outputs` attribute of a string context"
-        )
+        outputs = list_arg(info["outputs"], "", what="the `outputs` attribute of a string context")
         if outputs and not is_drv:
             raise _positioned(
                 f"tried to add derivation output context of {quote_attr_name(name)}, which is "
@@ -149,9 +145,7 @@ def unsafe_discard_string_context(value: Value) -> str:
 @builtin("unsafeDiscardOutputDependency", 1)
 def unsafe_discard_output_dependency(value: Value) -> str:
     context: set[str] = set()
-    text = coerced_arg(
-        value, "unsafeDiscardOutputDependency", None, context, copy_to_store=True
-    )
+    text = coerced_arg(value, "unsafeDiscardOutputDependency", None, context, copy_to_store=True)
     kept = {e[1:] if e.startswith("=") else e for e in context}
     return make_string(text, frozenset(kept))
 

@@ -3,10 +3,10 @@ addErrorContext, break, traceVerbose."""
 
 from __future__ import annotations
 
-import sys
 from typing import Any
 
 from tvix_eval.builtins.arguments import string_arg
+from tvix_eval.builtins.log import log
 from tvix_eval.builtins.registry import builtin
 from tvix_eval.errors import Abort, NixError, ThrownError
 from tvix_eval.printer import print_value
@@ -105,7 +105,7 @@ def trace(message: Value, value: Value) -> Value:
         text = str(shown)
     else:
         text = print_value(shown, strict=False, for_error=True)
-    print(f"trace: {text}", file=sys.stderr)
+    log(f"trace: {text}")
     return force(value)
 
 
@@ -118,8 +118,24 @@ def trace_verbose(message: Value, value: Value) -> Value:
 @builtin("warn", 2)
 def warn(message: Value, value: Value) -> Value:
     text = string_arg(message, "", what="the first argument; the message passed to builtins.warn")
-    print(f"evaluation warning: {text}", file=sys.stderr)
+    log(_indented("evaluation warning: ", str(text)))
     return force(value)
+
+
+def _indented(prefix: str, text: str) -> str:
+    """How C++ Nix lays out a warning: trailing whitespace dropped (of the message and of
+    each line), ``prefix`` before the first line and as many spaces before the others."""
+    body = text.rstrip(_WHITESPACE)
+    if not body:
+        return ""
+    lines = body.split("\n")
+    pad = " " * len(prefix)
+    out = [(prefix + lines[0]).rstrip(_WHITESPACE)]
+    out.extend((pad + line).rstrip(_WHITESPACE) for line in lines[1:])
+    return "\n".join(out)
+
+
+_WHITESPACE = " \n\r\t"
 
 
 @builtin("addErrorContext", 2)
@@ -128,8 +144,7 @@ def add_error_context(message: Value, value: Value) -> Value:
         return force(value)
     except NixError as e:
         what = "while evaluating the error message passed to builtins.addErrorContext"
-        text = _message(message, what)
-        e.add_trace(text)
+        e.add_trace(_message(message, what))
         raise
 
 

@@ -3,7 +3,6 @@ messages (the digests and encodings come from :mod:`nix_compat`)."""
 
 from __future__ import annotations
 
-import sys
 from typing import Any
 
 from nix_compat import nixbase32
@@ -11,6 +10,7 @@ from nix_compat.hash import ALGORITHMS, HashFormat, NixHash
 
 from tvix_eval.builtins.arguments import plain_string_arg, set_arg, string_arg
 from tvix_eval.builtins.attrs import required_attr
+from tvix_eval.builtins.log import log
 from tvix_eval.builtins.registry import builtin
 from tvix_eval.errors import NixError
 
@@ -48,7 +48,7 @@ _FORMATS = {
 
 def _parse_format(name: str) -> HashFormat:
     if name == "base32":
-        print('warning: "base32" is a deprecated alias for hash format "nix32".', file=sys.stderr)
+        log('warning: "base32" is a deprecated alias for hash format "nix32".')
     try:
         return _FORMATS[name]
     except KeyError:

@@ -396,8 +396,7 @@ def _value(lexer: _Lexer, token: str, stack: list[Any]) -> tuple[Value, str, boo
     if token == FLOAT:
         if math.isinf(lexer.value):
             raise JSONParseError(
-                "[json.exception.out_of_range.406] number overflow parsing "
-                f"'{lexer.token_text()}'"
+                f"[json.exception.out_of_range.406] number overflow parsing '{lexer.token_text()}'"
             )
         return lexer.value, token, True
     if token == UNSIGNED:

@@ -102,9 +102,7 @@ def gen_list(fn: Value, count: Value) -> list[Value]:
 def concat_lists(lists: Value) -> list[Value]:
     result: list[Value] = []
     for item in list_arg(lists, "concatLists"):
-        result.extend(
-            list_arg(item, "", what="a value of the list passed to builtins.concatLists")
-        )
+        result.extend(list_arg(item, "", what="a value of the list passed to builtins.concatLists"))
     return result
 
 
