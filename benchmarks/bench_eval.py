@@ -15,9 +15,9 @@ figures are kept: CPU time (user + system, of the child and whatever it waited f
 (bash and bubblewrap) and ours include Python's start-up; the ``start-up`` row, ``null``
 evaluated by both, shows what that costs and is left out of the geometric means.
 
-A workload that needs the corpus and that our evaluator cannot run yet (a builtin it lacks) is
-skipped, with the error as the reason. Anything else that fails is a failure: the exit status
-is then 1.
+A workload that needs the corpus and that our evaluator cannot run yet (an evaluation error,
+such as a builtin it lacks) is skipped, with the error as the reason. Anything else that fails
+is a failure: the exit status is then 1.
 """
 
 from __future__ import annotations
@@ -79,6 +79,12 @@ class Run(NamedTuple):
         line = lines[-1] if lines[0].startswith("Traceback") else lines[0]
         return f"exit status {self.status}: {line}"
 
+    def clean_error(self) -> bool:
+        """Whether it failed as an evaluation error (such as a builtin not there yet) rather
+        than as a crash."""
+        text = self.stderr.decode("utf-8", "replace")
+        return text.startswith("error: ") and not text.startswith("error: internal error")
+
 
 #: Runs the measured command as a child of its own and writes the child's exit status and
 #: resource use to the file descriptor it is given. Linux carries a process's peak memory over
@@ -111,6 +117,9 @@ def measure(argv: list[str], cwd: Path) -> Run:
                 pass_fds=(write_end,),
                 start_new_session=True,
             )
+        except BaseException:
+            os.close(read_end)
+            raise
         finally:
             os.close(write_end)
         with os.fdopen(read_end, "rb") as report:
@@ -166,6 +175,8 @@ def run(smoke: bool) -> int:
 
 
 class Bench:
+    """One run of the benchmark: the commands, the folder they run in, the figures so far."""
+
     def __init__(self, ours: list[str], reference: list[str], work: Path, smoke: bool) -> None:
         self.commands = {"ours": ours, "reference": reference}
         self.work = work
@@ -198,7 +209,7 @@ class Bench:
             return 1
         ours = measure([*self.commands["ours"], *args], self.work)
         if ours.status != 0:
-            if workload.corpus:
+            if workload.corpus and ours.clean_error():
                 print(f"-- {workload.name}: skipped, ours cannot run it yet: {ours.failure()}")
                 return 0
             print(f"-- {workload.name}: FAILED: ours failed, {ours.failure()}")
