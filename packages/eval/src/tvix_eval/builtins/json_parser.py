@@ -177,7 +177,7 @@ class _Lexer:
             if c == EOF:
                 return self.error("invalid string: missing closing quote")
             if c == 34:
-                self.value = out.decode("utf-8", "surrogateescape")
+                self.value = _nix_string(out.decode("utf-8", "surrogateescape"))
                 return STRING
             if c == 92:
                 c = self.get()
@@ -418,6 +418,17 @@ def _value(lexer: _Lexer, token: str, stack: list[Any]) -> tuple[Value, str, boo
     raise _expected(lexer, token, LITERAL_OR_VALUE, "value")
 
 
+def _nix_string(text: str) -> str:
+    """Nix strings cannot hold NUL (C++ Nix's strings end at one)."""
+    if "\0" in text:
+        shown = text.replace("\0", "\u2400")
+        raise _OutOfRange(
+            f"input string '{shown}' cannot be represented as Nix string because it contains "
+            "null bytes"
+        )
+    return text
+
+
 class _Object:
     """An object being read: its attributes so far, and the key whose value comes next."""
 
@@ -429,4 +440,5 @@ class _Object:
 
 
 class _OutOfRange(NixError):
-    """A JSON integer Nix cannot hold: not a parse error, so no "decoding" trace line."""
+    """JSON Nix cannot hold (an integer too large, a NUL in a string): not a parse error,
+    so no "decoding" trace line."""

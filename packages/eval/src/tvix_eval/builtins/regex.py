@@ -17,7 +17,7 @@ from tvix_eval.builtins.arguments import plain_string_arg, string_arg
 from tvix_eval.builtins.registry import builtin
 from tvix_eval.errors import NixError
 
-__all__ = ["InvalidRegex", "compile_ere"]
+__all__ = ["Ere", "InvalidRegex", "compile_ere"]
 
 Value = Any
 
@@ -26,7 +26,8 @@ class InvalidRegex(ValueError):
     """The pattern is not a POSIX extended regular expression libstdc++ accepts."""
 
 
-_SPECIAL = frozenset(b"^$\\.*+?()[]{}|")
+#: What a backslash may escape in an extended expression (libstdc++'s list).
+_SPECIAL = frozenset(b".[\\()*+?{|^$")
 
 _CLASSES: dict[bytes, frozenset[int]] = {}
 
@@ -147,6 +148,8 @@ class _Translator:
             first = False
             low = self.bracket_element(members)
             if low is None:
+                if self.peek() == ord("-") and self.src[self.pos + 1 : self.pos + 2] != b"]":
+                    raise InvalidRegex("a class cannot start a range")
                 continue
             if self.peek() == ord("-") and self.src[self.pos + 1 : self.pos + 2] not in (b"]", b""):
                 self.pos += 1
@@ -188,12 +191,80 @@ def _literal(byte: int) -> str:
     return re.escape(chr(byte)) if byte < 128 else f"\\x{byte:02x}"
 
 
+class Ere:
+    """A compiled Nix regular expression.
+
+    Searching (``split``) takes, at the leftmost position where the expression matches, the
+    longest match, as POSIX (and libstdc++) do; Python's ``re`` takes the first alternative
+    that matches. The two differ only with ``|``, so only then is the match extended.
+    """
+
+    def __init__(self, regex: re.Pattern[bytes], source: str) -> None:
+        self.regex = regex
+        self.alternation = "|" in source
+        self.anchored_end = "\\Z" in source
+        self.width = _max_width(source)
+
+    def longest(self, data: bytes, found: re.Match[bytes]) -> re.Match[bytes]:
+        if not self.alternation or self.anchored_end:
+            return found
+        start = found.start()
+        last = len(data) if self.width is None else min(len(data), start + self.width)
+        for end in range(last, found.end(), -1):
+            longer = self.regex.fullmatch(data, start, end)
+            if longer is not None:
+                return longer
+        return found
+
+    def search(self, data: bytes, start: int) -> re.Match[bytes] | None:
+        found = self.regex.search(data, start)
+        return None if found is None else self.longest(data, found)
+
+    def non_empty_at(self, data: bytes, start: int) -> re.Match[bytes] | None:
+        found = self.regex.match(data, start)
+        if found is not None:
+            found = self.longest(data, found)
+            if found.end() > start:
+                return found
+        return None
+
+    def matches(self, data: bytes) -> list[re.Match[bytes]]:
+        """Every match, as ``std::regex_iterator`` steps: after an empty match, a non-empty
+        one at the same place, else the search goes on one byte further."""
+        result = []
+        found = self.search(data, 0)
+        while found is not None:
+            result.append(found)
+            start, end = found.span()
+            if start == end:
+                if end == len(data):
+                    break
+                again = self.non_empty_at(data, end)
+                if again is not None:
+                    found = again
+                    continue
+                end += 1
+            found = self.search(data, end)
+        return result
+
+
+def _max_width(source: str) -> int | None:
+    """The longest text the expression can match, None if unbounded."""
+    try:
+        from re import _parser  # type: ignore[attr-defined]
+
+        high = _parser.parse(source.encode("latin-1")).getwidth()[1]
+    except Exception:
+        return None
+    return None if high >= _parser.MAXREPEAT else int(high)
+
+
 @functools.lru_cache(maxsize=256)
-def compile_ere(pattern: str) -> re.Pattern[bytes]:
+def compile_ere(pattern: str) -> Ere:
     """The compiled form of a Nix regular expression; :class:`NixError` if invalid."""
     try:
         source = _Translator(pattern.encode("utf-8", "surrogateescape")).translate()
-        return re.compile(source.encode("latin-1"))
+        return Ere(re.compile(source.encode("latin-1")), source)
     except (InvalidRegex, re.error, RecursionError, OverflowError):
         raise NixError(f"invalid regular expression '{pattern}'") from None
 
@@ -209,7 +280,7 @@ def _decode(data: bytes | None) -> str | None:
 @builtin("match", 2)
 def match(regex: Value, text: Value) -> Value:
     pattern = compile_ere(str(plain_string_arg(regex, "match", 0)))
-    found = pattern.fullmatch(_encode(str(string_arg(text, "match", 1))))
+    found = pattern.regex.fullmatch(_encode(str(string_arg(text, "match", 1))))
     if found is None:
         return None
     return [_decode(group) for group in found.groups()]
@@ -222,7 +293,7 @@ def split(regex: Value, text: Value) -> list[Value]:
     data = _encode(str(value))
     result: list[Value] = []
     last = 0
-    for found in pattern.finditer(data):
+    for found in pattern.matches(data):
         result.append(_decode(data[last : found.start()]))
         result.append([_decode(group) for group in found.groups()])
         last = found.end()
