@@ -22,8 +22,6 @@ import re
 import sys
 from collections.abc import Iterator
 
-from lark import Token
-
 from tvix_eval.errors import ParseError
 from tvix_eval.syntax.source import Source, Span
 
@@ -163,13 +161,18 @@ def _check_float(text: str) -> bool:
     return value != float("inf") and value >= sys.float_info.min
 
 
-class NixToken(Token):
-    """A lark token made with less ceremony than lark's constructor (the lexer makes many):
-    type, value and the offsets only; lines and columns come from :class:`Source`."""
+class NixToken(str):
+    """A token: its text (the string itself, also ``value``), its type as bison names it, and
+    its extent as offsets; lines and columns come from :class:`Source` when needed."""
 
-    line = column = end_line = end_column = None
+    __slots__ = ("end_pos", "start_pos", "type", "value")
 
-    def __new__(cls, kind: str, value: str, start: int, end: int) -> NixToken:  # type: ignore[misc]
+    type: str
+    value: str
+    start_pos: int
+    end_pos: int
+
+    def __new__(cls, kind: str, value: str, start: int, end: int) -> NixToken:
         token = str.__new__(cls, value)
         token.type = kind
         token.value = value
@@ -179,7 +182,7 @@ class NixToken(Token):
 
 
 class Lexer:
-    """One pass over one source, yielding lark tokens named as bison names them.
+    """One pass over one source, yielding tokens named as bison names them.
 
     ``eof_pos`` is where an "unexpected end of file" is reported once the tokens run out: the
     end of the last lexeme, as C++ Nix's location tracking leaves it. The tokens' positions
@@ -196,7 +199,7 @@ class Lexer:
         self.stash = (0, 0)
         self.eof_pos = 0
         #: The token handed out last: the parser's lookahead while it reduces.
-        self.last: Token | None = None
+        self.last: NixToken | None = None
 
     # -- helpers -----------------------------------------------------------------------------
 
@@ -207,7 +210,7 @@ class Lexer:
         self.pos = end
         return self.loc
 
-    def _token(self, kind: str, value: str, end: int) -> Token:
+    def _token(self, kind: str, value: str, end: int) -> NixToken:
         start = self.loc[1]
         stop = start + (end - self.pos)
         self.stash = self.loc
@@ -222,7 +225,7 @@ class Lexer:
 
     # -- the modes ---------------------------------------------------------------------------
 
-    def tokens(self) -> Iterator[Token]:
+    def tokens(self) -> Iterator[NixToken]:
         """All tokens of the source; stops at the end (or where C++ Nix sees an end)."""
         text = self.text
         n = len(text)
@@ -245,7 +248,7 @@ class Lexer:
             yield token
         self.eof_pos = self.loc[1]
 
-    def _normal(self) -> Token | None:
+    def _normal(self) -> NixToken | None:
         text = self.text
         pos = self.pos
         c = text[pos]
@@ -311,7 +314,7 @@ class Lexer:
             return self._token("IND_STRING_OPEN", value, end)
         return self._path_start(kind, value, end)
 
-    def _char(self, value: str, end: int) -> Token | None:
+    def _char(self, value: str, end: int) -> NixToken | None:
         if value == "\0":  # flex hands bison a 0 here, which bison takes for the end
             self._advance(end)
             return None
@@ -324,14 +327,14 @@ class Lexer:
             self.modes.pop()
         return self._token(_CHARS.get(value, "INVALID"), value, end)
 
-    def _path_start(self, kind: str, value: str, end: int) -> Token:
+    def _path_start(self, kind: str, value: str, end: int) -> NixToken:
         if kind in ("uri", "spath"):
             return self._token(kind.upper(), value, end)
         token = self._token("HPATH" if kind.startswith("h") else "PATH", value, end)
         self.modes.append(_INPATH_SLASH if value.endswith("/") else _INPATH)
         return token
 
-    def _string(self) -> Token | None:
+    def _string(self) -> NixToken | None:
         text = self.text
         pos = self.pos
         m = _STRING_BODY.match(text, pos)
@@ -353,7 +356,7 @@ class Lexer:
             self._advance(len(text))
         return None
 
-    def _ind_string(self) -> Token | None:
+    def _ind_string(self) -> NixToken | None:
         text = self.text
         pos = self.pos
         m = _IND_BODY.match(text, pos)
@@ -381,7 +384,7 @@ class Lexer:
             return self._token("IND_STR_ESC", text[pos], pos + 1)
         return None
 
-    def _path(self) -> Token | None:
+    def _path(self) -> NixToken | None:
         text = self.text
         pos = self.pos
         modes = self.modes
@@ -416,6 +419,6 @@ class Lexer:
             )
 
 
-def tokenize(source: Source) -> list[Token]:
+def tokenize(source: Source) -> list[NixToken]:
     """Every token of ``source`` (for tests and tools; the parser streams them)."""
     return list(Lexer(source).tokens())

@@ -1,46 +1,36 @@
-"""Nix source to syntax tree: lark's LALR parser over :mod:`tvix_eval.syntax.lexer`'s tokens.
+"""Nix source to syntax tree: an LALR(1) parser over :mod:`tvix_eval.syntax.lexer`'s tokens.
 
-The grammar (``grammar.lark``) mirrors C++ Nix's bison grammar; the callbacks here build
-:mod:`tvix_eval.syntax.ast` nodes directly while lark reduces (no intermediate parse tree), and
-make the checks C++ Nix makes in its grammar actions, at the same moments: merging nested
-attribute paths, refusing duplicate attributes and formals, dynamic attributes in ``let`` or
-``inherit``.
+The grammar (``grammar.lark``) mirrors C++ Nix's bison grammar. lark analyses it at build time
+(``scripts/gen_parser.py``) into the tables of :mod:`tvix_eval.syntax._lalr_tables`, which the
+loop here drives, so that starting a process costs neither lark nor a grammar analysis. The
+callbacks build :mod:`tvix_eval.syntax.ast` nodes directly while the parser reduces (no
+intermediate parse tree), and make the checks C++ Nix makes in its grammar actions, at the same
+moments: merging nested attribute paths, refusing duplicate attributes and formals, dynamic
+attributes in ``let`` or ``inherit``.
 
 Syntax errors read as bison writes them (``syntax error, unexpected X, expecting Y or Z``).
 Bison takes a state's most common reduction whatever the next token is, and only notices an
-error in a state that cannot reduce; lark notices it as early as possible. On an error we
-therefore finish those reductions first, as bison would (running their actions, which may
+error in a state that cannot reduce; lark's tables notice it as early as possible. On an error
+we therefore finish those reductions first, as bison would (running their actions, which may
 raise their own errors first, as in C++ Nix), and list what the state we end in accepts.
-
-The grammar's tables are cached in the user's cache folder, so that only the first process
-pays for building them.
 """
 
 from __future__ import annotations
 
-import hashlib
-import os
+import itertools
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path as FsPath
+from operator import itemgetter
 from typing import Any
-
-import lark
-from lark.exceptions import UnexpectedToken
-from lark.lexer import Lexer as LarkLexer
-from lark.lexer import Token
-from lark.parsers.lalr_analysis import Reduce, Shift
 
 from tvix_eval.errors import ParseError
 from tvix_eval.syntax import ast
-from tvix_eval.syntax.lexer import Lexer
-from tvix_eval.syntax.printer import print_expr, show_attr_path
+from tvix_eval.syntax._lalr_tables import END, RULES, START, STATES
+from tvix_eval.syntax.lexer import Lexer, NixToken
 from tvix_eval.syntax.source import Source, Span
 
 __all__ = ["parse", "parse_text", "strip_indentation", "token_name"]
-
-_GRAMMAR_FILE = FsPath(__file__).with_name("grammar.lark")
 
 # -- operators -------------------------------------------------------------------------------
 
@@ -201,7 +191,7 @@ class _Chain:
     """An operator expression being resolved by precedence (a shunting yard)."""
 
     operands: list[ast.Expr]
-    ops: list[tuple[int, Token | None, Token]] = field(default_factory=list)
+    ops: list[tuple[int, NixToken | None, NixToken]] = field(default_factory=list)
 
 
 def _plain_string(expr: ast.Expr) -> str | None:
@@ -298,7 +288,8 @@ Children = list[Any]
 
 
 class _Builder:
-    """Lark's callbacks: one method per grammar alias, each building a node or a piece.
+    """The reductions' callbacks: one method per grammar alias, each building a node or a
+    piece.
 
     One builder serves one parse at a time (``source``, ``lexer`` and ``symbols`` are per
     parse); :func:`parse` holds a lock around it.
@@ -333,7 +324,7 @@ class _Builder:
     def span(self, start: int | None, end: int | None) -> Span:
         return Span(self.source, start or 0, end or 0)
 
-    def tspan(self, token: Token) -> Span:
+    def tspan(self, token: NixToken) -> Span:
         return Span(self.source, token.start_pos or 0, token.end_pos or 0)
 
     def intern(self, name: str) -> str:
@@ -344,6 +335,8 @@ class _Builder:
         return ParseError(message, self.span(start, start if end is None else end))
 
     def show_path(self, names: list[ast.AttrName]) -> str:
+        from tvix_eval.syntax.printer import show_attr_path  # only errors print paths
+
         return show_attr_path(names)
 
     def dup_attr(self, names: list[ast.AttrName], at: Span, previous: Span) -> ParseError:
@@ -474,7 +467,7 @@ class _Builder:
         self.check_nonassoc(chain)
         return chain  # type: ignore[no-any-return]
 
-    def push_binary(self, chain: _Chain, op: Token) -> None:
+    def push_binary(self, chain: _Chain, op: NixToken) -> None:
         prec, assoc = _BINARY[op.type]
         ops = chain.ops
         while ops and (ops[-1][0] > prec or (ops[-1][0] == prec and assoc == _LEFT)):
@@ -491,7 +484,7 @@ class _Builder:
         self.check_nonassoc(chain)
         return chain  # type: ignore[no-any-return]
 
-    def push_prefixes(self, chain: _Chain, prefixes: list[Token]) -> None:
+    def push_prefixes(self, chain: _Chain, prefixes: list[NixToken]) -> None:
         for token in prefixes:
             prec = _NOT_PREC if token.type == "NOT" else _NEGATE_PREC
             chain.ops.append((prec, None, token))
@@ -528,10 +521,10 @@ class _Builder:
         span = self.span(self.first(left), self.last(right))
         operands.append(ast.BinOp(span, str(binary), left, right, self.tspan(binary)))
 
-    def prefix_first(self, c: Children) -> list[Token]:
+    def prefix_first(self, c: Children) -> list[NixToken]:
         return [c[0]]
 
-    def prefix_more(self, c: Children) -> list[Token]:
+    def prefix_more(self, c: Children) -> list[NixToken]:
         c[0].append(c[1])
         return c[0]  # type: ignore[no-any-return]
 
@@ -566,6 +559,8 @@ class _Builder:
             return
         self.cursed.discard(id(node))
         if self.warn is not None:
+            from tvix_eval.syntax.printer import print_expr  # rare: not loaded up front
+
             self.warn(
                 f"at {node.span}: This expression uses `or` as an identifier in a way that "
                 "will change in a future Nix release.\nWrap this entire expression in "
@@ -622,7 +617,7 @@ class _Builder:
         return ast.Path(span, kind, parts, None if len(parts) == len(pieces) else pieces)
 
     @staticmethod
-    def path_kind(token: Token) -> ast.PathKind:
+    def path_kind(token: NixToken) -> ast.PathKind:
         if token.type == "HPATH":
             return ast.PathKind.HOME
         return ast.PathKind.ABSOLUTE if token.startswith("/") else ast.PathKind.RELATIVE
@@ -856,157 +851,109 @@ class _Builder:
 
 
 def _plain(pieces: list[str | ast.Expr]) -> list[str | ast.Expr]:
-    """The pieces with lark tokens (kept until now for their positions) as plain text."""
+    """The pieces with tokens (kept until now for their positions) as plain text."""
     return [p if isinstance(p, ast.Expr) else str(p) for p in pieces]
 
 
-def _end_of(piece: str | ast.Expr | Token) -> int:
-    if isinstance(piece, Token):
+def _end_of(piece: str | ast.Expr | NixToken) -> int:
+    if isinstance(piece, NixToken):
         return piece.end_pos or 0
     if isinstance(piece, ast.Expr):
         return piece.span.end
     return 0
 
 
-# -- lark ------------------------------------------------------------------------------------
-
-
-class _TokenStream(LarkLexer):
-    """Lark's view of our lexer: the parse input is a :class:`Lexer` already."""
-
-    def __init__(self, lexer_conf: object) -> None:
-        pass
-
-    def lex(self, lexer: Lexer) -> Iterator[Token]:  # type: ignore[override]
-        # lark hands a custom lexer the parse input itself
-        return lexer.tokens()
-
-
-def _cache_file(grammar: str) -> str | bool:
-    """Where lark keeps the analysed grammar (a pickle): the user's own cache folder, keyed by
-    content; False (no cache, a slower start) where there is none, rather than a shared
-    folder where someone else could plant a pickle."""
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    digest = hashlib.sha256(f"{grammar}{lark.__version__}".encode()).hexdigest()[:16]
-    folder = os.path.join(base, "tvix-eval")
-    try:
-        os.makedirs(folder, mode=0o700, exist_ok=True)
-    except OSError:
-        return False
-    return os.path.join(folder, f"grammar-{digest}.lark-cache")
-
+# -- the LALR loop ---------------------------------------------------------------------------
 
 _BUILDER = _Builder()
 _LOCK = threading.Lock()
-_PARSER: lark.Lark | None = None
+
+Reduction = tuple[int, str, Callable[[Children], Any]]
+
+#: ``(length, name, callback)`` of each rule, with the builder's methods bound: an inlined
+#: ``?rule`` alternative (no callback in the tables) is the value of its one symbol.
+_REDUCTIONS: tuple[Reduction, ...] = tuple(
+    (size, name, itemgetter(0) if callback is None else getattr(_BUILDER, callback))
+    for name, size, callback in RULES
+)
+
+#: The token that follows the last one: where it is reported, the lexer says.
+_EOF = NixToken("$END", "", 0, 0)
 
 
-def _parser() -> lark.Lark:
-    global _PARSER
-    if _PARSER is None:
-        grammar = _GRAMMAR_FILE.read_text()
-        _PARSER = lark.Lark(
-            grammar,
-            parser="lalr",
-            lexer=_TokenStream,
-            transformer=_BUILDER,  # type: ignore[arg-type]
-            cache=_cache_file(grammar),
-            maybe_placeholders=False,
-        )
-        _lighten_rules(_PARSER)
-    return _PARSER
-
-
-class _Rule:
-    """Stands for a lark ``Rule`` in the parse table and the callbacks: what lark's LALR loop
-    reads of a rule (``expansion``, ``origin``), hashed and compared by identity in C rather
-    than by lark's Python ``__hash__``/``__eq__``, which the loop calls on every reduction."""
-
-    __slots__ = ("expansion", "order", "origin", "rule")
-
-    def __init__(self, rule: Any, order: int) -> None:
-        self.rule = rule
-        self.expansion = rule.expansion
-        self.origin = rule.origin
-        self.order = order
-
-
-def _lighten_rules(parser: lark.Lark) -> None:
-    """Swap the rules of lark's tables for :class:`_Rule` (a pure speed-up: without lark's
-    internals where we expect them, nothing changes)."""
-    inner = getattr(getattr(parser.parser, "parser", None), "parser", None)
-    table = getattr(inner, "parse_table", None)
-    callbacks = getattr(inner, "callbacks", None)
-    if table is None or not isinstance(callbacks, dict):
-        return
-    order = {rule: i for i, rule in enumerate(parser.rules)}
-    light: dict[Any, _Rule] = {}
-    for actions in table.states.values():
-        for token, (action, arg) in actions.items():
-            if action is Reduce:
-                if arg not in light:
-                    light[arg] = _Rule(arg, order.get(arg, len(order)))
-                actions[token] = (Reduce, light[arg])
-    for rule, fast in light.items():
-        callbacks[fast] = callbacks[rule]
+def _run(lexer: Lexer) -> ast.Expr:
+    """Shift the tokens, reducing by the tables' actions, until the grammar's start symbol
+    is reduced at the end of the input (the state ``END``, which has no actions)."""
+    states = STATES
+    reductions = _REDUCTIONS
+    state_stack = [START]
+    value_stack: list[Any] = []
+    push_state = state_stack.append
+    push_value = value_stack.append
+    for token in itertools.chain(lexer.tokens(), (_EOF,)):
+        kind = token.type
+        while True:
+            action = states[state_stack[-1]].get(kind)
+            if action is None:
+                if state_stack[-1] == END and token is _EOF:
+                    return value_stack[-1]  # type: ignore[no-any-return]
+                raise _syntax_error(token, state_stack, value_stack, lexer)
+            if action >= 0:
+                push_state(action)
+                push_value(token)
+                break
+            size, name, callback = reductions[~action]
+            if size:
+                args = value_stack[-size:]
+                del state_stack[-size:]
+                del value_stack[-size:]
+            else:
+                args = []
+            push_value(callback(args))
+            push_state(states[state_stack[-1]][name])
+    raise AssertionError("the end of the input is always reduced or refused")
 
 
 # -- syntax errors as bison reports them -----------------------------------------------------
 
-_DEFAULTS: dict[Any, Any] = {}
+_DEFAULTS: dict[int, int | None] = {}
 
 
-def _default_reduction(states: dict[Any, dict[str, tuple[Any, Any]]], state: Any) -> Any:
-    """Bison's default reduction of ``state``: the one for the most lookaheads (the first
-    rule on ties), or None where the state only shifts."""
+def _default_reduction(state: int) -> int | None:
+    """Bison's default reduction of ``state``: the rule it reduces for the most lookaheads
+    (the first rule on ties), or None where the state only shifts."""
     if state not in _DEFAULTS:
-        counts: dict[Any, int] = {}
-        for action, arg in states[state].values():
-            if action is Reduce:
-                counts[arg] = counts.get(arg, 0) + 1
-        best = None
-        if counts:
-            order = {rule: i for i, rule in enumerate(_parser().rules)}
-
-            def rank(rule: Any) -> tuple[int, int]:
-                index = rule.order if isinstance(rule, _Rule) else order.get(rule, 0)
-                return -counts[rule], index
-
-            best = min(counts, key=rank)
+        counts: dict[int, int] = {}
+        for action in STATES[state].values():
+            if action < 0:
+                counts[~action] = counts.get(~action, 0) + 1
+        best = min(counts, key=lambda rule: (-counts[rule], rule)) if counts else None
         _DEFAULTS[state] = best
     return _DEFAULTS[state]
 
 
-def _syntax_error(error: UnexpectedToken, lexer: Lexer) -> ParseError:
+def _syntax_error(token: NixToken, stack: list[int], values: list[Any], lexer: Lexer) -> ParseError:
     """The error bison would report: after its default reductions (whose actions run, and
     may fail first), list what the state accepts, if that is at most four tokens."""
-    state = error.state
-    token = error.token
-    conf = state.parse_conf
-    states = conf.parse_table.states
-    stack = state.state_stack
-    values = state.value_stack
     while True:
-        action = states[stack[-1]].get(token.type)
+        action = STATES[stack[-1]].get(token.type)
         if action is None:
-            rule = _default_reduction(states, stack[-1])
-        elif action[0] is Reduce:
-            rule = action[1]
+            rule = _default_reduction(stack[-1])
         else:
-            rule = None
+            rule = ~action if action < 0 else None
         if rule is None:
             break
-        size = len(rule.expansion)
+        size, name, callback = _REDUCTIONS[rule]
         args = values[-size:] if size else []
         if size:
             del stack[-size:]
             del values[-size:]
-        values.append(conf.callbacks[rule](args))
-        action, target = states[stack[-1]][rule.origin.name]
-        assert action is Shift
+        values.append(callback(args))
+        target = STATES[stack[-1]][name]
+        assert target >= 0
         stack.append(target)
-    # lark's state after the start symbol has no actions; bison's expects the end there
-    accepted = states[stack[-1]] if stack[-1] != conf.end_state else {"$END": None}
+    # the state after the start symbol has no actions; bison's expects the end there
+    accepted = STATES[stack[-1]] if stack[-1] != END else {"$END": None}
     expected = sorted(
         {token_name(t) for t in accepted if t.isupper()},
         key=lambda name: _BISON_RANK.get(_kind_of(name), 999),
@@ -1038,7 +985,6 @@ def parse(source: Source, warn: Callable[[str], None] | None = None) -> ast.Expr
 
     ``warn`` receives the warnings C++ Nix prints while parsing (the text after
     ``warning: ``), in order."""
-    parser = _parser()
     lexer = Lexer(source)
     with _LOCK:
         builder = _BUILDER
@@ -1048,11 +994,7 @@ def parse(source: Source, warn: Callable[[str], None] | None = None) -> ast.Expr
         builder.extent = {}
         builder.cursed = set()
         builder.warn = warn
-        try:
-            result: ast.Expr = parser.parse(lexer)  # type: ignore[arg-type,assignment]
-        except UnexpectedToken as error:
-            raise _syntax_error(error, lexer) from None
-        return result
+        return _run(lexer)
 
 
 def parse_text(text: str, name: str = "«string»", path: str | None = None) -> ast.Expr:
