@@ -27,6 +27,9 @@ CTX = (
 )
 
 VALUES = [
+    "builtins.toJSON [ 1.0 0.5 100.0 1.5e-7 0.0001 0.00001 123456789012345.0 1.0e15 ]",
+    "builtins.toJSON [ 1234567890123456.0 100000000000000.0 1000000000000000.0 12.0 ]",
+    "builtins.toJSON [ (0.0 - 1.5) 1.0e16 9.999e14 0.00012 ]",
     'builtins.fromTOML "a = 1"',
     "builtins.fromTOML ''a = 1.5''",
     'builtins.fromTOML "[x]\\ny = [1, 2]\\nz = \\"s\\""',
@@ -76,7 +79,8 @@ VALUES = [
     'builtins.fromJSON "[\\"a\\",1,{\\"x\\":[]}]"',
     'builtins.toJSON "\\n\\t\\r\\b\\f\\"\\\\/"',
     'builtins.toJSON (builtins.fromJSON "\\"\\\\u0001\\\\u001f\\\\u007f\\"")',
-    "builtins.toJSON [ 0.1 0.2 0.30000000000000004 3.141592653589793 2.5e-300 1.7976931348623157e308 ]",
+    "builtins.toJSON [ 0.1 0.2 0.30000000000000004 3.141592653589793 2.5e-300 ]",
+    "builtins.toJSON [ 1.7976931348623157e308 2.2250738585072014e-308 ]",
     "builtins.toJSON { a = { b = [ { } ]; }; }",
     'builtins.toJSON { "é" = 1; "a b" = 2; }',
     f"builtins.toJSON ({CTX})",
@@ -145,8 +149,6 @@ FULL = [
     'builtins.fromJSON "ÿ"',
     'builtins.fromJSON "\\"\\\\u00\\""',
     'builtins.fromJSON "[-]"',
-    "builtins.toJSON [ 1.0 0.5 100.0 1.5e-7 0.0001 0.00001 123456789012345.0 1234567890123456.0 1e15 ]",
-    "builtins.toJSON [ 100000000000000.0 1000000000000000.0 12.0 (0.0 - 1.5) 5e-324 ]",
     "builtins.toJSON { __toString = s: 1; }",
     "builtins.toJSON { __toString = s: { }; }",
     "builtins.toJSON [ [ (x: x) ] ]",

@@ -21,7 +21,10 @@ def _harness() -> Any:
 
 
 H = _harness()
-CTX = 'builtins.appendContext "a" { "/nix/store/00000000000000000000000000000000-x" = { path = true; }; }'
+CTX = (
+    'builtins.appendContext "a" '
+    '{ "/nix/store/00000000000000000000000000000000-x" = { path = true; }; }'
+)
 
 VALUES = [
     'builtins.toString [ 1 [ 2 null ] true false "a" 1.5 ]',
