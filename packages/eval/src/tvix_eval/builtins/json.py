@@ -3,7 +3,6 @@ nlohmann::json: its number formatting and its parse errors are reproduced here).
 
 from __future__ import annotations
 
-import json
 import math
 from typing import Any
 
@@ -121,6 +120,8 @@ def _not_convertible(value: Value, span: Any) -> NixError:
 def _json_string(text: str) -> str:
     """A JSON string literal as nlohmann::json writes it (UTF-8 kept, only ``"``, ``\\``
     and control characters escaped)."""
+    import json  # loaded on first use, not with the other builtins at start-up
+
     return json.dumps(str(text), ensure_ascii=False)
 
 

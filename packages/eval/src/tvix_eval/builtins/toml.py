@@ -8,7 +8,6 @@ followed by Python's description of the problem.
 from __future__ import annotations
 
 import datetime
-import tomllib
 from typing import Any
 
 from tvix_eval.builtins.arguments import string_arg
@@ -21,6 +20,8 @@ Value = Any
 
 @builtin("fromTOML", 1, global_=True)
 def from_toml(text: Value) -> Value:
+    import tomllib  # only for fromTOML: not loaded with the other builtins at start-up
+
     source = str(string_arg(text, "fromTOML", None))
     try:
         document = tomllib.loads(source)
