@@ -20,7 +20,6 @@ from __future__ import annotations
 import itertools
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import Any
 
@@ -163,35 +162,46 @@ def token_name(kind: str) -> str:
 # -- intermediate values of the reductions ---------------------------------------------------
 
 
-@dataclass(slots=True)
+# (plain classes rather than dataclasses, which would cost start-up time to create)
+
+
 class _AttrPath:
-    names: list[ast.AttrName]
-    start: int
-    end: int
+    __slots__ = ("end", "names", "start")
+
+    def __init__(self, names: list[ast.AttrName], start: int, end: int) -> None:
+        self.names = names
+        self.start = start
+        self.end = end
 
 
-@dataclass(slots=True)
 class _StringAttr:
     """``"..."`` or ``${...}`` in an attribute path: static if it is a plain string."""
 
-    expr: ast.Expr
-    start: int
-    end: int
+    __slots__ = ("end", "expr", "start")
+
+    def __init__(self, expr: ast.Expr, start: int, end: int) -> None:
+        self.expr = expr
+        self.start = start
+        self.end = end
 
 
-@dataclass(slots=True)
 class _FormalSet:
-    formals: ast.Formals
-    start: int
-    end: int
+    __slots__ = ("end", "formals", "start")
+
+    def __init__(self, formals: ast.Formals, start: int, end: int) -> None:
+        self.formals = formals
+        self.start = start
+        self.end = end
 
 
-@dataclass(slots=True)
 class _Chain:
     """An operator expression being resolved by precedence (a shunting yard)."""
 
-    operands: list[ast.Expr]
-    ops: list[tuple[int, NixToken | None, NixToken]] = field(default_factory=list)
+    __slots__ = ("operands", "ops")
+
+    def __init__(self, operands: list[ast.Expr]) -> None:
+        self.operands = operands
+        self.ops: list[tuple[int, NixToken | None, NixToken]] = []
 
 
 def _plain_string(expr: ast.Expr) -> str | None:
