@@ -2,13 +2,15 @@
 
 C++ Nix checks arguments in two ways, and the difference shows in error traces:
 
-* ``forceInt``, ``forceFloat``, ``forceString`` and ``forceFunction`` add their
-  ``while evaluating ...`` line to *any* error raised while the argument is forced (a
+* ``forceInt``, ``forceFloat``, ``forceBool``, ``forceString`` and ``forceFunction`` add
+  their ``while evaluating ...`` line to *any* error raised while the argument is forced (a
   ``throw`` inside it too): the ``catch_all`` checks here (:func:`int_arg`,
-  :func:`float_arg`, :func:`string_arg`, :func:`function_arg`...);
-* ``forceList``, ``forceAttrs``, ``forceBool`` and string coercion force the value first
-  and add the line only when it has the wrong type (:func:`list_arg`, :func:`set_arg`,
-  :func:`bool_arg`, :func:`coerced_arg`).
+  :func:`float_arg`, :func:`bool_arg`, :func:`string_arg`, :func:`function_arg`...);
+* ``forceList``, ``forceAttrs`` and string coercion force the value first and add the line
+  only when it has the wrong type (:func:`list_arg`, :func:`set_arg`, :func:`coerced_arg`).
+
+(The result of a function call is already forced in C++ Nix, so a builtin forces it before
+checking it: a ``throw`` there gets no such line.)
 
 ``name`` is the builtin's name as the message spells it (``foldlStrict`` for ``foldl'``);
 ``position`` picks ``the first argument``..., None gives ``the argument``; ``what``
@@ -166,7 +168,7 @@ def set_arg(
 
 
 def bool_arg(value: Value, name: str, position: int | None = 0, what: str | None = None) -> bool:
-    return checked(value, ops.expect_bool, name, position, what)
+    return checked(value, ops.expect_bool, name, position, what, catch_all=True)
 
 
 def coerced_arg(

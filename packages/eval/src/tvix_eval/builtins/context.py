@@ -133,6 +133,7 @@ def _flag(value: Value, attr: str) -> bool:
         "",
         what=f"the `{attr}` attribute of a string context",
         span=attr_span(value),
+        catch_all=True,
         error_at_span=True,
     )
 

@@ -65,7 +65,7 @@ def map_(fn: Value, items: Value) -> list[Value]:
 
 
 def _predicate(fn: Value, item: Value, what: str) -> bool:
-    return checked(call(fn, item), ops.expect_bool, "", what=what)
+    return checked(force(call(fn, item)), ops.expect_bool, "", what=what)
 
 
 @builtin("filter", 2)
