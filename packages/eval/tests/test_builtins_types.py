@@ -39,10 +39,14 @@ VALUES = [
     "builtins.typeOf (builtins.map (x: x))",
     "builtins.typeOf { __functor = s: x: x; }",
     f"builtins.typeOf ({CTX})",
-    "[ (builtins.isFunction (x: x)) (builtins.isFunction builtins.map) (builtins.isFunction (builtins.map (x: x))) (builtins.isFunction { __functor = s: x: x; }) ]",
-    "[ (builtins.isInt 1) (builtins.isInt 1.0) (builtins.isFloat 1.0) (builtins.isFloat 1) (builtins.isBool null) (builtins.isBool false) ]",
-    '[ (builtins.isString "") (builtins.isString ./.) (builtins.isString { __toString = s: "a"; }) (builtins.isPath ./.) (builtins.isPath "/a") ]',
-    "[ (builtins.isList []) (builtins.isAttrs {}) (builtins.isNull null) (isNull 1) (builtins.isNull false) ]",
+    "[ (builtins.isFunction (x: x)) (builtins.isFunction builtins.map) (builtins.isFunction "
+    "(builtins.map (x: x))) (builtins.isFunction { __functor = s: x: x; }) ]",
+    "[ (builtins.isInt 1) (builtins.isInt 1.0) (builtins.isFloat 1.0) (builtins.isFloat 1) "
+    "(builtins.isBool null) (builtins.isBool false) ]",
+    '[ (builtins.isString "") (builtins.isString ./.) (builtins.isString { __toString = s: '
+    '"a"; }) (builtins.isPath ./.) (builtins.isPath "/a") ]',
+    "[ (builtins.isList []) (builtins.isAttrs {}) (builtins.isNull null) (isNull 1) "
+    "(builtins.isNull false) ]",
     "[ builtins.langVersion builtins.nixVersion builtins.currentSystem builtins.storeDir ]",
     "[ true false null ]",
     "[ builtins.true builtins.false builtins.null ]",
@@ -55,10 +59,22 @@ VALUES = [
     "builtins.map",
     "builtins.throw",
     "builtins.add 1",
-    "[ builtins.isNull builtins.baseNameOf builtins.dirOf builtins.fromTOML builtins.removeAttrs builtins.toString builtins.throw builtins.abort builtins.map builtins.break ]",
-    "[ isNull baseNameOf dirOf fromTOML removeAttrs toString throw abort map break import scopedImport ]",
+    "[ builtins.isNull builtins.baseNameOf builtins.dirOf builtins.fromTOML "
+    "builtins.removeAttrs builtins.toString builtins.throw builtins.abort builtins.map "
+    "builtins.break ]",
+    "[ isNull baseNameOf dirOf fromTOML removeAttrs toString throw abort map break import "
+    "scopedImport ]",
     "__typeOf 1",
-    "[ __length __attrNames __sort __genericClosure __getContext __hashString __match __split __splitVersion __compareVersions __parseDrvName __zipAttrsWith __groupBy __partition __concatMap __replaceStrings __unsafeDiscardStringContext __hasContext __appendContext __convertHash __fromJSON __toJSON __readDir __readFile __pathExists __readFileType __hashFile __getEnv __toPath __storeDir __warn __addErrorContext __traceVerbose __ceil __floor __lessThan __bitAnd __seq __deepSeq __tryEval __trace __functionArgs __catAttrs __intersectAttrs __mapAttrs __listToAttrs __hasAttr __getAttr __elem __elemAt __all __any __filter __foldl' __genList __concatLists __head __tail __concatStringsSep __substring __stringLength __unsafeDiscardOutputDependency __addDrvOutputDependencies ]",
+    "[ __length __attrNames __sort __genericClosure __getContext __hashString __match "
+    "__split __splitVersion __compareVersions __parseDrvName __zipAttrsWith __groupBy "
+    "__partition __concatMap __replaceStrings __unsafeDiscardStringContext __hasContext "
+    "__appendContext __convertHash __fromJSON __toJSON __readDir __readFile __pathExists "
+    "__readFileType __hashFile __getEnv __toPath __storeDir __warn __addErrorContext "
+    "__traceVerbose __ceil __floor __lessThan __bitAnd __seq __deepSeq __tryEval __trace "
+    "__functionArgs __catAttrs __intersectAttrs __mapAttrs __listToAttrs __hasAttr __getAttr "
+    "__elem __elemAt __all __any __filter __foldl' __genList __concatLists __head __tail "
+    "__concatStringsSep __substring __stringLength __unsafeDiscardOutputDependency "
+    "__addDrvOutputDependencies ]",
 ]
 
 FULL = [
