@@ -26,6 +26,7 @@ from types import CodeType
 from typing import ClassVar, TypeVar
 
 from tvix_eval.errors import ParseError
+from tvix_eval.runtime.ops import canon_path
 from tvix_eval.syntax import ast as nix
 from tvix_eval.syntax.source import Source, Span
 from tvix_eval.value import LAMBDAS, Formal, LambdaInfo
@@ -131,21 +132,16 @@ class Compiler:
                 withs.append(scope.var)
             elif name in scope.names:
                 return self.name(scope.names[name])
+        # The base environment is static too: it wins over every ``with``.
+        if name in self.base_names:
+            return self.name("G_" + name)
         if withs:
-            fallback: py.expr
-            if name in self.base_names:
-                fallback = self.name("G_" + name)
-            else:
-                fallback = py.Constant(None)
             return self.call(
                 "WITH",
                 py.Constant(name),
                 py.Tuple([self.name(w) for w in withs], py.Load()),
-                fallback,
                 span=span,
             )
-        if name in self.base_names:
-            return self.name("G_" + name)
         if self.dynamic_globals:
             return self.call("SCOPE", py.Constant(name), span=span)
         raise ParseError(f"undefined variable '{name}'", span)
@@ -288,10 +284,10 @@ class Compiler:
         if all(isinstance(p, str) for p in e.parts):
             text = "".join(p for p in e.parts if isinstance(p, str))
             if e.kind is nix.PathKind.RELATIVE:
-                return self.constant(("path", os.path.join(self.directory, text)), "path")
+                text = os.path.join(self.directory, text)
             if e.kind is nix.PathKind.HOME:
                 return self.call("HOME_PATH", py.Constant(text[1:]), span=e.span)
-            return self.constant(("path", text), "path")
+            return self.constant(("path", canon_path(text)), "path")
         parts: list[py.expr] = []
         for i, p in enumerate(e.parts):
             if isinstance(p, str):
@@ -468,7 +464,9 @@ class Compiler:
     def e_Assert(
         self, e: nix.Assert, scopes: list[Scope | WithScope], out: list[py.stmt]
     ) -> py.expr:
-        text = e.cond.span.source.text[e.cond.span.start : e.cond.span.end]
+        from tvix_eval.syntax.printer import print_expr
+
+        text = print_expr(e.cond)
         check = self.call(
             "ASSERT", self.strict(e.cond, scopes, out), py.Constant(text), span=e.span
         )

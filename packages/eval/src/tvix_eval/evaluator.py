@@ -92,12 +92,16 @@ class Evaluator:
         builtins["null"] = None
         builtins["builtins"] = builtins
         base: dict[str, Value] = {"builtins": builtins, "true": True, "false": False, "null": None}
-        for name, value in builtins.items():
-            if name not in ("true", "false", "null", "builtins"):
-                base["__" + name] = value
+        # Builtins reachable without ``builtins.`` keep their plain name only; the others
+        # are also ``__name`` (C++ Nix registers them so).
         for name, spec in REGISTRY.items():
             if spec.global_:
                 base[name] = builtins[name]
+            else:
+                base["__" + name] = builtins[name]
+        for name, value in self._session_builtins().items():
+            if name not in ("import", "scopedImport"):
+                base["__" + name] = builtins[name]
         for name in ("import", "scopedImport", "__findFile", "__nixPath"):
             if name.startswith("__"):
                 base[name] = builtins[name[2:]]
@@ -173,9 +177,17 @@ class Evaluator:
 
         value = force(target)
         text = ops.coerce_to_string(value, copy_to_store=False)
+        if not text.startswith("/"):
+            error = NixError(f"string '{text}' doesn't represent an absolute path")
+            error.positioned = False
+            raise error
         path = ops.canon_path(text)
-        if os.path.isdir(path):
+        if self.io.file_type(path) == "directory":
             path = os.path.join(path, "default.nix")
+            if not self.io.path_exists(path):
+                error = NixError(f"opening file '{path}': No such file or directory")
+                error.positioned = False
+                raise error
         return path
 
     def _import(self, target: Value) -> Value:
@@ -231,6 +243,9 @@ class Evaluator:
         so that printing can force the rest). Errors come out as :class:`EvalError`."""
 
         def work() -> Any:
+            from tvix_eval.builtins import io as builtin_io
+
+            builtin_io.activate(self.io)
             CallDepth.limit = self.max_call_depth
             CallDepth.depth = 0
             try:

@@ -8,6 +8,7 @@ tvix-glue replaces it with one backed by a real store. Pure evaluation uses
 from __future__ import annotations
 
 import os
+import stat
 from typing import Protocol
 
 from tvix_eval.errors import NixError
@@ -25,6 +26,11 @@ class EvalIO(Protocol):
         ...
 
     def get_env(self, name: str) -> str: ...
+
+    def file_type(self, path: str) -> str:
+        """What ``path`` is, following symlinks: ``regular``, ``directory``, ``symlink``
+        (dangling), ``unknown`` or ``missing``."""
+        ...
 
     def copy_to_store(self, path: str) -> str:
         """Import a path into the store; returns its store path."""
@@ -68,6 +74,17 @@ class LocalIO:
 
     def get_env(self, name: str) -> str:
         return os.environ.get(name, "")
+
+    def file_type(self, path: str) -> str:
+        try:
+            mode = os.stat(path).st_mode
+        except FileNotFoundError:
+            return "symlink" if os.path.islink(path) else "missing"
+        except OSError:
+            return "unknown"
+        if stat.S_ISDIR(mode):
+            return "directory"
+        return "regular" if stat.S_ISREG(mode) else "unknown"
 
     def copy_to_store(self, path: str) -> str:
         raise NixError(f"cannot copy '{path}' to the store: this evaluation has no store")

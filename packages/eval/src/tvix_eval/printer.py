@@ -19,7 +19,7 @@ __all__ = ["format_float", "print_value", "quote_attr_name", "quote_string"]
 Value = Any
 
 _IDENT = re.compile(r"[a-zA-Z_][a-zA-Z0-9_'-]*\Z")
-_KEYWORDS = frozenset({"if", "then", "else", "assert", "with", "let", "in", "rec", "inherit", "or"})
+_KEYWORDS = frozenset({"if", "then", "else", "assert", "with", "let", "in", "rec", "inherit"})
 _ESCAPES = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
 _NEEDS_ESCAPE = re.compile(r'["\\\n\r\t]|\$\{')
 

@@ -105,13 +105,11 @@ def _with_env(env: Value, span: Any) -> Thunk:
     return Thunk(forced)
 
 
-def _with_lookup(name: str, envs: tuple[Thunk, ...], fallback: Value) -> Value:
+def _with_lookup(name: str, envs: tuple[Thunk, ...]) -> Value:
     for env in envs:
         attrs = env.force()
         if name in attrs:
             return attrs[name]
-    if fallback is not None:
-        return fallback
     raise NixError(f"undefined variable '{name}'")
 
 

@@ -215,7 +215,8 @@ def raw_less_than(a: Value, b: Value) -> bool:
                     e.add_trace("while comparing two list elements")
                     raise
         return len(a) < len(b)
-    raise NixError(f"cannot compare {describe(a)} with {describe(b)}")
+    suffix = "; values of that type are incomparable" if ta is tb else ""
+    raise NixError(f"cannot compare {describe(a)} with {describe(b)}{suffix}")
 
 
 def _bytes_of(text: str) -> bytes:
@@ -227,7 +228,9 @@ def equal(a: Value, b: Value) -> bool:
     """``==`` on forced values, recursing into lists and sets."""
     ta, tb = type(a), type(b)
     if ta is int or ta is float:
-        return (tb is int or tb is float) and a == b
+        if tb is ta:
+            return a == b  # type: ignore[no-any-return]
+        return (tb is int or tb is float) and float(a) == float(b)
     if ta is str or ta is ContextStr:
         return (tb is str or tb is ContextStr) and str.__eq__(a, b)
     if ta is not tb:
