@@ -75,13 +75,16 @@ def read_file(path: Value) -> str:
     target = realise_path(path)
     io = current()
     try:
-        return _decode(io.read_file(target))
+        data = io.read_file(target)
     except NixError:
         if not io.path_exists(target):
             raise NixError(f"opening file '{target}': No such file or directory") from None
         if _is_directory(io, target):
             raise NixError(f"reading from file '{target}': Is a directory") from None
         raise
+    if b"\0" in data:
+        raise NixError(f"the contents of the file '{target}' cannot be represented as a Nix string")
+    return _decode(data)
 
 
 @builtin("readDir", 1)
