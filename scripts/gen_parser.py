@@ -44,6 +44,9 @@ reduction) to an action: ``n >= 0`` shifts (or goes) to state ``n``, ``n < 0`` r
 takes off the stack, and the parser's method that builds its value (None: the value of its
 single symbol, as for lark's inlined ``?rule`` alternatives). Rules are in the grammar's
 order, which breaks bison's ties between default reductions.
+
+The states are written as strings of ``symbol action`` pairs, decoded when the module loads:
+where Python cannot cache bytecode, dict literals this large would take longer to compile.
 """
 
 # fmt: off
@@ -140,56 +143,68 @@ def render(grammar: str) -> str:
 
 
 def _render_states(rows: list[dict[str, int]]) -> list[str]:
-    """``STATES``, with the lookahead sets of reductions written once each (``_LA<n>``): most
-    states reduce on the same few sets of tokens, and a smaller literal compiles faster."""
-    sets: dict[tuple[str, ...], str] = {}
-    rendered: list[tuple[list[str], list[str]]] = []
+    """``STATES``, each state's actions as a string of ``symbol action`` pairs (decoded when
+    the module loads): a literal of some three thousand dict entries would take longer to
+    compile than the whole module takes to load from bytecode. A reduction on three or more
+    lookaheads is written once, as ``*n action`` for the lookahead set ``n``; most states
+    reduce on a few shared sets."""
+    sets: dict[tuple[str, ...], int] = {}
+    states: list[list[str]] = []
     for row in rows:
         reductions: dict[int, list[str]] = {}
         for symbol in sorted(row):
             if row[symbol] < 0:
                 reductions.setdefault(row[symbol], []).append(symbol)
-        spread: list[str] = []
-        entries: list[str] = []
+        pairs: list[str] = []
         for action, symbols in sorted(reductions.items(), reverse=True):
-            if len(symbols) < 3:
-                continue
-            name = sets.setdefault(tuple(symbols), f"_LA{len(sets)}")
-            spread.append(f"dict.fromkeys({name}, {action})")
+            if len(symbols) >= 3:
+                pairs.append(f"*{sets.setdefault(tuple(symbols), len(sets))} {action}")
         for symbol in sorted(row):
             action = row[symbol]
             if action >= 0 or len(reductions[action]) < 3:
-                entries.append(f'"{symbol}": {action}')
-        rendered.append((spread, entries))
+                pairs.append(f"{symbol} {action}")
+        states.append(pairs)
 
-    out = ["#: The lookahead sets of reductions (most are shared by several states).\n"]
-    for members, name in sets.items():
-        quoted = [f'"{s}"' for s in members]
-        out.extend(_wrap(quoted, f"{name} = (\n", ")\n", indent=4))
-    out.append("\n#: The actions of each state (see the module's docstring).\n")
-    out.append("STATES: tuple[dict[str, int], ...] = (\n")
-    for number, (spread, entries) in enumerate(rendered):
-        if len(spread) == 1 and not entries:
-            out.append(f"    {spread[0]},  # {number}\n")
-            continue
-        items = [f"**{s}" for s in spread] + entries
-        out.extend(_wrap(items, f"    {{  # {number}\n", "    },\n", indent=8))
-    out.append(")\n")
+    out = ["#: The lookahead sets that reductions share (``*n`` in a state's actions).\n"]
+    out.append("_LOOKAHEADS: tuple[list[str], ...] = tuple(map(str.split, (\n")
+    for n, members in enumerate(sets):
+        out.extend(_wrap(list(members), f"    # {n}\n", 4))
+    out.append(")))\n")
+    out.append(_DECODER)
+    out.append("#: The actions of each state (see the module's docstring).\n")
+    out.append("STATES: tuple[dict[str, int], ...] = tuple(map(_actions, (\n")
+    for n, pairs in enumerate(states):
+        out.extend(_wrap(pairs, f"    # {n}\n", 4))
+    out.append(")))\n")
     return out
 
 
-def _wrap(items: list[str], opening: str, closing: str, indent: int) -> list[str]:
-    """``items``, comma-separated, in lines of at most 100 characters."""
+_DECODER = '''
+
+def _actions(text: str) -> dict[str, int]:
+    """One state's actions from its ``symbol action`` pairs."""
+    words = text.split()
+    actions = dict(zip(words[::2], map(int, words[1::2]), strict=True))
+    for shared in [symbol for symbol in actions if symbol[0] == "*"]:
+        action = actions.pop(shared)
+        actions.update(dict.fromkeys(_LOOKAHEADS[int(shared[1:])], action))
+    return actions
+
+
+'''
+
+
+def _wrap(words: list[str], opening: str, indent: int) -> list[str]:
+    """``words`` as one string literal, space-separated, in lines of at most 100 characters
+    (adjacent literals join), followed by a comma."""
     lines = [opening]
     line = ""
-    for item in items:
-        if line and indent + len(line) + len(item) + 2 > 100:
-            lines.append(" " * indent + line.rstrip() + "\n")
+    for word in words:
+        if line and indent + len(line) + len(word) + 4 > 100:
+            lines.append(" " * indent + f'"{line} "\n')
             line = ""
-        line += f"{item}, "
-    if line:
-        lines.append(" " * indent + line.rstrip() + "\n")
-    lines.append(closing)
+        line = f"{line} {word}" if line else word
+    lines.append(" " * indent + f'"{line}",\n')
     return lines
 
 

@@ -7,6 +7,9 @@ reduction) to an action: ``n >= 0`` shifts (or goes) to state ``n``, ``n < 0`` r
 takes off the stack, and the parser's method that builds its value (None: the value of its
 single symbol, as for lark's inlined ``?rule`` alternatives). Rules are in the grammar's
 order, which breaks bison's ties between default reductions.
+
+The states are written as strings of ``symbol action`` pairs, decoded when the module loads:
+where Python cannot cache bytecode, dict literals this large would take longer to compile.
 """
 
 # fmt: off
@@ -216,601 +219,514 @@ RULES: tuple[tuple[str, int, str | None], ...] = (
     ("formal", 3, "formal_default"),
 )
 
-#: The lookahead sets of reductions (most are shared by several states).
-_LA0 = (
-    "$END", "AND", "COMMA", "CONCAT", "DOT", "DQUOTE", "ELSE", "EQ", "FLOAT_LIT", "GEQ", "GT",
-    "HPATH", "ID", "IMPL", "IND_STRING_OPEN", "INT_LIT", "LBRACE", "LBRACK", "LEQ", "LET",
-    "LPAREN", "LT", "MINUS", "NEQ", "OR", "OR_KW", "PATH", "PLUS", "QUESTION", "RBRACE", "RBRACK",
-    "REC", "RPAREN", "SEMI", "SLASH", "SPATH", "STAR", "THEN", "UPDATE", "URI",
-)
-_LA1 = (
-    "DOLLAR_CURLY", "PATH_END", "STR",
-)
-_LA2 = (
-    "$END", "AND", "COMMA", "CONCAT", "DOT", "DQUOTE", "ELSE", "EQ", "FLOAT_LIT", "GEQ", "GT",
-    "HPATH", "ID", "IMPL", "IND_STRING_OPEN", "INT_LIT", "LBRACE", "LBRACK", "LEQ", "LET",
-    "LPAREN", "LT", "MINUS", "NEQ", "OR", "OR_KW", "PATH", "PLUS", "QUESTION", "RBRACE", "REC",
-    "RPAREN", "SEMI", "SLASH", "SPATH", "STAR", "THEN", "UPDATE", "URI",
-)
-_LA3 = (
-    "DOLLAR_CURLY", "IND_STR", "IND_STRING_CLOSE", "IND_STR_ESC",
-)
-_LA4 = (
-    "DQUOTE", "FLOAT_LIT", "HPATH", "ID", "IND_STRING_OPEN", "INT_LIT", "LBRACE", "LBRACK", "LET",
-    "LPAREN", "PATH", "RBRACK", "REC", "SPATH", "URI",
-)
-_LA5 = (
-    "DQUOTE", "FLOAT_LIT", "HPATH", "ID", "IND_STRING_OPEN", "INT_LIT", "LBRACE", "LBRACK", "LET",
-    "LPAREN", "MINUS", "NOT", "PATH", "REC", "SPATH", "URI",
-)
-_LA6 = (
-    "$END", "AND", "COMMA", "CONCAT", "ELSE", "EQ", "GEQ", "GT", "IMPL", "LEQ", "LT", "MINUS",
-    "NEQ", "OR", "PLUS", "QUESTION", "RBRACE", "RPAREN", "SEMI", "SLASH", "STAR", "THEN", "UPDATE",
-)
-_LA7 = (
-    "$END", "COMMA", "ELSE", "RBRACE", "RPAREN", "SEMI", "THEN",
-)
-_LA8 = (
-    "$END", "AND", "COMMA", "CONCAT", "DQUOTE", "ELSE", "EQ", "FLOAT_LIT", "GEQ", "GT", "HPATH",
-    "ID", "IMPL", "IND_STRING_OPEN", "INT_LIT", "LBRACE", "LBRACK", "LEQ", "LET", "LPAREN", "LT",
-    "MINUS", "NEQ", "OR", "PATH", "PLUS", "QUESTION", "RBRACE", "REC", "RPAREN", "SEMI", "SLASH",
-    "SPATH", "STAR", "THEN", "UPDATE", "URI",
-)
-_LA9 = (
-    "$END", "AND", "COMMA", "CONCAT", "DQUOTE", "ELSE", "EQ", "FLOAT_LIT", "GEQ", "GT", "HPATH",
-    "ID", "IMPL", "IND_STRING_OPEN", "INT_LIT", "LBRACE", "LBRACK", "LEQ", "LET", "LPAREN", "LT",
-    "MINUS", "NEQ", "OR", "PATH", "PLUS", "QUESTION", "RBRACE", "RBRACK", "REC", "RPAREN", "SEMI",
-    "SLASH", "SPATH", "STAR", "THEN", "UPDATE", "URI",
-)
-_LA10 = (
-    "$END", "AND", "ASSIGN", "COMMA", "CONCAT", "DOT", "DQUOTE", "ELSE", "EQ", "FLOAT_LIT", "GEQ",
-    "GT", "HPATH", "ID", "IMPL", "IND_STRING_OPEN", "INT_LIT", "LBRACE", "LBRACK", "LEQ", "LET",
-    "LPAREN", "LT", "MINUS", "NEQ", "OR", "OR_KW", "PATH", "PLUS", "QUESTION", "RBRACE", "RBRACK",
-    "REC", "RPAREN", "SEMI", "SLASH", "SPATH", "STAR", "THEN", "UPDATE", "URI",
-)
-_LA11 = (
-    "INHERIT", "IN_KW", "RBRACE",
-)
-_LA12 = (
-    "DOLLAR_CURLY", "DQUOTE", "PATH_END", "STR",
-)
-_LA13 = (
-    "DOLLAR_CURLY", "DQUOTE", "ID", "OR_KW", "SEMI",
-)
-_LA14 = (
-    "$END", "AND", "ASSIGN", "COMMA", "CONCAT", "DOLLAR_CURLY", "DOT", "DQUOTE", "ELSE", "EQ",
-    "FLOAT_LIT", "GEQ", "GT", "HPATH", "ID", "IMPL", "IND_STRING_OPEN", "INT_LIT", "LBRACE",
-    "LBRACK", "LEQ", "LET", "LPAREN", "LT", "MINUS", "NEQ", "OR", "OR_KW", "PATH", "PLUS",
-    "QUESTION", "RBRACE", "RBRACK", "REC", "RPAREN", "SEMI", "SLASH", "SPATH", "STAR", "THEN",
-    "UPDATE", "URI",
-)
-_LA15 = (
-    "DOLLAR_CURLY", "DQUOTE", "ID", "INHERIT", "IN_KW", "OR_KW", "RBRACE",
-)
+#: The lookahead sets that reductions share (``*n`` in a state's actions).
+_LOOKAHEADS: tuple[list[str], ...] = tuple(map(str.split, (
+    # 0
+    "$END AND COMMA CONCAT DOT DQUOTE ELSE EQ FLOAT_LIT GEQ GT HPATH ID IMPL IND_STRING_OPEN "
+    "INT_LIT LBRACE LBRACK LEQ LET LPAREN LT MINUS NEQ OR OR_KW PATH PLUS QUESTION RBRACE RBRACK "
+    "REC RPAREN SEMI SLASH SPATH STAR THEN UPDATE URI",
+    # 1
+    "DOLLAR_CURLY PATH_END STR",
+    # 2
+    "$END AND COMMA CONCAT DOT DQUOTE ELSE EQ FLOAT_LIT GEQ GT HPATH ID IMPL IND_STRING_OPEN "
+    "INT_LIT LBRACE LBRACK LEQ LET LPAREN LT MINUS NEQ OR OR_KW PATH PLUS QUESTION RBRACE REC "
+    "RPAREN SEMI SLASH SPATH STAR THEN UPDATE URI",
+    # 3
+    "DOLLAR_CURLY IND_STR IND_STRING_CLOSE IND_STR_ESC",
+    # 4
+    "DQUOTE FLOAT_LIT HPATH ID IND_STRING_OPEN INT_LIT LBRACE LBRACK LET LPAREN PATH RBRACK REC "
+    "SPATH URI",
+    # 5
+    "DQUOTE FLOAT_LIT HPATH ID IND_STRING_OPEN INT_LIT LBRACE LBRACK LET LPAREN MINUS NOT PATH REC "
+    "SPATH URI",
+    # 6
+    "$END AND COMMA CONCAT ELSE EQ GEQ GT IMPL LEQ LT MINUS NEQ OR PLUS QUESTION RBRACE RPAREN "
+    "SEMI SLASH STAR THEN UPDATE",
+    # 7
+    "$END COMMA ELSE RBRACE RPAREN SEMI THEN",
+    # 8
+    "$END AND COMMA CONCAT DQUOTE ELSE EQ FLOAT_LIT GEQ GT HPATH ID IMPL IND_STRING_OPEN INT_LIT "
+    "LBRACE LBRACK LEQ LET LPAREN LT MINUS NEQ OR PATH PLUS QUESTION RBRACE REC RPAREN SEMI SLASH "
+    "SPATH STAR THEN UPDATE URI",
+    # 9
+    "$END AND COMMA CONCAT DQUOTE ELSE EQ FLOAT_LIT GEQ GT HPATH ID IMPL IND_STRING_OPEN INT_LIT "
+    "LBRACE LBRACK LEQ LET LPAREN LT MINUS NEQ OR PATH PLUS QUESTION RBRACE RBRACK REC RPAREN SEMI "
+    "SLASH SPATH STAR THEN UPDATE URI",
+    # 10
+    "$END AND ASSIGN COMMA CONCAT DOT DQUOTE ELSE EQ FLOAT_LIT GEQ GT HPATH ID IMPL "
+    "IND_STRING_OPEN INT_LIT LBRACE LBRACK LEQ LET LPAREN LT MINUS NEQ OR OR_KW PATH PLUS QUESTION "
+    "RBRACE RBRACK REC RPAREN SEMI SLASH SPATH STAR THEN UPDATE URI",
+    # 11
+    "INHERIT IN_KW RBRACE",
+    # 12
+    "DOLLAR_CURLY DQUOTE PATH_END STR",
+    # 13
+    "DOLLAR_CURLY DQUOTE ID OR_KW SEMI",
+    # 14
+    "$END AND ASSIGN COMMA CONCAT DOLLAR_CURLY DOT DQUOTE ELSE EQ FLOAT_LIT GEQ GT HPATH ID IMPL "
+    "IND_STRING_OPEN INT_LIT LBRACE LBRACK LEQ LET LPAREN LT MINUS NEQ OR OR_KW PATH PLUS QUESTION "
+    "RBRACE RBRACK REC RPAREN SEMI SLASH SPATH STAR THEN UPDATE URI",
+    # 15
+    "DOLLAR_CURLY DQUOTE ID INHERIT IN_KW OR_KW RBRACE",
+)))
+
+
+def _actions(text: str) -> dict[str, int]:
+    """One state's actions from its ``symbol action`` pairs."""
+    words = text.split()
+    actions = dict(zip(words[::2], map(int, words[1::2]), strict=True))
+    for shared in [symbol for symbol in actions if symbol[0] == "*"]:
+        action = actions.pop(shared)
+        actions.update(dict.fromkeys(_LOOKAHEADS[int(shared[1:])], action))
+    return actions
+
 
 #: The actions of each state (see the module's docstring).
-STATES: tuple[dict[str, int], ...] = (
-    {  # 0
-        "ASSERT": 1, "DQUOTE": 2, "FLOAT_LIT": 3, "HPATH": 4, "ID": 5, "IF": 6,
-        "IND_STRING_OPEN": 7, "INT_LIT": 8, "LBRACE": 9, "LBRACK": 10, "LET": 11, "LPAREN": 12,
-        "MINUS": 13, "NOT": 14, "PATH": 15, "REC": 16, "SPATH": 17, "URI": 18, "WITH": 19,
-        "expr": 20, "expr_app": 21, "expr_op": 22, "expr_select": 23, "expr_simple": 24,
-        "formal_set": 25, "op_chain": 26, "path_start": 27, "prefixes": 28, "start": 29,
-    },
-    {  # 1
-        "ASSERT": 1, "DQUOTE": 2, "FLOAT_LIT": 3, "HPATH": 4, "ID": 5, "IF": 6,
-        "IND_STRING_OPEN": 7, "INT_LIT": 8, "LBRACE": 9, "LBRACK": 10, "LET": 11, "LPAREN": 12,
-        "MINUS": 13, "NOT": 14, "PATH": 15, "REC": 16, "SPATH": 17, "URI": 18, "WITH": 19,
-        "expr": 30, "expr_app": 21, "expr_op": 22, "expr_select": 23, "expr_simple": 24,
-        "formal_set": 25, "op_chain": 26, "path_start": 27, "prefixes": 28,
-    },
-    {  # 2
-        "DOLLAR_CURLY": 31, "DQUOTE": -59, "STR": 32, "string_parts": 33,
-        "string_parts_interpolated": 34,
-    },
-    dict.fromkeys(_LA0, -44),  # 3
-    dict.fromkeys(_LA1, -65),  # 4
-    {  # 5
-        **dict.fromkeys(_LA2, -42), "AT": 35, "COLON": 36,
-    },
-    {  # 6
-        "ASSERT": 1, "DQUOTE": 2, "FLOAT_LIT": 3, "HPATH": 4, "ID": 5, "IF": 6,
-        "IND_STRING_OPEN": 7, "INT_LIT": 8, "LBRACE": 9, "LBRACK": 10, "LET": 11, "LPAREN": 12,
-        "MINUS": 13, "NOT": 14, "PATH": 15, "REC": 16, "SPATH": 17, "URI": 18, "WITH": 19,
-        "expr": 37, "expr_app": 21, "expr_op": 22, "expr_select": 23, "expr_simple": 24,
-        "formal_set": 25, "op_chain": 26, "path_start": 27, "prefixes": 28,
-    },
-    {  # 7
-        **dict.fromkeys(_LA3, -69), "ind_string_parts": 38,
-    },
-    dict.fromkeys(_LA0, -43),  # 8
-    {  # 9
-        "DOLLAR_CURLY": 39, "DQUOTE": 40, "ELLIPSIS": 41, "ID": 42, "INHERIT": -71, "OR_KW": 43,
-        "RBRACE": 44, "attrpath": 45, "binds": 46, "binds1": 47, "formal": 48, "formals": 49,
-        "string_attr": 50,
-    },
-    {  # 10
-        **dict.fromkeys(_LA4, -89), "expr_list": 51,
-    },
-    {  # 11
-        "DOLLAR_CURLY": 39, "DQUOTE": 40, "ID": 52, "INHERIT": -71, "IN_KW": -71, "LBRACE": 53,
-        "OR_KW": 43, "attrpath": 45, "binds": 54, "binds1": 55, "string_attr": 50,
-    },
-    {  # 12
-        "ASSERT": 1, "DQUOTE": 2, "FLOAT_LIT": 3, "HPATH": 4, "ID": 5, "IF": 6,
-        "IND_STRING_OPEN": 7, "INT_LIT": 8, "LBRACE": 9, "LBRACK": 10, "LET": 11, "LPAREN": 12,
-        "MINUS": 13, "NOT": 14, "PATH": 15, "REC": 16, "SPATH": 17, "URI": 18, "WITH": 19,
-        "expr": 56, "expr_app": 21, "expr_op": 22, "expr_select": 23, "expr_simple": 24,
-        "formal_set": 25, "op_chain": 26, "path_start": 27, "prefixes": 28,
-    },
-    dict.fromkeys(_LA5, -33),  # 13
-    dict.fromkeys(_LA5, -32),  # 14
-    dict.fromkeys(_LA1, -64),  # 15
-    {  # 16
-        "LBRACE": 57,
-    },
-    dict.fromkeys(_LA0, -49),  # 17
-    dict.fromkeys(_LA0, -50),  # 18
-    {  # 19
-        "ASSERT": 1, "DQUOTE": 2, "FLOAT_LIT": 3, "HPATH": 4, "ID": 5, "IF": 6,
-        "IND_STRING_OPEN": 7, "INT_LIT": 8, "LBRACE": 9, "LBRACK": 10, "LET": 11, "LPAREN": 12,
-        "MINUS": 13, "NOT": 14, "PATH": 15, "REC": 16, "SPATH": 17, "URI": 18, "WITH": 19,
-        "expr": 58, "expr_app": 21, "expr_op": 22, "expr_select": 23, "expr_simple": 24,
-        "formal_set": 25, "op_chain": 26, "path_start": 27, "prefixes": 28,
-    },
-    {  # 20
-        "$END": -1,
-    },
-    {  # 21
-        **dict.fromkeys(_LA6, -12), "DQUOTE": 2, "FLOAT_LIT": 3, "HPATH": 4, "ID": 59,
-        "IND_STRING_OPEN": 7, "INT_LIT": 8, "LBRACE": 60, "LBRACK": 10, "LET": 61, "LPAREN": 12,
-        "PATH": 15, "REC": 16, "SPATH": 17, "URI": 18, "expr_select": 62, "expr_simple": 24,
-        "path_start": 27,
-    },
-    dict.fromkeys(_LA7, -10),  # 22
-    dict.fromkeys(_LA8, -37),  # 23
-    {  # 24
-        **dict.fromkeys(_LA9, -41), "DOT": 63, "OR_KW": 64,
-    },
-    {  # 25
-        "AT": 65, "COLON": 66,
-    },
-    {  # 26
-        **dict.fromkeys(_LA7, -11), "AND": 67, "CONCAT": 68, "EQ": 69, "GEQ": 70, "GT": 71,
-        "IMPL": 72, "LEQ": 73, "LT": 74, "MINUS": 75, "NEQ": 76, "OR": 77, "PLUS": 78,
-        "QUESTION": 79, "SLASH": 80, "STAR": 81, "UPDATE": 82, "binary_op": 83,
-    },
-    {  # 27
-        "DOLLAR_CURLY": 31, "PATH_END": 84, "STR": 85, "string_parts_interpolated": 86,
-    },
-    {  # 28
-        "DQUOTE": 2, "FLOAT_LIT": 3, "HPATH": 4, "ID": 59, "IND_STRING_OPEN": 7, "INT_LIT": 8,
-        "LBRACE": 60, "LBRACK": 10, "LET": 61, "LPAREN": 12, "MINUS": 87, "NOT": 88, "PATH": 15,
-        "REC": 16, "SPATH": 17, "URI": 18, "expr_app": 89, "expr_select": 23, "expr_simple": 24,
-        "path_start": 27,
-    },
-    {  # 29
-    },
-    {  # 30
-        "SEMI": 90,
-    },
-    {  # 31
-        "ASSERT": 1, "DQUOTE": 2, "FLOAT_LIT": 3, "HPATH": 4, "ID": 5, "IF": 6,
-        "IND_STRING_OPEN": 7, "INT_LIT": 8, "LBRACE": 9, "LBRACK": 10, "LET": 11, "LPAREN": 12,
-        "MINUS": 13, "NOT": 14, "PATH": 15, "REC": 16, "SPATH": 17, "URI": 18, "WITH": 19,
-        "expr": 91, "expr_app": 21, "expr_op": 22, "expr_select": 23, "expr_simple": 24,
-        "formal_set": 25, "op_chain": 26, "path_start": 27, "prefixes": 28,
-    },
-    {  # 32
-        "DOLLAR_CURLY": 92, "DQUOTE": -57,
-    },
-    {  # 33
-        "DQUOTE": 93,
-    },
-    {  # 34
-        "DOLLAR_CURLY": 94, "DQUOTE": -58, "STR": 95,
-    },
-    {  # 35
-        "LBRACE": 96, "formal_set": 97,
-    },
-    {  # 36
-        "ASSERT": 1, "DQUOTE": 2, "FLOAT_LIT": 3, "HPATH": 4, "ID": 5, "IF": 6,
-        "IND_STRING_OPEN": 7, "INT_LIT": 8, "LBRACE": 9, "LBRACK": 10, "LET": 11, "LPAREN": 12,
-        "MINUS": 13, "NOT": 14, "PATH": 15, "REC": 16, "SPATH": 17, "URI": 18, "WITH": 19,
-        "expr": 98, "expr_app": 21, "expr_op": 22, "expr_select": 23, "expr_simple": 24,
-        "formal_set": 25, "op_chain": 26, "path_start": 27, "prefixes": 28,
-    },
-    {  # 37
-        "THEN": 99,
-    },
-    {  # 38
-        "DOLLAR_CURLY": 100, "IND_STR": 101, "IND_STRING_CLOSE": 102, "IND_STR_ESC": 103,
-    },
-    {  # 39
-        "ASSERT": 1, "DQUOTE": 2, "FLOAT_LIT": 3, "HPATH": 4, "ID": 5, "IF": 6,
-        "IND_STRING_OPEN": 7, "INT_LIT": 8, "LBRACE": 9, "LBRACK": 10, "LET": 11, "LPAREN": 12,
-        "MINUS": 13, "NOT": 14, "PATH": 15, "REC": 16, "SPATH": 17, "URI": 18, "WITH": 19,
-        "expr": 104, "expr_app": 21, "expr_op": 22, "expr_select": 23, "expr_simple": 24,
-        "formal_set": 25, "op_chain": 26, "path_start": 27, "prefixes": 28,
-    },
-    {  # 40
-        "DOLLAR_CURLY": 31, "DQUOTE": -59, "STR": 32, "string_parts": 105,
-        "string_parts_interpolated": 34,
-    },
-    {  # 41
-        "RBRACE": 106,
-    },
-    {  # 42
-        "ASSIGN": -83, "COMMA": -97, "DOT": -83, "QUESTION": 107, "RBRACE": -97,
-    },
-    dict.fromkeys(_LA10, -84),  # 43
-    {  # 44
-        **dict.fromkeys(_LA2, -55), "AT": -94, "COLON": -94,
-    },
-    {  # 45
-        "ASSIGN": 108, "DOT": 109,
-    },
-    {  # 46
-        "INHERIT": 110,
-    },
-    {  # 47
-        "DOLLAR_CURLY": 39, "DQUOTE": 40, "ID": 52, "INHERIT": -70, "OR_KW": 43, "RBRACE": 111,
-        "attrpath": 112, "string_attr": 50,
-    },
-    {  # 48
-        "COMMA": -96, "RBRACE": -96,
-    },
-    {  # 49
-        "COMMA": 113, "RBRACE": 114,
-    },
-    dict.fromkeys(_LA10, -85),  # 50
-    {  # 51
-        "DQUOTE": 2, "FLOAT_LIT": 3, "HPATH": 4, "ID": 59, "IND_STRING_OPEN": 7, "INT_LIT": 8,
-        "LBRACE": 60, "LBRACK": 10, "LET": 61, "LPAREN": 12, "PATH": 15, "RBRACK": 115, "REC": 16,
-        "SPATH": 17, "URI": 18, "expr_select": 116, "expr_simple": 24, "path_start": 27,
-    },
-    dict.fromkeys(_LA10, -83),  # 52
-    {  # 53
-        "DOLLAR_CURLY": 39, "DQUOTE": 40, "ID": 52, "INHERIT": -71, "OR_KW": 43, "RBRACE": -71,
-        "attrpath": 45, "binds": 117, "binds1": 55, "string_attr": 50,
-    },
-    {  # 54
-        "INHERIT": 110, "IN_KW": 118,
-    },
-    {  # 55
-        **dict.fromkeys(_LA11, -70), "DOLLAR_CURLY": 39, "DQUOTE": 40, "ID": 52, "OR_KW": 43,
-        "attrpath": 112, "string_attr": 50,
-    },
-    {  # 56
-        "RPAREN": 119,
-    },
-    {  # 57
-        "DOLLAR_CURLY": 39, "DQUOTE": 40, "ID": 52, "INHERIT": -71, "OR_KW": 43, "RBRACE": -71,
-        "attrpath": 45, "binds": 120, "binds1": 55, "string_attr": 50,
-    },
-    {  # 58
-        "SEMI": 121,
-    },
-    dict.fromkeys(_LA0, -42),  # 59
-    {  # 60
-        "DOLLAR_CURLY": 39, "DQUOTE": 40, "ID": 52, "INHERIT": -71, "OR_KW": 43, "RBRACE": 122,
-        "attrpath": 45, "binds": 46, "binds1": 47, "string_attr": 50,
-    },
-    {  # 61
-        "LBRACE": 53,
-    },
-    dict.fromkeys(_LA8, -36),  # 62
-    {  # 63
-        "DOLLAR_CURLY": 39, "DQUOTE": 40, "ID": 52, "OR_KW": 43, "attrpath": 123,
-        "string_attr": 50,
-    },
-    dict.fromkeys(_LA9, -40),  # 64
-    {  # 65
-        "ID": 124,
-    },
-    {  # 66
-        "ASSERT": 1, "DQUOTE": 2, "FLOAT_LIT": 3, "HPATH": 4, "ID": 5, "IF": 6,
-        "IND_STRING_OPEN": 7, "INT_LIT": 8, "LBRACE": 9, "LBRACK": 10, "LET": 11, "LPAREN": 12,
-        "MINUS": 13, "NOT": 14, "PATH": 15, "REC": 16, "SPATH": 17, "URI": 18, "WITH": 19,
-        "expr": 125, "expr_app": 21, "expr_op": 22, "expr_select": 23, "expr_simple": 24,
-        "formal_set": 25, "op_chain": 26, "path_start": 27, "prefixes": 28,
-    },
-    dict.fromkeys(_LA5, -23),  # 67
-    dict.fromkeys(_LA5, -31),  # 68
-    dict.fromkeys(_LA5, -17),  # 69
-    dict.fromkeys(_LA5, -22),  # 70
-    dict.fromkeys(_LA5, -21),  # 71
-    dict.fromkeys(_LA5, -25),  # 72
-    dict.fromkeys(_LA5, -20),  # 73
-    dict.fromkeys(_LA5, -19),  # 74
-    dict.fromkeys(_LA5, -28),  # 75
-    dict.fromkeys(_LA5, -18),  # 76
-    dict.fromkeys(_LA5, -24),  # 77
-    dict.fromkeys(_LA5, -27),  # 78
-    {  # 79
-        "DOLLAR_CURLY": 39, "DQUOTE": 40, "ID": 52, "OR_KW": 43, "attrpath": 126,
-        "string_attr": 50,
-    },
-    dict.fromkeys(_LA5, -30),  # 80
-    dict.fromkeys(_LA5, -29),  # 81
-    dict.fromkeys(_LA5, -26),  # 82
-    {  # 83
-        "DQUOTE": 2, "FLOAT_LIT": 3, "HPATH": 4, "ID": 59, "IND_STRING_OPEN": 7, "INT_LIT": 8,
-        "LBRACE": 60, "LBRACK": 10, "LET": 61, "LPAREN": 12, "MINUS": 13, "NOT": 14, "PATH": 15,
-        "REC": 16, "SPATH": 17, "URI": 18, "expr_app": 127, "expr_select": 23, "expr_simple": 24,
-        "path_start": 27, "prefixes": 128,
-    },
-    dict.fromkeys(_LA0, -47),  # 84
-    {  # 85
-        "DOLLAR_CURLY": 92,
-    },
-    {  # 86
-        "DOLLAR_CURLY": 94, "PATH_END": 129, "STR": 95,
-    },
-    dict.fromkeys(_LA5, -35),  # 87
-    dict.fromkeys(_LA5, -34),  # 88
-    {  # 89
-        **dict.fromkeys(_LA6, -13), "DQUOTE": 2, "FLOAT_LIT": 3, "HPATH": 4, "ID": 59,
-        "IND_STRING_OPEN": 7, "INT_LIT": 8, "LBRACE": 60, "LBRACK": 10, "LET": 61, "LPAREN": 12,
-        "PATH": 15, "REC": 16, "SPATH": 17, "URI": 18, "expr_select": 62, "expr_simple": 24,
-        "path_start": 27,
-    },
-    {  # 90
-        "ASSERT": 1, "DQUOTE": 2, "FLOAT_LIT": 3, "HPATH": 4, "ID": 5, "IF": 6,
-        "IND_STRING_OPEN": 7, "INT_LIT": 8, "LBRACE": 9, "LBRACK": 10, "LET": 11, "LPAREN": 12,
-        "MINUS": 13, "NOT": 14, "PATH": 15, "REC": 16, "SPATH": 17, "URI": 18, "WITH": 19,
-        "expr": 130, "expr_app": 21, "expr_op": 22, "expr_select": 23, "expr_simple": 24,
-        "formal_set": 25, "op_chain": 26, "path_start": 27, "prefixes": 28,
-    },
-    {  # 91
-        "RBRACE": 131,
-    },
-    {  # 92
-        "ASSERT": 1, "DQUOTE": 2, "FLOAT_LIT": 3, "HPATH": 4, "ID": 5, "IF": 6,
-        "IND_STRING_OPEN": 7, "INT_LIT": 8, "LBRACE": 9, "LBRACK": 10, "LET": 11, "LPAREN": 12,
-        "MINUS": 13, "NOT": 14, "PATH": 15, "REC": 16, "SPATH": 17, "URI": 18, "WITH": 19,
-        "expr": 132, "expr_app": 21, "expr_op": 22, "expr_select": 23, "expr_simple": 24,
-        "formal_set": 25, "op_chain": 26, "path_start": 27, "prefixes": 28,
-    },
-    dict.fromkeys(_LA0, -45),  # 93
-    {  # 94
-        "ASSERT": 1, "DQUOTE": 2, "FLOAT_LIT": 3, "HPATH": 4, "ID": 5, "IF": 6,
-        "IND_STRING_OPEN": 7, "INT_LIT": 8, "LBRACE": 9, "LBRACK": 10, "LET": 11, "LPAREN": 12,
-        "MINUS": 13, "NOT": 14, "PATH": 15, "REC": 16, "SPATH": 17, "URI": 18, "WITH": 19,
-        "expr": 133, "expr_app": 21, "expr_op": 22, "expr_select": 23, "expr_simple": 24,
-        "formal_set": 25, "op_chain": 26, "path_start": 27, "prefixes": 28,
-    },
-    dict.fromkeys(_LA12, -60),  # 95
-    {  # 96
-        "ELLIPSIS": 41, "ID": 134, "RBRACE": 135, "formal": 48, "formals": 49,
-    },
-    {  # 97
-        "COLON": 136,
-    },
-    dict.fromkeys(_LA7, -2),  # 98
-    {  # 99
-        "ASSERT": 1, "DQUOTE": 2, "FLOAT_LIT": 3, "HPATH": 4, "ID": 5, "IF": 6,
-        "IND_STRING_OPEN": 7, "INT_LIT": 8, "LBRACE": 9, "LBRACK": 10, "LET": 11, "LPAREN": 12,
-        "MINUS": 13, "NOT": 14, "PATH": 15, "REC": 16, "SPATH": 17, "URI": 18, "WITH": 19,
-        "expr": 137, "expr_app": 21, "expr_op": 22, "expr_select": 23, "expr_simple": 24,
-        "formal_set": 25, "op_chain": 26, "path_start": 27, "prefixes": 28,
-    },
-    {  # 100
-        "ASSERT": 1, "DQUOTE": 2, "FLOAT_LIT": 3, "HPATH": 4, "ID": 5, "IF": 6,
-        "IND_STRING_OPEN": 7, "INT_LIT": 8, "LBRACE": 9, "LBRACK": 10, "LET": 11, "LPAREN": 12,
-        "MINUS": 13, "NOT": 14, "PATH": 15, "REC": 16, "SPATH": 17, "URI": 18, "WITH": 19,
-        "expr": 138, "expr_app": 21, "expr_op": 22, "expr_select": 23, "expr_simple": 24,
-        "formal_set": 25, "op_chain": 26, "path_start": 27, "prefixes": 28,
-    },
-    dict.fromkeys(_LA3, -66),  # 101
-    dict.fromkeys(_LA0, -46),  # 102
-    dict.fromkeys(_LA3, -67),  # 103
-    {  # 104
-        "RBRACE": 139,
-    },
-    {  # 105
-        "DQUOTE": 140,
-    },
-    {  # 106
-        "AT": -91, "COLON": -91,
-    },
-    {  # 107
-        "ASSERT": 1, "DQUOTE": 2, "FLOAT_LIT": 3, "HPATH": 4, "ID": 5, "IF": 6,
-        "IND_STRING_OPEN": 7, "INT_LIT": 8, "LBRACE": 9, "LBRACK": 10, "LET": 11, "LPAREN": 12,
-        "MINUS": 13, "NOT": 14, "PATH": 15, "REC": 16, "SPATH": 17, "URI": 18, "WITH": 19,
-        "expr": 141, "expr_app": 21, "expr_op": 22, "expr_select": 23, "expr_simple": 24,
-        "formal_set": 25, "op_chain": 26, "path_start": 27, "prefixes": 28,
-    },
-    {  # 108
-        "ASSERT": 1, "DQUOTE": 2, "FLOAT_LIT": 3, "HPATH": 4, "ID": 5, "IF": 6,
-        "IND_STRING_OPEN": 7, "INT_LIT": 8, "LBRACE": 9, "LBRACK": 10, "LET": 11, "LPAREN": 12,
-        "MINUS": 13, "NOT": 14, "PATH": 15, "REC": 16, "SPATH": 17, "URI": 18, "WITH": 19,
-        "expr": 142, "expr_app": 21, "expr_op": 22, "expr_select": 23, "expr_simple": 24,
-        "formal_set": 25, "op_chain": 26, "path_start": 27, "prefixes": 28,
-    },
-    {  # 109
-        "DOLLAR_CURLY": 39, "DQUOTE": 40, "ID": 143, "OR_KW": 144, "string_attr": 145,
-    },
-    {  # 110
-        **dict.fromkeys(_LA13, -79), "LPAREN": 146, "attrs": 147,
-    },
-    dict.fromkeys(_LA0, -54),  # 111
-    {  # 112
-        "ASSIGN": 148, "DOT": 109,
-    },
-    {  # 113
-        "ELLIPSIS": 149, "ID": 134, "RBRACE": 150, "formal": 151,
-    },
-    {  # 114
-        "AT": -93, "COLON": -93,
-    },
-    dict.fromkeys(_LA0, -56),  # 115
-    dict.fromkeys(_LA4, -88),  # 116
-    {  # 117
-        "INHERIT": 110, "RBRACE": 152,
-    },
-    {  # 118
-        "ASSERT": 1, "DQUOTE": 2, "FLOAT_LIT": 3, "HPATH": 4, "ID": 5, "IF": 6,
-        "IND_STRING_OPEN": 7, "INT_LIT": 8, "LBRACE": 9, "LBRACK": 10, "LET": 11, "LPAREN": 12,
-        "MINUS": 13, "NOT": 14, "PATH": 15, "REC": 16, "SPATH": 17, "URI": 18, "WITH": 19,
-        "expr": 153, "expr_app": 21, "expr_op": 22, "expr_select": 23, "expr_simple": 24,
-        "formal_set": 25, "op_chain": 26, "path_start": 27, "prefixes": 28,
-    },
-    dict.fromkeys(_LA0, -51),  # 119
-    {  # 120
-        "INHERIT": 110, "RBRACE": 154,
-    },
-    {  # 121
-        "ASSERT": 1, "DQUOTE": 2, "FLOAT_LIT": 3, "HPATH": 4, "ID": 5, "IF": 6,
-        "IND_STRING_OPEN": 7, "INT_LIT": 8, "LBRACE": 9, "LBRACK": 10, "LET": 11, "LPAREN": 12,
-        "MINUS": 13, "NOT": 14, "PATH": 15, "REC": 16, "SPATH": 17, "URI": 18, "WITH": 19,
-        "expr": 155, "expr_app": 21, "expr_op": 22, "expr_select": 23, "expr_simple": 24,
-        "formal_set": 25, "op_chain": 26, "path_start": 27, "prefixes": 28,
-    },
-    dict.fromkeys(_LA0, -55),  # 122
-    {  # 123
-        **dict.fromkeys(_LA9, -38), "DOT": 109, "OR_KW": 156,
-    },
-    {  # 124
-        "COLON": 157,
-    },
-    dict.fromkeys(_LA7, -3),  # 125
-    {  # 126
-        **dict.fromkeys(_LA6, -16), "DOT": 109,
-    },
-    {  # 127
-        **dict.fromkeys(_LA6, -14), "DQUOTE": 2, "FLOAT_LIT": 3, "HPATH": 4, "ID": 59,
-        "IND_STRING_OPEN": 7, "INT_LIT": 8, "LBRACE": 60, "LBRACK": 10, "LET": 61, "LPAREN": 12,
-        "PATH": 15, "REC": 16, "SPATH": 17, "URI": 18, "expr_select": 62, "expr_simple": 24,
-        "path_start": 27,
-    },
-    {  # 128
-        "DQUOTE": 2, "FLOAT_LIT": 3, "HPATH": 4, "ID": 59, "IND_STRING_OPEN": 7, "INT_LIT": 8,
-        "LBRACE": 60, "LBRACK": 10, "LET": 61, "LPAREN": 12, "MINUS": 87, "NOT": 88, "PATH": 15,
-        "REC": 16, "SPATH": 17, "URI": 18, "expr_app": 158, "expr_select": 23, "expr_simple": 24,
-        "path_start": 27,
-    },
-    dict.fromkeys(_LA0, -48),  # 129
-    dict.fromkeys(_LA7, -6),  # 130
-    dict.fromkeys(_LA12, -62),  # 131
-    {  # 132
-        "RBRACE": 159,
-    },
-    {  # 133
-        "RBRACE": 160,
-    },
-    {  # 134
-        "COMMA": -97, "QUESTION": 107, "RBRACE": -97,
-    },
-    {  # 135
-        "COLON": -94,
-    },
-    {  # 136
-        "ASSERT": 1, "DQUOTE": 2, "FLOAT_LIT": 3, "HPATH": 4, "ID": 5, "IF": 6,
-        "IND_STRING_OPEN": 7, "INT_LIT": 8, "LBRACE": 9, "LBRACK": 10, "LET": 11, "LPAREN": 12,
-        "MINUS": 13, "NOT": 14, "PATH": 15, "REC": 16, "SPATH": 17, "URI": 18, "WITH": 19,
-        "expr": 161, "expr_app": 21, "expr_op": 22, "expr_select": 23, "expr_simple": 24,
-        "formal_set": 25, "op_chain": 26, "path_start": 27, "prefixes": 28,
-    },
-    {  # 137
-        "ELSE": 162,
-    },
-    {  # 138
-        "RBRACE": 163,
-    },
-    dict.fromkeys(_LA14, -87),  # 139
-    dict.fromkeys(_LA14, -86),  # 140
-    {  # 141
-        "COMMA": -98, "RBRACE": -98,
-    },
-    {  # 142
-        "SEMI": 164,
-    },
-    dict.fromkeys(_LA10, -80),  # 143
-    dict.fromkeys(_LA10, -81),  # 144
-    dict.fromkeys(_LA10, -82),  # 145
-    {  # 146
-        "ASSERT": 1, "DQUOTE": 2, "FLOAT_LIT": 3, "HPATH": 4, "ID": 5, "IF": 6,
-        "IND_STRING_OPEN": 7, "INT_LIT": 8, "LBRACE": 9, "LBRACK": 10, "LET": 11, "LPAREN": 12,
-        "MINUS": 13, "NOT": 14, "PATH": 15, "REC": 16, "SPATH": 17, "URI": 18, "WITH": 19,
-        "expr": 165, "expr_app": 21, "expr_op": 22, "expr_select": 23, "expr_simple": 24,
-        "formal_set": 25, "op_chain": 26, "path_start": 27, "prefixes": 28,
-    },
-    {  # 147
-        "DOLLAR_CURLY": 39, "DQUOTE": 40, "ID": 166, "OR_KW": 167, "SEMI": 168, "string_attr": 169,
-    },
-    {  # 148
-        "ASSERT": 1, "DQUOTE": 2, "FLOAT_LIT": 3, "HPATH": 4, "ID": 5, "IF": 6,
-        "IND_STRING_OPEN": 7, "INT_LIT": 8, "LBRACE": 9, "LBRACK": 10, "LET": 11, "LPAREN": 12,
-        "MINUS": 13, "NOT": 14, "PATH": 15, "REC": 16, "SPATH": 17, "URI": 18, "WITH": 19,
-        "expr": 170, "expr_app": 21, "expr_op": 22, "expr_select": 23, "expr_simple": 24,
-        "formal_set": 25, "op_chain": 26, "path_start": 27, "prefixes": 28,
-    },
-    {  # 149
-        "RBRACE": 171,
-    },
-    {  # 150
-        "AT": -92, "COLON": -92,
-    },
-    {  # 151
-        "COMMA": -95, "RBRACE": -95,
-    },
-    dict.fromkeys(_LA0, -52),  # 152
-    dict.fromkeys(_LA7, -8),  # 153
-    dict.fromkeys(_LA0, -53),  # 154
-    dict.fromkeys(_LA7, -7),  # 155
-    {  # 156
-        "DQUOTE": 2, "FLOAT_LIT": 3, "HPATH": 4, "ID": 59, "IND_STRING_OPEN": 7, "INT_LIT": 8,
-        "LBRACE": 60, "LBRACK": 10, "LET": 61, "LPAREN": 12, "PATH": 15, "REC": 16, "SPATH": 17,
-        "URI": 18, "expr_select": 172, "expr_simple": 24, "path_start": 27,
-    },
-    {  # 157
-        "ASSERT": 1, "DQUOTE": 2, "FLOAT_LIT": 3, "HPATH": 4, "ID": 5, "IF": 6,
-        "IND_STRING_OPEN": 7, "INT_LIT": 8, "LBRACE": 9, "LBRACK": 10, "LET": 11, "LPAREN": 12,
-        "MINUS": 13, "NOT": 14, "PATH": 15, "REC": 16, "SPATH": 17, "URI": 18, "WITH": 19,
-        "expr": 173, "expr_app": 21, "expr_op": 22, "expr_select": 23, "expr_simple": 24,
-        "formal_set": 25, "op_chain": 26, "path_start": 27, "prefixes": 28,
-    },
-    {  # 158
-        **dict.fromkeys(_LA6, -15), "DQUOTE": 2, "FLOAT_LIT": 3, "HPATH": 4, "ID": 59,
-        "IND_STRING_OPEN": 7, "INT_LIT": 8, "LBRACE": 60, "LBRACK": 10, "LET": 61, "LPAREN": 12,
-        "PATH": 15, "REC": 16, "SPATH": 17, "URI": 18, "expr_select": 62, "expr_simple": 24,
-        "path_start": 27,
-    },
-    dict.fromkeys(_LA12, -63),  # 159
-    dict.fromkeys(_LA12, -61),  # 160
-    dict.fromkeys(_LA7, -5),  # 161
-    {  # 162
-        "ASSERT": 1, "DQUOTE": 2, "FLOAT_LIT": 3, "HPATH": 4, "ID": 5, "IF": 6,
-        "IND_STRING_OPEN": 7, "INT_LIT": 8, "LBRACE": 9, "LBRACK": 10, "LET": 11, "LPAREN": 12,
-        "MINUS": 13, "NOT": 14, "PATH": 15, "REC": 16, "SPATH": 17, "URI": 18, "WITH": 19,
-        "expr": 174, "expr_app": 21, "expr_op": 22, "expr_select": 23, "expr_simple": 24,
-        "formal_set": 25, "op_chain": 26, "path_start": 27, "prefixes": 28,
-    },
-    dict.fromkeys(_LA3, -68),  # 163
-    dict.fromkeys(_LA15, -75),  # 164
-    {  # 165
-        "RPAREN": 175,
-    },
-    dict.fromkeys(_LA13, -76),  # 166
-    dict.fromkeys(_LA13, -77),  # 167
-    dict.fromkeys(_LA15, -73),  # 168
-    dict.fromkeys(_LA13, -78),  # 169
-    {  # 170
-        "SEMI": 176,
-    },
-    {  # 171
-        "AT": -90, "COLON": -90,
-    },
-    dict.fromkeys(_LA9, -39),  # 172
-    dict.fromkeys(_LA7, -4),  # 173
-    dict.fromkeys(_LA7, -9),  # 174
-    {  # 175
-        **dict.fromkeys(_LA13, -79), "attrs": 177,
-    },
-    dict.fromkeys(_LA15, -72),  # 176
-    {  # 177
-        "DOLLAR_CURLY": 39, "DQUOTE": 40, "ID": 166, "OR_KW": 167, "SEMI": 178, "string_attr": 169,
-    },
-    dict.fromkeys(_LA15, -74),  # 178
-)
+STATES: tuple[dict[str, int], ...] = tuple(map(_actions, (
+    # 0
+    "ASSERT 1 DQUOTE 2 FLOAT_LIT 3 HPATH 4 ID 5 IF 6 IND_STRING_OPEN 7 INT_LIT 8 LBRACE 9 "
+    "LBRACK 10 LET 11 LPAREN 12 MINUS 13 NOT 14 PATH 15 REC 16 SPATH 17 URI 18 WITH 19 expr 20 "
+    "expr_app 21 expr_op 22 expr_select 23 expr_simple 24 formal_set 25 op_chain 26 path_start 27 "
+    "prefixes 28 start 29",
+    # 1
+    "ASSERT 1 DQUOTE 2 FLOAT_LIT 3 HPATH 4 ID 5 IF 6 IND_STRING_OPEN 7 INT_LIT 8 LBRACE 9 "
+    "LBRACK 10 LET 11 LPAREN 12 MINUS 13 NOT 14 PATH 15 REC 16 SPATH 17 URI 18 WITH 19 expr 30 "
+    "expr_app 21 expr_op 22 expr_select 23 expr_simple 24 formal_set 25 op_chain 26 path_start 27 "
+    "prefixes 28",
+    # 2
+    "DOLLAR_CURLY 31 DQUOTE -59 STR 32 string_parts 33 string_parts_interpolated 34",
+    # 3
+    "*0 -44",
+    # 4
+    "*1 -65",
+    # 5
+    "*2 -42 AT 35 COLON 36",
+    # 6
+    "ASSERT 1 DQUOTE 2 FLOAT_LIT 3 HPATH 4 ID 5 IF 6 IND_STRING_OPEN 7 INT_LIT 8 LBRACE 9 "
+    "LBRACK 10 LET 11 LPAREN 12 MINUS 13 NOT 14 PATH 15 REC 16 SPATH 17 URI 18 WITH 19 expr 37 "
+    "expr_app 21 expr_op 22 expr_select 23 expr_simple 24 formal_set 25 op_chain 26 path_start 27 "
+    "prefixes 28",
+    # 7
+    "*3 -69 ind_string_parts 38",
+    # 8
+    "*0 -43",
+    # 9
+    "DOLLAR_CURLY 39 DQUOTE 40 ELLIPSIS 41 ID 42 INHERIT -71 OR_KW 43 RBRACE 44 attrpath 45 "
+    "binds 46 binds1 47 formal 48 formals 49 string_attr 50",
+    # 10
+    "*4 -89 expr_list 51",
+    # 11
+    "DOLLAR_CURLY 39 DQUOTE 40 ID 52 INHERIT -71 IN_KW -71 LBRACE 53 OR_KW 43 attrpath 45 binds 54 "
+    "binds1 55 string_attr 50",
+    # 12
+    "ASSERT 1 DQUOTE 2 FLOAT_LIT 3 HPATH 4 ID 5 IF 6 IND_STRING_OPEN 7 INT_LIT 8 LBRACE 9 "
+    "LBRACK 10 LET 11 LPAREN 12 MINUS 13 NOT 14 PATH 15 REC 16 SPATH 17 URI 18 WITH 19 expr 56 "
+    "expr_app 21 expr_op 22 expr_select 23 expr_simple 24 formal_set 25 op_chain 26 path_start 27 "
+    "prefixes 28",
+    # 13
+    "*5 -33",
+    # 14
+    "*5 -32",
+    # 15
+    "*1 -64",
+    # 16
+    "LBRACE 57",
+    # 17
+    "*0 -49",
+    # 18
+    "*0 -50",
+    # 19
+    "ASSERT 1 DQUOTE 2 FLOAT_LIT 3 HPATH 4 ID 5 IF 6 IND_STRING_OPEN 7 INT_LIT 8 LBRACE 9 "
+    "LBRACK 10 LET 11 LPAREN 12 MINUS 13 NOT 14 PATH 15 REC 16 SPATH 17 URI 18 WITH 19 expr 58 "
+    "expr_app 21 expr_op 22 expr_select 23 expr_simple 24 formal_set 25 op_chain 26 path_start 27 "
+    "prefixes 28",
+    # 20
+    "$END -1",
+    # 21
+    "*6 -12 DQUOTE 2 FLOAT_LIT 3 HPATH 4 ID 59 IND_STRING_OPEN 7 INT_LIT 8 LBRACE 60 LBRACK 10 "
+    "LET 61 LPAREN 12 PATH 15 REC 16 SPATH 17 URI 18 expr_select 62 expr_simple 24 path_start 27",
+    # 22
+    "*7 -10",
+    # 23
+    "*8 -37",
+    # 24
+    "*9 -41 DOT 63 OR_KW 64",
+    # 25
+    "AT 65 COLON 66",
+    # 26
+    "*7 -11 AND 67 CONCAT 68 EQ 69 GEQ 70 GT 71 IMPL 72 LEQ 73 LT 74 MINUS 75 NEQ 76 OR 77 PLUS 78 "
+    "QUESTION 79 SLASH 80 STAR 81 UPDATE 82 binary_op 83",
+    # 27
+    "DOLLAR_CURLY 31 PATH_END 84 STR 85 string_parts_interpolated 86",
+    # 28
+    "DQUOTE 2 FLOAT_LIT 3 HPATH 4 ID 59 IND_STRING_OPEN 7 INT_LIT 8 LBRACE 60 LBRACK 10 LET 61 "
+    "LPAREN 12 MINUS 87 NOT 88 PATH 15 REC 16 SPATH 17 URI 18 expr_app 89 expr_select 23 "
+    "expr_simple 24 path_start 27",
+    # 29
+    "",
+    # 30
+    "SEMI 90",
+    # 31
+    "ASSERT 1 DQUOTE 2 FLOAT_LIT 3 HPATH 4 ID 5 IF 6 IND_STRING_OPEN 7 INT_LIT 8 LBRACE 9 "
+    "LBRACK 10 LET 11 LPAREN 12 MINUS 13 NOT 14 PATH 15 REC 16 SPATH 17 URI 18 WITH 19 expr 91 "
+    "expr_app 21 expr_op 22 expr_select 23 expr_simple 24 formal_set 25 op_chain 26 path_start 27 "
+    "prefixes 28",
+    # 32
+    "DOLLAR_CURLY 92 DQUOTE -57",
+    # 33
+    "DQUOTE 93",
+    # 34
+    "DOLLAR_CURLY 94 DQUOTE -58 STR 95",
+    # 35
+    "LBRACE 96 formal_set 97",
+    # 36
+    "ASSERT 1 DQUOTE 2 FLOAT_LIT 3 HPATH 4 ID 5 IF 6 IND_STRING_OPEN 7 INT_LIT 8 LBRACE 9 "
+    "LBRACK 10 LET 11 LPAREN 12 MINUS 13 NOT 14 PATH 15 REC 16 SPATH 17 URI 18 WITH 19 expr 98 "
+    "expr_app 21 expr_op 22 expr_select 23 expr_simple 24 formal_set 25 op_chain 26 path_start 27 "
+    "prefixes 28",
+    # 37
+    "THEN 99",
+    # 38
+    "DOLLAR_CURLY 100 IND_STR 101 IND_STRING_CLOSE 102 IND_STR_ESC 103",
+    # 39
+    "ASSERT 1 DQUOTE 2 FLOAT_LIT 3 HPATH 4 ID 5 IF 6 IND_STRING_OPEN 7 INT_LIT 8 LBRACE 9 "
+    "LBRACK 10 LET 11 LPAREN 12 MINUS 13 NOT 14 PATH 15 REC 16 SPATH 17 URI 18 WITH 19 expr 104 "
+    "expr_app 21 expr_op 22 expr_select 23 expr_simple 24 formal_set 25 op_chain 26 path_start 27 "
+    "prefixes 28",
+    # 40
+    "DOLLAR_CURLY 31 DQUOTE -59 STR 32 string_parts 105 string_parts_interpolated 34",
+    # 41
+    "RBRACE 106",
+    # 42
+    "ASSIGN -83 COMMA -97 DOT -83 QUESTION 107 RBRACE -97",
+    # 43
+    "*10 -84",
+    # 44
+    "*2 -55 AT -94 COLON -94",
+    # 45
+    "ASSIGN 108 DOT 109",
+    # 46
+    "INHERIT 110",
+    # 47
+    "DOLLAR_CURLY 39 DQUOTE 40 ID 52 INHERIT -70 OR_KW 43 RBRACE 111 attrpath 112 string_attr 50",
+    # 48
+    "COMMA -96 RBRACE -96",
+    # 49
+    "COMMA 113 RBRACE 114",
+    # 50
+    "*10 -85",
+    # 51
+    "DQUOTE 2 FLOAT_LIT 3 HPATH 4 ID 59 IND_STRING_OPEN 7 INT_LIT 8 LBRACE 60 LBRACK 10 LET 61 "
+    "LPAREN 12 PATH 15 RBRACK 115 REC 16 SPATH 17 URI 18 expr_select 116 expr_simple 24 "
+    "path_start 27",
+    # 52
+    "*10 -83",
+    # 53
+    "DOLLAR_CURLY 39 DQUOTE 40 ID 52 INHERIT -71 OR_KW 43 RBRACE -71 attrpath 45 binds 117 "
+    "binds1 55 string_attr 50",
+    # 54
+    "INHERIT 110 IN_KW 118",
+    # 55
+    "*11 -70 DOLLAR_CURLY 39 DQUOTE 40 ID 52 OR_KW 43 attrpath 112 string_attr 50",
+    # 56
+    "RPAREN 119",
+    # 57
+    "DOLLAR_CURLY 39 DQUOTE 40 ID 52 INHERIT -71 OR_KW 43 RBRACE -71 attrpath 45 binds 120 "
+    "binds1 55 string_attr 50",
+    # 58
+    "SEMI 121",
+    # 59
+    "*0 -42",
+    # 60
+    "DOLLAR_CURLY 39 DQUOTE 40 ID 52 INHERIT -71 OR_KW 43 RBRACE 122 attrpath 45 binds 46 "
+    "binds1 47 string_attr 50",
+    # 61
+    "LBRACE 53",
+    # 62
+    "*8 -36",
+    # 63
+    "DOLLAR_CURLY 39 DQUOTE 40 ID 52 OR_KW 43 attrpath 123 string_attr 50",
+    # 64
+    "*9 -40",
+    # 65
+    "ID 124",
+    # 66
+    "ASSERT 1 DQUOTE 2 FLOAT_LIT 3 HPATH 4 ID 5 IF 6 IND_STRING_OPEN 7 INT_LIT 8 LBRACE 9 "
+    "LBRACK 10 LET 11 LPAREN 12 MINUS 13 NOT 14 PATH 15 REC 16 SPATH 17 URI 18 WITH 19 expr 125 "
+    "expr_app 21 expr_op 22 expr_select 23 expr_simple 24 formal_set 25 op_chain 26 path_start 27 "
+    "prefixes 28",
+    # 67
+    "*5 -23",
+    # 68
+    "*5 -31",
+    # 69
+    "*5 -17",
+    # 70
+    "*5 -22",
+    # 71
+    "*5 -21",
+    # 72
+    "*5 -25",
+    # 73
+    "*5 -20",
+    # 74
+    "*5 -19",
+    # 75
+    "*5 -28",
+    # 76
+    "*5 -18",
+    # 77
+    "*5 -24",
+    # 78
+    "*5 -27",
+    # 79
+    "DOLLAR_CURLY 39 DQUOTE 40 ID 52 OR_KW 43 attrpath 126 string_attr 50",
+    # 80
+    "*5 -30",
+    # 81
+    "*5 -29",
+    # 82
+    "*5 -26",
+    # 83
+    "DQUOTE 2 FLOAT_LIT 3 HPATH 4 ID 59 IND_STRING_OPEN 7 INT_LIT 8 LBRACE 60 LBRACK 10 LET 61 "
+    "LPAREN 12 MINUS 13 NOT 14 PATH 15 REC 16 SPATH 17 URI 18 expr_app 127 expr_select 23 "
+    "expr_simple 24 path_start 27 prefixes 128",
+    # 84
+    "*0 -47",
+    # 85
+    "DOLLAR_CURLY 92",
+    # 86
+    "DOLLAR_CURLY 94 PATH_END 129 STR 95",
+    # 87
+    "*5 -35",
+    # 88
+    "*5 -34",
+    # 89
+    "*6 -13 DQUOTE 2 FLOAT_LIT 3 HPATH 4 ID 59 IND_STRING_OPEN 7 INT_LIT 8 LBRACE 60 LBRACK 10 "
+    "LET 61 LPAREN 12 PATH 15 REC 16 SPATH 17 URI 18 expr_select 62 expr_simple 24 path_start 27",
+    # 90
+    "ASSERT 1 DQUOTE 2 FLOAT_LIT 3 HPATH 4 ID 5 IF 6 IND_STRING_OPEN 7 INT_LIT 8 LBRACE 9 "
+    "LBRACK 10 LET 11 LPAREN 12 MINUS 13 NOT 14 PATH 15 REC 16 SPATH 17 URI 18 WITH 19 expr 130 "
+    "expr_app 21 expr_op 22 expr_select 23 expr_simple 24 formal_set 25 op_chain 26 path_start 27 "
+    "prefixes 28",
+    # 91
+    "RBRACE 131",
+    # 92
+    "ASSERT 1 DQUOTE 2 FLOAT_LIT 3 HPATH 4 ID 5 IF 6 IND_STRING_OPEN 7 INT_LIT 8 LBRACE 9 "
+    "LBRACK 10 LET 11 LPAREN 12 MINUS 13 NOT 14 PATH 15 REC 16 SPATH 17 URI 18 WITH 19 expr 132 "
+    "expr_app 21 expr_op 22 expr_select 23 expr_simple 24 formal_set 25 op_chain 26 path_start 27 "
+    "prefixes 28",
+    # 93
+    "*0 -45",
+    # 94
+    "ASSERT 1 DQUOTE 2 FLOAT_LIT 3 HPATH 4 ID 5 IF 6 IND_STRING_OPEN 7 INT_LIT 8 LBRACE 9 "
+    "LBRACK 10 LET 11 LPAREN 12 MINUS 13 NOT 14 PATH 15 REC 16 SPATH 17 URI 18 WITH 19 expr 133 "
+    "expr_app 21 expr_op 22 expr_select 23 expr_simple 24 formal_set 25 op_chain 26 path_start 27 "
+    "prefixes 28",
+    # 95
+    "*12 -60",
+    # 96
+    "ELLIPSIS 41 ID 134 RBRACE 135 formal 48 formals 49",
+    # 97
+    "COLON 136",
+    # 98
+    "*7 -2",
+    # 99
+    "ASSERT 1 DQUOTE 2 FLOAT_LIT 3 HPATH 4 ID 5 IF 6 IND_STRING_OPEN 7 INT_LIT 8 LBRACE 9 "
+    "LBRACK 10 LET 11 LPAREN 12 MINUS 13 NOT 14 PATH 15 REC 16 SPATH 17 URI 18 WITH 19 expr 137 "
+    "expr_app 21 expr_op 22 expr_select 23 expr_simple 24 formal_set 25 op_chain 26 path_start 27 "
+    "prefixes 28",
+    # 100
+    "ASSERT 1 DQUOTE 2 FLOAT_LIT 3 HPATH 4 ID 5 IF 6 IND_STRING_OPEN 7 INT_LIT 8 LBRACE 9 "
+    "LBRACK 10 LET 11 LPAREN 12 MINUS 13 NOT 14 PATH 15 REC 16 SPATH 17 URI 18 WITH 19 expr 138 "
+    "expr_app 21 expr_op 22 expr_select 23 expr_simple 24 formal_set 25 op_chain 26 path_start 27 "
+    "prefixes 28",
+    # 101
+    "*3 -66",
+    # 102
+    "*0 -46",
+    # 103
+    "*3 -67",
+    # 104
+    "RBRACE 139",
+    # 105
+    "DQUOTE 140",
+    # 106
+    "AT -91 COLON -91",
+    # 107
+    "ASSERT 1 DQUOTE 2 FLOAT_LIT 3 HPATH 4 ID 5 IF 6 IND_STRING_OPEN 7 INT_LIT 8 LBRACE 9 "
+    "LBRACK 10 LET 11 LPAREN 12 MINUS 13 NOT 14 PATH 15 REC 16 SPATH 17 URI 18 WITH 19 expr 141 "
+    "expr_app 21 expr_op 22 expr_select 23 expr_simple 24 formal_set 25 op_chain 26 path_start 27 "
+    "prefixes 28",
+    # 108
+    "ASSERT 1 DQUOTE 2 FLOAT_LIT 3 HPATH 4 ID 5 IF 6 IND_STRING_OPEN 7 INT_LIT 8 LBRACE 9 "
+    "LBRACK 10 LET 11 LPAREN 12 MINUS 13 NOT 14 PATH 15 REC 16 SPATH 17 URI 18 WITH 19 expr 142 "
+    "expr_app 21 expr_op 22 expr_select 23 expr_simple 24 formal_set 25 op_chain 26 path_start 27 "
+    "prefixes 28",
+    # 109
+    "DOLLAR_CURLY 39 DQUOTE 40 ID 143 OR_KW 144 string_attr 145",
+    # 110
+    "*13 -79 LPAREN 146 attrs 147",
+    # 111
+    "*0 -54",
+    # 112
+    "ASSIGN 148 DOT 109",
+    # 113
+    "ELLIPSIS 149 ID 134 RBRACE 150 formal 151",
+    # 114
+    "AT -93 COLON -93",
+    # 115
+    "*0 -56",
+    # 116
+    "*4 -88",
+    # 117
+    "INHERIT 110 RBRACE 152",
+    # 118
+    "ASSERT 1 DQUOTE 2 FLOAT_LIT 3 HPATH 4 ID 5 IF 6 IND_STRING_OPEN 7 INT_LIT 8 LBRACE 9 "
+    "LBRACK 10 LET 11 LPAREN 12 MINUS 13 NOT 14 PATH 15 REC 16 SPATH 17 URI 18 WITH 19 expr 153 "
+    "expr_app 21 expr_op 22 expr_select 23 expr_simple 24 formal_set 25 op_chain 26 path_start 27 "
+    "prefixes 28",
+    # 119
+    "*0 -51",
+    # 120
+    "INHERIT 110 RBRACE 154",
+    # 121
+    "ASSERT 1 DQUOTE 2 FLOAT_LIT 3 HPATH 4 ID 5 IF 6 IND_STRING_OPEN 7 INT_LIT 8 LBRACE 9 "
+    "LBRACK 10 LET 11 LPAREN 12 MINUS 13 NOT 14 PATH 15 REC 16 SPATH 17 URI 18 WITH 19 expr 155 "
+    "expr_app 21 expr_op 22 expr_select 23 expr_simple 24 formal_set 25 op_chain 26 path_start 27 "
+    "prefixes 28",
+    # 122
+    "*0 -55",
+    # 123
+    "*9 -38 DOT 109 OR_KW 156",
+    # 124
+    "COLON 157",
+    # 125
+    "*7 -3",
+    # 126
+    "*6 -16 DOT 109",
+    # 127
+    "*6 -14 DQUOTE 2 FLOAT_LIT 3 HPATH 4 ID 59 IND_STRING_OPEN 7 INT_LIT 8 LBRACE 60 LBRACK 10 "
+    "LET 61 LPAREN 12 PATH 15 REC 16 SPATH 17 URI 18 expr_select 62 expr_simple 24 path_start 27",
+    # 128
+    "DQUOTE 2 FLOAT_LIT 3 HPATH 4 ID 59 IND_STRING_OPEN 7 INT_LIT 8 LBRACE 60 LBRACK 10 LET 61 "
+    "LPAREN 12 MINUS 87 NOT 88 PATH 15 REC 16 SPATH 17 URI 18 expr_app 158 expr_select 23 "
+    "expr_simple 24 path_start 27",
+    # 129
+    "*0 -48",
+    # 130
+    "*7 -6",
+    # 131
+    "*12 -62",
+    # 132
+    "RBRACE 159",
+    # 133
+    "RBRACE 160",
+    # 134
+    "COMMA -97 QUESTION 107 RBRACE -97",
+    # 135
+    "COLON -94",
+    # 136
+    "ASSERT 1 DQUOTE 2 FLOAT_LIT 3 HPATH 4 ID 5 IF 6 IND_STRING_OPEN 7 INT_LIT 8 LBRACE 9 "
+    "LBRACK 10 LET 11 LPAREN 12 MINUS 13 NOT 14 PATH 15 REC 16 SPATH 17 URI 18 WITH 19 expr 161 "
+    "expr_app 21 expr_op 22 expr_select 23 expr_simple 24 formal_set 25 op_chain 26 path_start 27 "
+    "prefixes 28",
+    # 137
+    "ELSE 162",
+    # 138
+    "RBRACE 163",
+    # 139
+    "*14 -87",
+    # 140
+    "*14 -86",
+    # 141
+    "COMMA -98 RBRACE -98",
+    # 142
+    "SEMI 164",
+    # 143
+    "*10 -80",
+    # 144
+    "*10 -81",
+    # 145
+    "*10 -82",
+    # 146
+    "ASSERT 1 DQUOTE 2 FLOAT_LIT 3 HPATH 4 ID 5 IF 6 IND_STRING_OPEN 7 INT_LIT 8 LBRACE 9 "
+    "LBRACK 10 LET 11 LPAREN 12 MINUS 13 NOT 14 PATH 15 REC 16 SPATH 17 URI 18 WITH 19 expr 165 "
+    "expr_app 21 expr_op 22 expr_select 23 expr_simple 24 formal_set 25 op_chain 26 path_start 27 "
+    "prefixes 28",
+    # 147
+    "DOLLAR_CURLY 39 DQUOTE 40 ID 166 OR_KW 167 SEMI 168 string_attr 169",
+    # 148
+    "ASSERT 1 DQUOTE 2 FLOAT_LIT 3 HPATH 4 ID 5 IF 6 IND_STRING_OPEN 7 INT_LIT 8 LBRACE 9 "
+    "LBRACK 10 LET 11 LPAREN 12 MINUS 13 NOT 14 PATH 15 REC 16 SPATH 17 URI 18 WITH 19 expr 170 "
+    "expr_app 21 expr_op 22 expr_select 23 expr_simple 24 formal_set 25 op_chain 26 path_start 27 "
+    "prefixes 28",
+    # 149
+    "RBRACE 171",
+    # 150
+    "AT -92 COLON -92",
+    # 151
+    "COMMA -95 RBRACE -95",
+    # 152
+    "*0 -52",
+    # 153
+    "*7 -8",
+    # 154
+    "*0 -53",
+    # 155
+    "*7 -7",
+    # 156
+    "DQUOTE 2 FLOAT_LIT 3 HPATH 4 ID 59 IND_STRING_OPEN 7 INT_LIT 8 LBRACE 60 LBRACK 10 LET 61 "
+    "LPAREN 12 PATH 15 REC 16 SPATH 17 URI 18 expr_select 172 expr_simple 24 path_start 27",
+    # 157
+    "ASSERT 1 DQUOTE 2 FLOAT_LIT 3 HPATH 4 ID 5 IF 6 IND_STRING_OPEN 7 INT_LIT 8 LBRACE 9 "
+    "LBRACK 10 LET 11 LPAREN 12 MINUS 13 NOT 14 PATH 15 REC 16 SPATH 17 URI 18 WITH 19 expr 173 "
+    "expr_app 21 expr_op 22 expr_select 23 expr_simple 24 formal_set 25 op_chain 26 path_start 27 "
+    "prefixes 28",
+    # 158
+    "*6 -15 DQUOTE 2 FLOAT_LIT 3 HPATH 4 ID 59 IND_STRING_OPEN 7 INT_LIT 8 LBRACE 60 LBRACK 10 "
+    "LET 61 LPAREN 12 PATH 15 REC 16 SPATH 17 URI 18 expr_select 62 expr_simple 24 path_start 27",
+    # 159
+    "*12 -63",
+    # 160
+    "*12 -61",
+    # 161
+    "*7 -5",
+    # 162
+    "ASSERT 1 DQUOTE 2 FLOAT_LIT 3 HPATH 4 ID 5 IF 6 IND_STRING_OPEN 7 INT_LIT 8 LBRACE 9 "
+    "LBRACK 10 LET 11 LPAREN 12 MINUS 13 NOT 14 PATH 15 REC 16 SPATH 17 URI 18 WITH 19 expr 174 "
+    "expr_app 21 expr_op 22 expr_select 23 expr_simple 24 formal_set 25 op_chain 26 path_start 27 "
+    "prefixes 28",
+    # 163
+    "*3 -68",
+    # 164
+    "*15 -75",
+    # 165
+    "RPAREN 175",
+    # 166
+    "*13 -76",
+    # 167
+    "*13 -77",
+    # 168
+    "*15 -73",
+    # 169
+    "*13 -78",
+    # 170
+    "SEMI 176",
+    # 171
+    "AT -90 COLON -90",
+    # 172
+    "*9 -39",
+    # 173
+    "*7 -4",
+    # 174
+    "*7 -9",
+    # 175
+    "*13 -79 attrs 177",
+    # 176
+    "*15 -72",
+    # 177
+    "DOLLAR_CURLY 39 DQUOTE 40 ID 166 OR_KW 167 SEMI 178 string_attr 169",
+    # 178
+    "*15 -74",
+)))
