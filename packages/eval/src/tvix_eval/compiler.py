@@ -89,12 +89,20 @@ class Compiler:
         return py.Name(name, py.Load())
 
     def at(self, node: N, span: Span) -> N:
-        for child in py.walk(node):
-            if "lineno" in child._attributes and not hasattr(child, "lineno"):
-                child.lineno = span.start + 1  # type: ignore[attr-defined]
-                child.end_lineno = span.end + 1  # type: ignore[attr-defined]
+        """Give ``node`` and its descendants without a position the position of ``span``.
+        A positioned node's descendants are positioned already: the walk stops there."""
+        start, end = span.start + 1, span.end + 1
+        stack: list[py.AST] = [node]
+        while stack:
+            child = stack.pop()
+            if "lineno" in child._attributes:
+                if hasattr(child, "lineno"):
+                    continue
+                child.lineno = start  # type: ignore[attr-defined]
+                child.end_lineno = end  # type: ignore[attr-defined]
                 child.col_offset = 0  # type: ignore[attr-defined]
                 child.end_col_offset = 0  # type: ignore[attr-defined]
+            stack.extend(py.iter_child_nodes(child))
         return node
 
     # -- helpers to build Python code -------------------------------------------------------

@@ -18,7 +18,7 @@ from tvix_eval.compiler import compile_expr
 from tvix_eval.errors import EvalError, NixError
 from tvix_eval.io import EvalIO, LocalIO
 from tvix_eval.runtime import trace
-from tvix_eval.runtime.calls import CallDepth
+from tvix_eval.runtime.calls import reset_call_depth
 from tvix_eval.runtime.namespace import runtime_namespace
 from tvix_eval.syntax.source import Source
 from tvix_eval.value import InfiniteRecursion, NixPath, PrimOp, Thunk
@@ -99,7 +99,7 @@ class Evaluator:
                 base[name] = builtins[name]
             else:
                 base["__" + name] = builtins[name]
-        for name, value in self._session_builtins().items():
+        for name in self._session_builtins():
             if name not in ("import", "scopedImport"):
                 base["__" + name] = builtins[name]
         for name in ("import", "scopedImport", "__findFile", "__nixPath"):
@@ -246,8 +246,7 @@ class Evaluator:
             from tvix_eval.builtins import io as builtin_io
 
             builtin_io.activate(self.io)
-            CallDepth.limit = self.max_call_depth
-            CallDepth.depth = 0
+            reset_call_depth(self.max_call_depth)
             try:
                 value = self._run(source)
                 return then(value) if then is not None else value

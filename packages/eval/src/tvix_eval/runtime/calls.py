@@ -12,29 +12,35 @@ from tvix_eval.value import LAMBDAS, PrimOp, PrimOpApp, force
 Value = Any
 
 
-class CallDepth:
-    """How deep Nix function calls are nested, against ``max-call-depth``.
+# How deep Nix function calls are nested, against ``max-call-depth``. Module globals rather
+# than an argument or a class attribute: compiled code calls :func:`call` millions of times,
+# a global is the cheapest counter there is, and writing a class attribute would invalidate
+# CPython's type caches on every call.
+_depth = 0
+_limit = 10_000
 
-    Module state rather than an argument, because the compiled code calls :func:`call`
-    millions of times and one global increment is the cheapest bookkeeping there is.
-    """
 
-    limit = 10_000
-    depth = 0
+def reset_call_depth(limit: int) -> None:
+    """Start an evaluation: no calls in progress, at most ``limit`` nested."""
+    global _depth, _limit
+    _depth = 0
+    _limit = limit
 
 
 def call(fn: Value, arg: Value) -> Value:
-    """Apply a forced function value to one (possibly lazy) argument."""
+    """Apply a forced function value to one (possibly lazy) argument; the result is forced
+    (compiled lambdas return forced values, and builtins must too)."""
+    global _depth
     t = type(fn)
     if t is FunctionType:
-        depth = CallDepth.depth = CallDepth.depth + 1
-        if depth > CallDepth.limit:
-            CallDepth.depth -= 1
+        _depth += 1
+        if _depth > _limit:
+            _depth -= 1
             raise NixError("stack overflow; max-call-depth exceeded")
         try:
             return fn(arg)
         finally:
-            CallDepth.depth -= 1
+            _depth -= 1
     if t is PrimOp:
         if fn.arity == 1:
             return _run_primop(fn, (arg,))
