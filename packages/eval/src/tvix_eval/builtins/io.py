@@ -20,7 +20,7 @@ from tvix_eval.io import EvalIO, LocalIO
 from tvix_eval.runtime import ops
 from tvix_eval.value import ContextStr, NixPath, force
 
-__all__ = ["activate", "copy_path", "current", "realise_path"]
+__all__ = ["absolute_path", "activate", "coerce_to_path", "copy_path", "current", "realise_path"]
 
 Value = Any
 
@@ -46,7 +46,25 @@ REALISING = "while realising the context of a path"
 
 def realise_path(value: Value, what: str = REALISING) -> str:
     """C++ Nix's ``realisePath``: a path, or a string that is an absolute path, canonical."""
-    text = ops.coerce_traced(force(value), what, copy_to_store=False)
+    return coerce_to_path(value, what)
+
+
+def coerce_to_path(value: Value, what: str, context: set[str] | None = None) -> str:
+    """C++ Nix's ``coerceToPath``: ``what`` is added to any error while forcing the value
+    and to a value that is not a path, nor coerces to an absolute one; the string's context
+    goes to ``context``."""
+    try:
+        value = force(value)
+    except NixError as e:
+        e.add_trace(what)
+        raise
+    if type(value) is NixPath:
+        return value.path
+    if type(value) is dict and "__toString" in value:
+        from tvix_eval.runtime.calls import call
+
+        return coerce_to_path(call(force(value["__toString"]), value), what, context)
+    text = ops.coerce_traced(value, what, copy_to_store=False, context=context)
     return absolute_path(text, what)
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tvix_eval.builtins.io import absolute_path
+from tvix_eval.builtins.io import coerce_to_path
 from tvix_eval.builtins.registry import builtin
 from tvix_eval.runtime import ops
 from tvix_eval.value import NixPath, force, make_string
@@ -74,5 +74,5 @@ def dir_of(value: Value) -> Value:
 def to_path(value: Value) -> str:
     what = "while evaluating the first argument passed to builtins.toPath"
     context: set[str] = set()
-    text = ops.coerce_traced(force(value), what, copy_to_store=False, context=context)
-    return make_string(absolute_path(text, what), frozenset(context))
+    path = coerce_to_path(value, what, context)
+    return make_string(path, frozenset(context))

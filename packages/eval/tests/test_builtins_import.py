@@ -1,0 +1,71 @@
+"""import and scopedImport (made by the evaluator) against the reference, on fixture files:
+values, the import cache, and the traces of files that fail to parse or evaluate."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+from typing import Any
+
+
+def _harness() -> Any:
+    if "builtins_harness" not in sys.modules:
+        path = Path(__file__).with_name("builtins_harness.py")
+        spec = importlib.util.spec_from_file_location("builtins_harness", path)
+        assert spec is not None and spec.loader is not None
+        sys.modules["builtins_harness"] = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(sys.modules["builtins_harness"])
+    return sys.modules["builtins_harness"]
+
+
+H = _harness()
+NO_IMPORT_FRAME = "evaluator.py: no 'while calling the import/scopedImport builtin' line here"
+NO_FILE_FRAME = "evaluator.py: import lacks \"while evaluating the file '...':\""
+NO_REALISING = (
+    "evaluator.py: import does not go through builtins.io.realise_path "
+    "('while realising the context of a path')"
+)
+
+
+def _fixtures(folder: Path) -> None:
+    (folder / "a.nix").write_text("{ x = 1; f = y: y + 1; }")
+    (folder / "scoped.nix").write_text("x + y")
+    (folder / "d").mkdir()
+    (folder / "d" / "default.nix").write_text("42")
+    (folder / "rel.nix").write_text("import ./a.nix")
+    (folder / "bad.nix").write_text("1 +")
+    (folder / "err.nix").write_text("builtins.head 1")
+
+
+VALUES = [
+    "import {dir}/a.nix",
+    "(import {dir}/a.nix).f 2",
+    "import {dir}/d",
+    'import "{dir}/a.nix"',
+    "import {dir}/rel.nix",
+    'import { outPath = "{dir}/a.nix"; }',
+    "builtins.scopedImport { x = 1; y = 2; } {dir}/scoped.nix",
+    "builtins.scopedImport { } {dir}/a.nix",
+    "scopedImport { x = 1; y = 2; } {dir}/scoped.nix",
+    "let a = import {dir}/a.nix; b = import {dir}/a.nix; in a == b",
+    "builtins.typeOf import",
+    "builtins.import {dir}/d",
+]
+
+FULL = [
+    "builtins.scopedImport 1 {dir}/scoped.nix",
+    "import {dir}/nope.nix",
+    H.xfail_core("builtins.scopedImport { x = 1; } {dir}/scoped.nix", NO_IMPORT_FRAME),
+    H.xfail_core("import {dir}/bad.nix", NO_IMPORT_FRAME),
+    H.xfail_core("import {dir}/err.nix", NO_FILE_FRAME),
+    H.xfail_core("import 1", NO_REALISING),
+    H.xfail_core('import "rel"', NO_REALISING),
+    H.xfail_core('import (throw "x")', NO_REALISING),
+]
+
+(
+    differential,
+    test_value_prints_as_the_reference_prints_it,
+    test_outcome_is_the_reference_outcome,
+) = H.differential_tests(VALUES, FULL, setup=_fixtures)
