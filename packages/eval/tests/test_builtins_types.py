@@ -26,6 +26,11 @@ CTX = (
 )
 
 VALUES = [
+    'builtins.placeholder "out"',
+    'placeholder "dev"',
+    'builtins.placeholder ""',
+    "builtins.typeOf builtins.currentTime",
+    "builtins.currentTime > 1700000000",
     "builtins.typeOf 1",
     "builtins.typeOf 1.5",
     'builtins.typeOf "s"',
@@ -78,6 +83,7 @@ VALUES = [
 ]
 
 FULL = [
+    "builtins.placeholder 1",
     'builtins.typeOf (throw "x")',
     'builtins.isInt (throw "x")',
     'builtins.isAttrs (throw "x")',

@@ -24,7 +24,7 @@ from typing import Any, TypeVar
 
 from tvix_eval.errors import NixError
 from tvix_eval.runtime import ops
-from tvix_eval.value import ContextStr, force
+from tvix_eval.value import ContextStr, Thunk, force
 
 __all__ = [
     "bool_arg",
@@ -84,6 +84,8 @@ def checked(
 
 
 def int_arg(value: Value, name: str, position: int | None = 0, what: str | None = None) -> int:
+    if type(value) is int:
+        return value
     return checked(value, ops.expect_int, name, position, what, catch_all=True)
 
 
@@ -100,6 +102,8 @@ def float_arg(value: Value, name: str, position: int | None = 0, what: str | Non
 
 def string_arg(value: Value, name: str, position: int | None = 0, what: str | None = None) -> str:
     """A string value (not coerced); its context stays on it."""
+    if type(value) is str:
+        return value
     return checked(value, ops.expect_string, name, position, what, catch_all=True)
 
 
@@ -131,6 +135,8 @@ def plain_string_arg(
     span: Any = None,
 ) -> str:
     """A string without context (C++ ``forceStringNoCtx``)."""
+    if type(value) is str:
+        return value
     return checked(
         value,
         expect_plain_string,
@@ -158,16 +164,26 @@ def function_arg(
 def list_arg(
     value: Value, name: str, position: int | None = 0, what: str | None = None
 ) -> list[Value]:
+    if type(value) is Thunk:
+        value = value.force()
+    if type(value) is list:
+        return value
     return checked(value, ops.expect_list, name, position, what)
 
 
 def set_arg(
     value: Value, name: str, position: int | None = 0, what: str | None = None
 ) -> dict[str, Value]:
+    if type(value) is Thunk:
+        value = value.force()
+    if type(value) is dict:
+        return value
     return checked(value, ops.expect_set, name, position, what)
 
 
 def bool_arg(value: Value, name: str, position: int | None = 0, what: str | None = None) -> bool:
+    if type(value) is bool:
+        return value
     return checked(value, ops.expect_bool, name, position, what, catch_all=True)
 
 
@@ -183,13 +199,17 @@ def coerced_arg(
 ) -> str:
     """A value coerced to a string as C++ ``coerceToString`` does (its context added to
     ``context``); paths are copied to the store when ``copy_to_store``."""
-    from tvix_eval.builtins.io import copy_path
+    if type(value) is Thunk:
+        value = value.force()
+    if type(value) is str:
+        return value
+    from tvix_eval.builtins import io
 
     return ops.coerce_traced(
-        force(value),
+        value,
         f"while evaluating {what or describe_arg(name, position)}",
         coerce_more=coerce_more,
         copy_to_store=copy_to_store,
         context=context,
-        copy_path=copy_path if copy_to_store else None,
+        copy_path=io.copy_path if copy_to_store else None,
     )

@@ -35,9 +35,18 @@ def required_attr(attrs: dict[str, Value], name: str, context: str) -> Value:
 def attr_span(value: Value) -> Any:
     """Where an attribute's value was written, when that is still known (a thunk not yet
     forced remembers the binding it was compiled from)."""
-    if type(value) is Thunk and value.fn is not None:
-        return definition_span(value.fn)
-    return None
+    return code_span(thunk_code(value))
+
+
+def thunk_code(value: Value) -> Any:
+    """What a thunk not yet forced computes (None otherwise): kept before forcing, it still
+    tells where the value was written once forcing has replaced it (cheap to take, unlike
+    the span itself)."""
+    return value.fn if type(value) is Thunk else None
+
+
+def code_span(code: Any) -> Any:
+    return definition_span(code) if code is not None else None
 
 
 @builtin("attrNames", 1)
@@ -89,7 +98,9 @@ def list_to_attrs(items: Value) -> dict[str, Value]:
 
 def _name_of(name: Value) -> str:
     """The ``name`` of a pair: C++ Nix reports a bad one at the attribute's position."""
-    span = attr_span(name)
+    if type(name) is str:
+        return name
+    code = thunk_code(name)
     what = (
         "while evaluating the `name` attribute of an element of the list passed to "
         "builtins.listToAttrs"
@@ -97,11 +108,12 @@ def _name_of(name: Value) -> str:
     try:
         value = force(name)
     except NixError as e:
-        e.add_trace(what, span)
+        e.add_trace(what, code_span(code))
         raise
     try:
         return expect_plain_string(value)
     except NixError as e:
+        span = code_span(code)
         if span is not None:
             e.span, e.located = span, True
         e.add_trace(what, span)

@@ -6,12 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 from tvix_eval.builtins.arguments import string_arg
+from tvix_eval.builtins.attrs import code_span, thunk_code
 from tvix_eval.builtins.log import log
 from tvix_eval.builtins.registry import builtin
 from tvix_eval.errors import Abort, NixError, ThrownError
 from tvix_eval.printer import print_value
 from tvix_eval.runtime import ops
-from tvix_eval.runtime.trace import definition_span
 from tvix_eval.value import ContextStr, Thunk, force
 
 __all__ = ["deep_force"]
@@ -67,7 +67,7 @@ def deep_force(value: Value) -> Value:
     root = force(value)
     seen: set[int] = set()
     # Each entry: a value still to force, and the chain of attributes it sits in as
-    # (name, unforced value, enclosing chain).
+    # (name, what its thunk computes, enclosing chain).
     stack: list[tuple[Value, Any]] = [(root, None)]
     while stack:
         item, where = stack.pop()
@@ -87,15 +87,14 @@ def deep_force(value: Value) -> Value:
             if not item or id(item) in seen:
                 continue
             seen.add(id(item))
-            stack.extend((v, (name, v, where)) for name, v in reversed(item.items()))
+            stack.extend((v, (name, thunk_code(v), where)) for name, v in reversed(item.items()))
     return root
 
 
 def _attribute_traces(error: NixError, where: Any) -> None:
     while where is not None:
-        name, item, where = where
-        span = definition_span(item.fn) if type(item) is Thunk and item.fn is not None else None
-        error.add_trace(f"while evaluating the attribute '{name}'", span)
+        name, code, where = where
+        error.add_trace(f"while evaluating the attribute '{name}'", code_span(code))
 
 
 @builtin("trace", 2)
@@ -104,7 +103,7 @@ def trace(message: Value, value: Value) -> Value:
     if type(shown) is str or type(shown) is ContextStr:
         text = str(shown)
     else:
-        text = print_value(shown, strict=False, for_error=True)
+        text = print_value(shown, strict=False, for_error=True, elide=False)
     log(f"trace: {text}")
     return force(value)
 

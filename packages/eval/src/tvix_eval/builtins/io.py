@@ -170,3 +170,11 @@ def hash_file(algo: Value, path: Value) -> str:
             raise NixError(f"opening file '{target}': No such file or directory") from None
         raise
     return NixHash.of_bytes(name, data).to_base16()
+
+
+@builtin("currentTime", 0)
+def current_time() -> int:
+    """Seconds since the epoch, read once per evaluator (as C++ Nix reads it once)."""
+    import time
+
+    return int(time.time())

@@ -7,7 +7,7 @@ import math
 from typing import Any
 
 from tvix_eval.builtins.arguments import string_arg
-from tvix_eval.builtins.attrs import attr_span
+from tvix_eval.builtins.attrs import code_span, thunk_code
 from tvix_eval.builtins.registry import builtin
 from tvix_eval.errors import NixError, TypeMismatch
 from tvix_eval.runtime import ops
@@ -70,7 +70,7 @@ def _write_list(items: list[Value], out: list[str], context: set[str], span: Any
         try:
             _write_json(force(item), out, context, span)
         except NixError as e:
-            e.add_trace(f"while evaluating list element at index {i}", span)
+            e.add_trace(f"while evaluating list element at index {i}", _span(span))
             raise
     out.append("]")
 
@@ -81,7 +81,9 @@ def _write_attrs(attrs: dict[str, Value], out: list[str], context: set[str], spa
         out.append(_json_string(text))
         return
     if "outPath" in attrs:
-        _write_json(force(attrs["outPath"]), out, context, attr_span(attrs["outPath"]))
+        out_path = attrs["outPath"]
+        code = thunk_code(out_path)
+        _write_json(force(out_path), out, context, _Lazy(code))
         return
     out.append("{")
     for i, name in enumerate(sorted_names(attrs)):
@@ -90,13 +92,26 @@ def _write_attrs(attrs: dict[str, Value], out: list[str], context: set[str], spa
         out.append(_json_string(name))
         out.append(":")
         item = attrs[name]
-        item_span = attr_span(item)
+        code = thunk_code(item)
         try:
-            _write_json(force(item), out, context, item_span)
+            _write_json(force(item), out, context, _Lazy(code))
         except NixError as e:
-            e.add_trace(f"while evaluating attribute '{name}'", item_span)
+            e.add_trace(f"while evaluating attribute '{name}'", code_span(code))
             raise
     out.append("}")
+
+
+class _Lazy:
+    """The position of an attribute, worked out only if an error needs it."""
+
+    __slots__ = ("code",)
+
+    def __init__(self, code: Any) -> None:
+        self.code = code
+
+
+def _span(span: Any) -> Any:
+    return code_span(span.code) if type(span) is _Lazy else span
 
 
 def _not_convertible(value: Value, span: Any) -> NixError:
@@ -110,6 +125,7 @@ def _not_convertible(value: Value, span: Any) -> NixError:
         if info is not None:
             span = info.span
     error = TypeMismatch(f"cannot convert {what} to JSON")
+    span = _span(span)
     if span is not None:
         error.span, error.located = span, True
     else:

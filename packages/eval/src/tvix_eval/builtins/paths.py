@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from tvix_eval.builtins.arguments import plain_string_arg
 from tvix_eval.builtins.io import coerce_to_path
 from tvix_eval.builtins.registry import builtin
 from tvix_eval.runtime import ops
@@ -76,3 +77,14 @@ def to_path(value: Value) -> str:
     context: set[str] = set()
     path = coerce_to_path(value, what, context)
     return make_string(path, frozenset(context))
+
+
+@builtin("placeholder", 1, global_=True)
+def placeholder(output: Value) -> str:
+    """The placeholder C++ Nix puts in a derivation for the path of one of its outputs."""
+    from nix_compat import nixbase32
+    from nix_compat.hash import NixHash
+
+    name = plain_string_arg(output, "placeholder", 0)
+    digest = NixHash.of_bytes("sha256", f"nix-output:{name}".encode("utf-8", "surrogateescape"))
+    return "/" + nixbase32.encode(digest.digest)
