@@ -7,16 +7,17 @@ stderr and exit 1; no Python traceback reaches the user.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 import click
 from tvix_eval.builtins.control import deep_force
-from tvix_eval.errors import EvalError
+from tvix_eval.errors import EvalError, NixError
 from tvix_eval.evaluator import Evaluator
 from tvix_eval.printer import print_value
 from tvix_eval.runtime.calls import call
 from tvix_eval.syntax.source import Source
-from tvix_eval.value import LAMBDAS, force
+from tvix_eval.value import LAMBDAS, Thunk, force
 
 from tvix_cli.sources import SourceUnreadable, read_source
 from tvix_cli.terminal import fail, internal_error, write_stdout
@@ -26,16 +27,33 @@ __all__ = ["eval_command"]
 Value = Any
 
 
+MISSING_ARGUMENT = """cannot evaluate a function that has an argument without a value ('{}')
+Nix attempted to evaluate a function as a top level expression; in
+this case it must have its arguments supplied either by default
+values, or passed explicitly with '--arg' or '--argstr'. See
+https://nixos.org/manual/nix/stable/language/constructs.html#functions."""
+
+
 def _auto_call(value: Value, auto_args: dict[str, Value]) -> Value:
-    """Call a top-level function with formals with the ``--arg``/``--argstr`` values, as
-    nix-instantiate does when any are given."""
+    """Call a top-level function (or functor) with formals with the ``--arg``/``--argstr``
+    values, as nix-instantiate does when any are given."""
     if not auto_args:
         return value
+    value = force(value)
+    if type(value) is dict and "__functor" in value:
+        return _auto_call(force(call(force(value["__functor"]), value)), auto_args)
     info = LAMBDAS.get(getattr(value, "__code__", None))  # type: ignore[arg-type]
     if info is None or info.formals is None:
         return value
-    wanted = {f.name for f in info.formals}
-    args = {k: v for k, v in auto_args.items() if k in wanted or info.ellipsis}
+    if info.ellipsis:
+        args = dict(auto_args)
+    else:
+        args = {}
+        for formal in info.formals:
+            if formal.name in auto_args:
+                args[formal.name] = auto_args[formal.name]
+            elif not formal.has_default:
+                raise NixError(MISSING_ARGUMENT.format(formal.name), formal.span)
     return force(call(value, args))
 
 
@@ -104,7 +122,9 @@ def eval_command(
     def run(value: Value) -> str:
         auto_args: dict[str, Value] = {name: text for name, text in argstrs}
         for name, text in args:
-            auto_args[name] = evaluator.evaluate_nested(Source("«string»", text))
+            # Lazy, as in C++ Nix: an argument the function never uses is never evaluated.
+            source = Source("«string»", text)
+            auto_args[name] = Thunk(partial(evaluator.evaluate_nested, source))
         return _output(_auto_call(value, auto_args), strict, as_json)
 
     try:

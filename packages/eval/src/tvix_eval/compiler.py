@@ -719,7 +719,7 @@ def compile_expr(
         if e.formals is not None:
             formals = tuple(
                 sorted(
-                    (Formal(f.name, f.default is not None) for f in e.formals.entries),
+                    (Formal(f.name, f.default is not None, f.span) for f in e.formals.entries),
                     key=lambda f: f.name,
                 )
             )

@@ -16,6 +16,10 @@ from tvix_eval.value import ContextStr, NixPath, PrimOp, PrimOpApp, Thunk, sorte
 
 __all__ = ["format_float", "print_value", "quote_attr_name", "quote_string"]
 
+#: How much of a value an error message shows, as in C++ Nix.
+ERROR_MAX_ITEMS = 10
+ERROR_MAX_STRING = 1024
+
 Value = Any
 
 _IDENT = re.compile(r"[a-zA-Z_][a-zA-Z0-9_'-]*\Z")
@@ -45,19 +49,25 @@ def format_float(value: float) -> str:
     return "%g" % value
 
 
-def print_value(value: Value, *, strict: bool, for_error: bool = False) -> str:
+def print_value(
+    value: Value, *, strict: bool, for_error: bool = False, elide: bool | None = None
+) -> str:
     """The text of ``value``. Lazy printing does not force thunks; ``strict`` expects a value
-    already deep-forced (the caller forces, so errors surface before any output)."""
+    already deep-forced (the caller forces, so errors surface before any output).
+
+    ``for_error`` prints as messages do (``«thunk»``, ``«lambda @ ...»``); ``elide`` (by
+    default as ``for_error``) cuts long lists, sets and strings as error messages do."""
     out: list[str] = []
-    _Printer(out, for_error).value(value)
+    _Printer(out, for_error, for_error if elide is None else elide).value(value)
     return "".join(out)
 
 
 class _Printer:
-    def __init__(self, out: list[str], for_error: bool) -> None:
+    def __init__(self, out: list[str], for_error: bool, elide: bool) -> None:
         self.out = out
         self.seen: set[int] = set()
         self.for_error = for_error
+        self.elide = elide
 
     def value(self, v: Value) -> None:
         out = self.out
@@ -70,7 +80,7 @@ class _Printer:
         if t is int:
             out.append(str(v))
         elif t is str or t is ContextStr:
-            out.append(quote_string(v))
+            out.append(self.string(v))
         elif t is bool:
             out.append("true" if v else "false")
         elif v is None:
@@ -102,6 +112,16 @@ class _Printer:
             return "«lambda»"
         return f"«lambda @ {info.span}»"
 
+    def string(self, text: str) -> str:
+        """Quoted; in error messages cut after C++ Nix's 1024 bytes."""
+        if not self.elide or len(text) <= ERROR_MAX_STRING // 4:
+            return quote_string(text)
+        data = text.encode("utf-8", "surrogateescape")
+        if len(data) <= ERROR_MAX_STRING:
+            return quote_string(text)
+        shown = data[:ERROR_MAX_STRING].decode("utf-8", "surrogateescape")
+        return f"{quote_string(shown)} «{len(data) - ERROR_MAX_STRING} bytes elided»"
+
     def list(self, items: list[Value]) -> None:
         if not items:
             self.out.append("[ ]")
@@ -111,9 +131,13 @@ class _Printer:
             return
         self.seen.add(id(items))
         self.out.append("[ ")
-        for item in items:
+        shown = items[:ERROR_MAX_ITEMS] if self.elide else items
+        for item in shown:
             self.value(item)
             self.out.append(" ")
+        if len(shown) < len(items):
+            elided = len(items) - len(shown)
+            self.out.append(f"«{elided} {'item' if elided == 1 else 'items'} elided» ")
         self.out.append("]")
 
     def attrs(self, attrs: dict[str, Value]) -> None:
@@ -123,23 +147,22 @@ class _Printer:
         if id(attrs) in self.seen:
             self.out.append("«repeated»")
             return
-        if self.for_error and _is_derivation(attrs):
-            self.out.append("«derivation»")
-            return
         self.seen.add(id(attrs))
         self.out.append("{ ")
-        for name in sorted_names(attrs):
+        names = sorted_names(attrs)
+        if self.elide:
+            # Error messages show at most 10 attributes, `type` and `_type` first.
+            names.sort(key=lambda n: n not in ("type", "_type"))
+            shown = names[:ERROR_MAX_ITEMS]
+        else:
+            shown = names
+        for name in shown:
             self.out.append(quote_attr_name(name))
             self.out.append(" = ")
             self.value(attrs[name])
             self.out.append("; ")
+        if len(shown) < len(names):
+            elided = len(names) - len(shown)
+            word = "attribute" if elided == 1 else "attributes"
+            self.out.append(f"«{elided} {word} elided» ")
         self.out.append("}")
-
-
-def _is_derivation(attrs: dict[str, Value]) -> bool:
-    kind = attrs.get("type")
-    if type(kind) is Thunk:
-        if kind.fn is not None:
-            return False
-        kind = kind.value
-    return kind == "derivation"

@@ -190,6 +190,7 @@ class PrimOpApp:
 class Formal:
     name: str
     has_default: bool
+    span: Span | None = None
 
 
 @dataclass(frozen=True, slots=True)
