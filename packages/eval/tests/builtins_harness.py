@@ -30,6 +30,7 @@ from tvix_eval.errors import EvalError
 from tvix_eval.evaluator import Evaluator
 from tvix_eval.printer import print_value
 from tvix_eval.syntax.source import Source
+from tvix_eval.value import force
 
 __all__ = ["Differential", "Outcome", "differential_tests", "expression", "xfail_core"]
 
@@ -59,20 +60,21 @@ class Differential:
         self.folder = folder
         self.expected_values: dict[str, str] = {}
         self.expected_outcomes: dict[str, Outcome] = {}
+        self.expected_lazy: dict[str, str] = {}
 
     def expand(self, expr: str) -> str:
         return expr.replace("{dir}", str(self.folder))
 
     # -- the reference ----------------------------------------------------------------------
 
-    def reference_values(self, exprs: Iterable[str]) -> dict[str, str]:
+    def reference_values(self, exprs: Iterable[str], strict: bool = True) -> dict[str, str]:
         """Every expression's printed value, from one reference call (or, if some case
         fails there, one call each: a failing value case then shows the reference's error)."""
         exprs = list(dict.fromkeys(exprs))
         result = self.oracle.run(
             "nix-instantiate",
             "--eval",
-            "--strict",
+            *(["--strict"] if strict else []),
             "-E",
             *map(self.expand, exprs),
             check=False,
@@ -98,8 +100,8 @@ class Differential:
 
     # -- ours -------------------------------------------------------------------------------
 
-    def ours(self, expr: str) -> Outcome:
-        """What ``tvix eval --strict -E expr`` prints, evaluated in this process."""
+    def ours(self, expr: str, strict: bool = True) -> Outcome:
+        """What ``tvix eval [--strict] -E expr`` prints, evaluated in this process."""
         errors = io.StringIO()
         previous = os.getcwd()
         os.chdir(self.folder)
@@ -108,7 +110,9 @@ class Differential:
                 try:
                     text = Evaluator().evaluate(
                         Source("«string»", self.expand(expr)),
-                        then=lambda v: print_value(deep_force(v), strict=True),
+                        then=lambda v: print_value(
+                            deep_force(v) if strict else force(v), strict=strict
+                        ),
                     )
                 except EvalError as e:
                     return Outcome(1, "", errors.getvalue() + e.render() + "\n")
@@ -129,10 +133,15 @@ def expression(case: Any) -> str:
 
 
 def differential_tests(
-    values: list[Any], full: list[Any], setup: Callable[[Path], None] | None = None
-) -> tuple[Any, Any, Any]:
-    """The module fixture and the two parametrized tests of a test file: its value cases
-    print as the reference prints them, its full cases end as the reference's do."""
+    values: list[Any],
+    full: list[Any],
+    setup: Callable[[Path], None] | None = None,
+    lazy: list[Any] | None = None,
+) -> tuple[Any, ...]:
+    """The module fixture and the parametrized tests of a test file: its value cases print
+    as the reference prints them (``lazy`` ones without ``--strict``: what is still a thunk
+    shows), its full cases end as the reference's do."""
+    lazy = lazy or []
 
     @pytest.fixture(scope="module")
     def differential(oracle: Any, tmp_path_factory: Any) -> Differential:
@@ -144,6 +153,9 @@ def differential_tests(
             checker.reference_values(map(expression, values)) if values else {}
         )
         checker.expected_outcomes = checker.reference_outcomes(map(expression, full))
+        checker.expected_lazy = (
+            checker.reference_values(map(expression, lazy), strict=False) if lazy else {}
+        )
         return checker
 
     @pytest.mark.parametrize("expr", values)
@@ -158,8 +170,17 @@ def differential_tests(
         expected = differential.expected_outcomes[expr]
         assert ours == expected, _difference(ours, expected)
 
-    return (
+    @pytest.mark.parametrize("expr", lazy)
+    def test_lazy_value_prints_as_the_reference_prints_it(
+        differential: Differential, expr: str
+    ) -> None:
+        expected = Outcome(0, differential.expected_lazy[expr], "")
+        ours = differential.ours(expr, strict=False)
+        assert ours == expected, _difference(ours, expected)
+
+    tests = (
         differential,
         test_value_prints_as_the_reference_prints_it,
         test_outcome_is_the_reference_outcome,
     )
+    return (*tests, test_lazy_value_prints_as_the_reference_prints_it) if lazy else tests
