@@ -76,6 +76,8 @@ class Compiler:
         #: Python name of a binding's thunk -> a name holding its value directly (a ``let``
         #: bound lambda): strict uses skip the thunk.
         self.direct: dict[str, str] = {}
+        #: Python names that may be assigned again (``__overrides``): never known forced.
+        self.mutable: set[str] = set()
 
     # -- names and positions --------------------------------------------------------------
 
@@ -174,11 +176,16 @@ class Compiler:
         scopes: list[Scope | WithScope],
         out: list[py.stmt],
         definition: Span | None = None,
+        always: bool = False,
     ) -> py.expr:
         """Code computing ``e`` as a value or thunk, thunking exactly where C++ Nix does.
 
         ``definition`` is where the binding holding the value is defined: it becomes the
-        position of the thunk's code (``co_firstlineno``), which error traces report."""
+        position of the thunk's code (``co_firstlineno``), which error traces report.
+        ``always`` makes a thunk of anything (C++ Nix does so in sets with ``__overrides``,
+        whose thunks must see the overridden values)."""
+        if always:
+            return self.thunk(e, scopes, out, definition)
         if isinstance(e, nix.Int | nix.Float):
             return py.Constant(e.value)
         if isinstance(e, nix.Str) and len(e.parts) == 1 and isinstance(e.parts[0], str):
@@ -197,6 +204,16 @@ class Compiler:
             # Found through ``with`` (looked up when forced, as C++ Nix does), or a sibling
             # binding not assigned yet (C++ Nix finds its slot empty; Python cannot refer to
             # it before assignment): a thunk either way.
+        return self.thunk(e, scopes, out, definition)
+
+    def thunk(
+        self,
+        e: nix.Expr,
+        scopes: list[Scope | WithScope],
+        out: list[py.stmt],
+        definition: Span | None = None,
+    ) -> py.expr:
+        """A thunk computing ``e`` (see :meth:`lazy`)."""
         body: list[py.stmt] = []
         value = self.expr(e, scopes, body)
         if not body:
@@ -370,6 +387,7 @@ class Compiler:
         outer: list[Scope | WithScope],
         out: list[py.stmt],
         assign: dict[str, str] | None = None,
+        always_thunk: bool = False,
     ) -> tuple[list[py.expr], list[py.expr]]:
         """Lazy values of a set's static attributes, in ``attrs.attrs`` order; with ``assign``
         (name -> Python variable) each value is also assigned as soon as it is made."""
@@ -397,7 +415,11 @@ class Compiler:
                 values.append(
                     self.at(self.call("T", py.Lambda(_no_args(), self.force(select))), entry.span)
                 )  # type: ignore[arg-type]
-            elif assign is not None and isinstance(entry.value, nix.Lambda):
+            elif (
+                assign is not None
+                and isinstance(entry.value, nix.Lambda)
+                and assign[name] not in self.mutable
+            ):
                 # A lambda cannot fail to evaluate: make it now, keep C++ Nix's thunk for
                 # printing, and let strict uses call the function directly.
                 fn = self.fresh("lambda")
@@ -405,17 +427,19 @@ class Compiler:
                 self.compile_lambda(entry.value, inner, out, fn)
                 values.append(self.at(self.call("READY", self.name(fn)), entry.value.span))
             else:
-                values.append(self.lazy(entry.value, inner, out, entry.span))
+                values.append(self.lazy(entry.value, inner, out, entry.span, always_thunk))
             if assign is not None:
                 out.append(py.Assign([py.Name(assign[name], py.Store())], values[-1]))
                 self.unassigned.discard(assign[name])
-                if isinstance(values[-1], py.Constant):
+                if isinstance(values[-1], py.Constant) and assign[name] not in self.mutable:
                     self.forced.add(assign[name])
         return keys, values
 
     def e_AttrSet(
         self, e: nix.AttrSet, scopes: list[Scope | WithScope], out: list[py.stmt]
     ) -> py.expr:
+        if e.recursive and "__overrides" in e.attrs:
+            return self.overridden_set(e, scopes, out)
         if e.recursive:
             scope = Scope({name: self.fresh(name) for name in e.attrs})
             inner = [*scopes, scope]
@@ -438,6 +462,54 @@ class Compiler:
                 )
             result = self.call("DYNAMIC_ATTRS", result, py.List(dynamic, py.Load()), span=e.span)
         return result
+
+    def overridden_set(
+        self, e: nix.AttrSet, scopes: list[Scope | WithScope], out: list[py.stmt]
+    ) -> py.expr:
+        """``rec { ...; __overrides = { ... }; }``: the overrides replace the attributes,
+        for the set and for the other attributes' references to them alike.
+
+        Building such a set forces ``__overrides``, so it cannot be hoisted like other
+        bindings: it becomes a function of its own, called where the set is evaluated."""
+        body: list[py.stmt] = []
+        plain = nix.AttrSet(e.span, True, e.attrs, [], e.inherit_from)
+        scope = Scope({name: self.fresh(name) for name in e.attrs})
+        inner = [*scopes, scope]
+        self.mutable.update(scope.names.values())
+        keys, _ = self.bind_entries(
+            plain, inner, scopes, body, assign=scope.names, always_thunk=True
+        )
+        overrides = self.fresh("overrides")
+        body.append(
+            py.Assign(
+                [py.Name(overrides, py.Store())],
+                self.call("OVERRIDES", self.force(self.name(scope.names["__overrides"]))),
+            )
+        )
+        for name, var in scope.names.items():
+            body.append(
+                py.If(
+                    py.Compare(py.Constant(name), [py.In()], [self.name(overrides)]),
+                    [
+                        py.Assign(
+                            [py.Name(var, py.Store())],
+                            py.Subscript(self.name(overrides), py.Constant(name), py.Load()),
+                        )
+                    ],
+                    [],
+                )
+            )
+        values: list[py.expr] = [self.name(scope.names[name]) for name in e.attrs]
+        merged = py.Dict([*keys, None], [*values, self.name(overrides)])  # type: ignore[list-item]
+        result: py.expr = merged
+        if e.dynamic:
+            dynamic_set = nix.AttrSet(e.span, False, {}, e.dynamic, [])
+            extra = self.e_AttrSet(dynamic_set, inner, body)
+            result = py.Dict([None, None], [merged, extra])  # type: ignore[list-item]
+        body.append(self.at(py.Return(result), e.span))
+        fn = self.fresh("overridden")
+        out.append(self.at(_def(fn, [], body), e.span))
+        return self.call(fn, span=e.span)
 
     def e_Let(self, e: nix.Let, scopes: list[Scope | WithScope], out: list[py.stmt]) -> py.expr:
         scope = Scope({name: self.fresh(name) for name in e.bindings.attrs})

@@ -113,6 +113,15 @@ def _with_lookup(name: str, envs: tuple[Thunk, ...]) -> Value:
     raise NixError(f"undefined variable '{name}'")
 
 
+def _overrides(value: Value) -> dict[str, Value]:
+    if type(value) is dict:
+        return value
+    error = ops.type_error("a set", value)
+    error.add_trace("while evaluating the `__overrides` attribute")
+    error.positioned = False
+    raise error
+
+
 def _path_interp(kind: str, parts: list[Value]) -> NixPath:
     texts = []
     for part in parts:
@@ -174,4 +183,5 @@ def runtime_namespace() -> dict[str, Any]:
         "PATH_INTERP": _path_interp,
         "HOME_PATH": _home_path,
         "CURPOS": _curpos,
+        "OVERRIDES": _overrides,
     }
