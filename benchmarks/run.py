@@ -7,6 +7,7 @@ without it the inputs are full size and the printed ratios are the figures for t
 from __future__ import annotations
 
 import argparse
+import compileall
 import importlib.util
 import sys
 from pathlib import Path
@@ -20,6 +21,9 @@ def main() -> int:
     parser.add_argument("only", nargs="*", help="names of benchmarks to run (default: all)")
     args = parser.parse_args()
     sys.path.insert(0, str(HERE))
+    # Our commands run from bytecode caches, as after any pip install; write them now even
+    # where PYTHONDONTWRITEBYTECODE is set, or every timed run would recompile our sources.
+    compileall.compile_dir(str(HERE.parent / "packages"), quiet=1)
     status = 0
     for path in sorted(HERE.glob("bench_*.py")):
         name = path.stem.removeprefix("bench_")
