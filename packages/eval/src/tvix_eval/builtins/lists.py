@@ -65,7 +65,13 @@ def map_(fn: Value, items: Value) -> list[Value]:
 
 
 def _predicate(fn: Value, item: Value, what: str) -> bool:
-    return checked(force(call(fn, item)), ops.expect_bool, "", what=what)
+    """``fn item``, which must be a Boolean (else an error saying ``what`` it was)."""
+    result = call(fn, item)
+    if type(result) is Thunk:
+        result = result.force()
+    if result is True or result is False:
+        return result
+    return checked(result, ops.expect_bool, "", what=what)
 
 
 @builtin("filter", 2)
@@ -133,7 +139,27 @@ def _position_of(fn: Value) -> Any:
 @builtin("elem", 2)
 def elem(value: Value, items: Value) -> bool:
     items = list_arg(items, "elem", 1)
-    return any(ops.equal(force(value), force(item)) for item in items)
+    if not items:
+        return False
+    target = force(value)
+    equal = ops.equal
+    if type(target) is int:
+        # The common case, without a call per element (an int equals only numbers).
+        for item in items:
+            if type(item) is Thunk:
+                item = item.value if item.fn is None else item.force()
+            if type(item) is int:
+                if item == target:
+                    return True
+            elif equal(target, item):
+                return True
+        return False
+    for item in items:
+        if type(item) is Thunk:
+            item = item.force()
+        if equal(target, item):
+            return True
+    return False
 
 
 def _any_all(name: str, fn: Value, items: Value, wanted: bool) -> bool:
