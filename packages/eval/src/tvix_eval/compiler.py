@@ -91,20 +91,13 @@ class Compiler:
         return py.Name(name, py.Load())
 
     def at(self, node: N, span: Span) -> N:
-        """Give ``node`` and its descendants without a position the position of ``span``.
-        A positioned node's descendants are positioned already: the walk stops there."""
-        start, end = span.start + 1, span.end + 1
-        stack: list[py.AST] = [node]
-        while stack:
-            child = stack.pop()
-            if "lineno" in child._attributes:
-                if hasattr(child, "lineno"):
-                    continue
-                child.lineno = start  # type: ignore[attr-defined]
-                child.end_lineno = end  # type: ignore[attr-defined]
-                child.col_offset = 0  # type: ignore[attr-defined]
-                child.end_col_offset = 0  # type: ignore[attr-defined]
-            stack.extend(py.iter_child_nodes(child))
+        """Give ``node`` the position of ``span`` unless it has one. Its descendants without
+        a position get it too, from :func:`_fill_positions`, in one walk at the end."""
+        if "lineno" in node._attributes and not hasattr(node, "lineno"):
+            node.lineno = span.start + 1  # type: ignore[attr-defined]
+            node.end_lineno = span.end + 1  # type: ignore[attr-defined]
+            node.col_offset = 0  # type: ignore[attr-defined]
+            node.end_col_offset = 0  # type: ignore[attr-defined]
         return node
 
     # -- helpers to build Python code -------------------------------------------------------
@@ -856,15 +849,24 @@ def _exprs_in(value: object) -> Iterator[nix.Expr]:
 def _fill_positions(module: py.Module) -> None:
     """Give nodes without a Nix position their parent's, so compile() accepts the tree."""
 
-    def visit(node: py.AST, lineno: int, end: int) -> None:
+    AST = py.AST
+    stack: list[tuple[py.AST, int, int]] = [(module, 1, 1)]
+    pop, push = stack.pop, stack.append
+    while stack:
+        node, lineno, end = pop()
         if "lineno" in node._attributes:
             if getattr(node, "lineno", None) is None:
                 node.lineno = lineno  # type: ignore[attr-defined]
                 node.end_lineno = end  # type: ignore[attr-defined]
                 node.col_offset = 0  # type: ignore[attr-defined]
                 node.end_col_offset = 0  # type: ignore[attr-defined]
-            lineno, end = node.lineno, node.end_lineno  # type: ignore[attr-defined]
-        for child in py.iter_child_nodes(node):
-            visit(child, lineno, end)
-
-    visit(module, 1, 1)
+            else:
+                lineno, end = node.lineno, node.end_lineno  # type: ignore[attr-defined]
+        for name in node._fields:
+            field = getattr(node, name, None)
+            if isinstance(field, AST):
+                push((field, lineno, end))
+            elif type(field) is list:
+                for item in field:
+                    if isinstance(item, AST):
+                        push((item, lineno, end))
