@@ -114,7 +114,6 @@ class Evaluator:
         return {
             "import": PrimOp("import", 1, self._import),
             "scopedImport": PrimOp("scopedImport", 2, self._scoped_import),
-            "getEnv": PrimOp("getEnv", 1, self._get_env),
             "currentSystem": self.system,
             "langVersion": LANG_VERSION,
             "nixVersion": NIX_VERSION,
@@ -165,11 +164,6 @@ class Evaluator:
         )
         error.positioned = False
         raise error
-
-    def _get_env(self, name: Value) -> str:
-        from tvix_eval.builtins.arguments import string_arg
-
-        return self.io.get_env(str(string_arg(name, "getEnv")))
 
     def _import_path(self, target: Value) -> str:
         from tvix_eval.runtime import ops

@@ -99,51 +99,6 @@ def _is_number(t: type) -> bool:
     return t is int or t is float
 
 
-def raw_sub(a: Value, b: Value) -> Value:
-    ta, tb = type(a), type(b)
-    if ta is int and tb is int:
-        r = a - b
-        if INT_MIN <= r <= INT_MAX:
-            return r
-        raise _overflow("subtracting", a, "-", b)
-    if _is_number(ta) and _is_number(tb):
-        return float(a) - float(b)
-    _arith_type_error(a, b, "subtraction")
-
-
-def raw_mul(a: Value, b: Value) -> Value:
-    ta, tb = type(a), type(b)
-    if ta is int and tb is int:
-        r = a * b
-        if INT_MIN <= r <= INT_MAX:
-            return r
-        raise _overflow("multiplying", a, "*", b)
-    if _is_number(ta) and _is_number(tb):
-        return float(a) * float(b)
-    _arith_type_error(a, b, "multiplication")
-
-
-def raw_div(a: Value, b: Value) -> Value:
-    ta, tb = type(a), type(b)
-    if not (_is_number(ta) and _is_number(tb)):
-        _arith_type_error(a, b, "division")
-    if b == 0:
-        raise NixError("division by zero")
-    if ta is int and tb is int:
-        if a == INT_MIN and b == -1:
-            raise _overflow("dividing", a, "/", b)
-        q = abs(a) // abs(b)
-        return q if (a < 0) == (b < 0) else -q
-    return float(a) / float(b)
-
-
-def _arith_type_error(a: Value, b: Value, operation: str) -> None:
-    which, bad = ("first", a) if not _is_number(type(a)) else ("second", b)
-    error = type_error("an integer", bad)
-    error.add_trace(f"while evaluating the {which} argument of the {operation}")
-    raise error
-
-
 def _as_builtin(error: NixError, name: str) -> None:
     """C++ Nix evaluates ``-``, ``*``, ``/`` and ``<`` as calls of builtins: their errors
     say so, and the position is the call's, not the error's."""
@@ -152,29 +107,35 @@ def _as_builtin(error: NixError, name: str) -> None:
 
 
 def sub(a: Value, b: Value) -> Value:
-    """The ``-`` operator (and unary minus, as ``0 - a``)."""
+    """The ``-`` operator (and unary minus, as ``0 - a``): C++ Nix's ``__sub``."""
     if type(a) is int and type(b) is int:
         r = a - b
         if INT_MIN <= r <= INT_MAX:
             return r
     try:
-        return raw_sub(a, b)
+        return prim_sub(a, b)
     except NixError as e:
         _as_builtin(e, "sub")
         raise
 
 
 def mul(a: Value, b: Value) -> Value:
+    """The ``*`` operator: C++ Nix's ``__mul``."""
+    if type(a) is int and type(b) is int:
+        r = a * b
+        if INT_MIN <= r <= INT_MAX:
+            return r
     try:
-        return raw_mul(a, b)
+        return prim_mul(a, b)
     except NixError as e:
         _as_builtin(e, "mul")
         raise
 
 
 def div(a: Value, b: Value) -> Value:
+    """The ``/`` operator: C++ Nix's ``__div``."""
     try:
-        return raw_div(a, b)
+        return prim_div(a, b)
     except NixError as e:
         _as_builtin(e, "div")
         raise
