@@ -615,11 +615,19 @@ class Compiler:
     lambda_infos_pending: list[tuple[str, str | None, nix.Lambda]]
 
     def e_Apply(self, e: nix.Apply, scopes: list[Scope | WithScope], out: list[py.stmt]) -> py.expr:
-        fn = self.strict(e.fn, scopes, out)
-        arg = self.lazy(e.arg, scopes, out)
-        # CALL returns a forced value: compiled lambdas return forced values, and so do
-        # builtins (their contract).
-        return self.call("CALL", fn, arg, span=e.span)
+        # ``f a b c`` applies f to up to three arguments in one helper call (one call level,
+        # as in C++ Nix). The calls return forced values: compiled lambdas return forced
+        # values, and so do builtins (their contract).
+        args = [e.arg]
+        fn_expr = e.fn
+        while isinstance(fn_expr, nix.Apply) and len(args) < 3:
+            args.append(fn_expr.arg)
+            fn_expr = fn_expr.fn
+        args.reverse()
+        fn = self.strict(fn_expr, scopes, out)
+        values = [self.lazy(a, scopes, out) for a in args]
+        helper = ("CALL", "CALL2", "CALL3")[len(values) - 1]
+        return self.call(helper, fn, *values, span=e.span)
 
     # -- operators --------------------------------------------------------------------------------
 

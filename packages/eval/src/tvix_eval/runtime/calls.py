@@ -63,6 +63,52 @@ def call(fn: Value, arg: Value) -> Value:
     )
 
 
+def call2(fn: Value, first: Value, second: Value) -> Value:
+    """``fn first second``: one call level, as in C++ Nix (whose calls take all their
+    arguments at once), and no partial application for a builtin of two arguments."""
+    global _depth
+    t = type(fn)
+    if t is FunctionType:
+        _depth += 1
+        if _depth > _limit:
+            _depth -= 1
+            raise NixError("stack overflow; max-call-depth exceeded")
+        try:
+            inner = fn(first)
+            if type(inner) is FunctionType:
+                return inner(second)
+            return call(inner, second)
+        finally:
+            _depth -= 1
+    if t is PrimOp and fn.arity == 2:
+        return _run_primop(fn, (first, second))
+    return call(call(fn, first), second)
+
+
+def call3(fn: Value, first: Value, second: Value, third: Value) -> Value:
+    """``fn first second third``, as :func:`call2`."""
+    global _depth
+    t = type(fn)
+    if t is FunctionType:
+        _depth += 1
+        if _depth > _limit:
+            _depth -= 1
+            raise NixError("stack overflow; max-call-depth exceeded")
+        try:
+            inner = fn(first)
+            if type(inner) is FunctionType:
+                inner = inner(second)
+                if type(inner) is FunctionType:
+                    return inner(third)
+                return call(inner, third)
+            return call(call(inner, second), third)
+        finally:
+            _depth -= 1
+    if t is PrimOp and fn.arity == 3:
+        return _run_primop(fn, (first, second, third))
+    return call(call(call(fn, first), second), third)
+
+
 def _run_primop(primop: PrimOp, args: tuple[Value, ...]) -> Value:
     try:
         return primop.fn(*args)

@@ -13,7 +13,7 @@ from typing import Any
 
 from tvix_eval.errors import AssertionFailed, NixError, ParseError
 from tvix_eval.runtime import ops
-from tvix_eval.runtime.calls import call, check_formals
+from tvix_eval.runtime.calls import call, call2, call3, check_formals
 from tvix_eval.value import NixPath, Thunk, force
 
 Value = Any
@@ -157,6 +157,8 @@ def runtime_namespace() -> dict[str, Any]:
         "T": Thunk,
         "READY": Thunk.ready,
         "CALL": call,
+        "CALL2": call2,
+        "CALL3": call3,
         "FORMALS": check_formals,
         "SELECT": ops.select,
         "SELECT_OR": _select_or,
