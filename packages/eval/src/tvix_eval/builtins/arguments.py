@@ -205,7 +205,7 @@ def coerced_arg(
         return value
     from tvix_eval.builtins import io
 
-    return ops.coerce_traced(
+    return ops.coerce_to_string(
         value,
         f"while evaluating {what or describe_arg(name, position)}",
         coerce_more=coerce_more,

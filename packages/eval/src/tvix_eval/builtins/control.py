@@ -20,7 +20,7 @@ Value = Any
 
 
 def _message(value: Value, what: str) -> str:
-    return ops.coerce_traced(force(value), what, copy_to_store=False)
+    return ops.coerce_to_string(force(value), what, copy_to_store=False)
 
 
 @builtin("throw", 1, global_=True)

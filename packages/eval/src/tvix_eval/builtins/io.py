@@ -64,7 +64,7 @@ def coerce_to_path(value: Value, what: str, context: set[str] | None = None) -> 
         from tvix_eval.runtime.calls import call
 
         return coerce_to_path(call(force(value["__toString"]), value), what, context)
-    text = ops.coerce_traced(value, what, copy_to_store=False, context=context)
+    text = ops.coerce_to_string(value, what, copy_to_store=False, context=context)
     return absolute_path(text, what)
 
 

@@ -77,7 +77,7 @@ def _write_list(items: list[Value], out: list[str], context: set[str], span: Any
 
 def _write_attrs(attrs: dict[str, Value], out: list[str], context: set[str], span: Any) -> None:
     if "__toString" in attrs:
-        text = ops.coerce_traced(attrs, "", copy_to_store=False, context=context)
+        text = ops.coerce_to_string(attrs, "", copy_to_store=False, context=context)
         out.append(_json_string(text))
         return
     if "outPath" in attrs:

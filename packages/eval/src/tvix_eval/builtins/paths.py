@@ -47,7 +47,7 @@ def dir_name(path: str) -> str:
 @builtin("baseNameOf", 1, global_=True)
 def base_name_of(value: Value) -> str:
     context: set[str] = set()
-    text = ops.coerce_traced(
+    text = ops.coerce_to_string(
         force(value),
         "while evaluating the first argument passed to builtins.baseNameOf",
         copy_to_store=False,
@@ -62,7 +62,7 @@ def dir_of(value: Value) -> Value:
     if type(value) is NixPath:
         return NixPath(dir_name(value.path)) if value.path != "/" else value
     context: set[str] = set()
-    text = ops.coerce_traced(
+    text = ops.coerce_to_string(
         value,
         "while evaluating the first argument passed to 'builtins.dirOf'",
         copy_to_store=False,

@@ -331,88 +331,6 @@ def attr_name(value: Value) -> str | None:
 # -- strings ----------------------------------------------------------------------------------
 
 
-def coerce_to_string(
-    value: Value,
-    *,
-    coerce_more: bool = False,
-    copy_to_store: bool = True,
-    context: set[str] | None = None,
-    copy_path: Any = None,
-) -> str:
-    """Nix's coerceToString: strings, paths, sets with ``__toString``/``outPath``; with
-    ``coerce_more`` also null, Booleans, numbers and lists (as ``toString`` does).
-
-    ``context`` collects the string context; ``copy_path`` copies a path into the store and
-    returns its store path (the evaluator's I/O decides how, or refuses).
-    """
-    t = type(value)
-    if t is str:
-        return value  # type: ignore[no-any-return]
-    if t is ContextStr:
-        if context is not None:
-            context.update(value.context)
-        return str(value)
-    if t is NixPath:
-        if copy_to_store and copy_path is not None:
-            stored = copy_path(value)
-            if context is not None:
-                context.add(stored)
-            return stored  # type: ignore[no-any-return]
-        return value.path  # type: ignore[no-any-return]
-    if t is dict:
-        to_string = value.get("__toString")
-        if to_string is not None:
-            from tvix_eval.runtime.calls import call
-
-            result = force(call(force(to_string), value))
-            return coerce_to_string(
-                result,
-                coerce_more=coerce_more,
-                copy_to_store=copy_to_store,
-                context=context,
-                copy_path=copy_path,
-            )
-        out_path = value.get("outPath")
-        if out_path is not None:
-            return coerce_to_string(
-                force(out_path),
-                coerce_more=coerce_more,
-                copy_to_store=copy_to_store,
-                context=context,
-                copy_path=copy_path,
-            )
-    if coerce_more:
-        if value is None or value is False:
-            return ""
-        if value is True:
-            return "1"
-        if t is int:
-            return str(value)
-        if t is float:
-            return "%f" % value
-        if t is list:
-            parts = []
-            for i, item in enumerate(value):
-                item = force(item)
-                text = coerce_to_string(
-                    item,
-                    coerce_more=True,
-                    copy_to_store=copy_to_store,
-                    context=context,
-                    copy_path=copy_path,
-                )
-                parts.append(text)
-                # C++ Nix separates elements with a space, except after an empty list.
-                if i + 1 < len(value) and not (type(item) is list and not item):
-                    parts.append(" ")
-            return "".join(parts)
-    error = TypeMismatch(
-        f"cannot coerce {_describe_for_coercion(value)} to a string: {show_value(value)}"
-    )
-    error.positioned = False
-    raise error
-
-
 def _describe_for_coercion(value: Value) -> str:
     if type(value) is PrimOp:
         return f"the built-in function '{value.name}'"
@@ -559,16 +477,20 @@ def prim_div(a: Value, b: Value) -> Value:
 # -- string coercion with C++ Nix's traces -----------------------------------------------------
 
 
-def coerce_traced(
+def coerce_to_string(
     value: Value,
-    error_ctx: str,
+    error_ctx: str | None = None,
     *,
     coerce_more: bool = False,
     copy_to_store: bool = True,
     context: set[str] | None = None,
     copy_path: Any = None,
 ) -> str:
-    """C++ Nix's ``coerceToString`` on a forced value, with its trace lines: ``error_ctx``
+    """C++ Nix's ``coerceToString`` on a forced value: strings, paths, sets with
+    ``__toString``/``outPath``, and with ``coerce_more`` also null, Booleans, numbers and
+    lists (as ``toString`` does). ``context`` collects the string context.
+
+    With its trace lines: ``error_ctx`` (if given)
     on a value that cannot be coerced (and on any error in a list element), ``while
     evaluating the result of the `__toString` attribute`` and ``while evaluating one element
     of the list`` for what is coerced inside. Paths go through ``copy_path`` when
@@ -599,12 +521,12 @@ def coerce_traced(
             from tvix_eval.runtime.calls import call
 
             result = force(call(force(to_string), value))
-            return coerce_traced(
+            return coerce_to_string(
                 result, "while evaluating the result of the `__toString` attribute", **more
             )
         out_path = value.get("outPath")
         if out_path is not None:
-            return coerce_traced(force(out_path), error_ctx, **more)
+            return coerce_to_string(force(out_path), error_ctx, **more)
     elif coerce_more:
         if value is None or value is False:
             return ""
@@ -620,19 +542,21 @@ def coerce_traced(
         f"cannot coerce {_describe_for_coercion(value)} to a string: {show_value(value)}"
     )
     error.positioned = False
-    error.add_trace(error_ctx)
+    if error_ctx is not None:
+        error.add_trace(error_ctx)
     raise error
 
 
-def _coerce_list(items: list[Value], error_ctx: str, more: dict[str, Any]) -> str:
+def _coerce_list(items: list[Value], error_ctx: str | None, more: dict[str, Any]) -> str:
     parts = []
     last = len(items) - 1
     for i, item in enumerate(items):
         try:
             item = force(item)
-            parts.append(coerce_traced(item, "while evaluating one element of the list", **more))
+            parts.append(coerce_to_string(item, "while evaluating one element of the list", **more))
         except NixError as e:
-            e.add_trace(error_ctx)
+            if error_ctx is not None:
+                e.add_trace(error_ctx)
             raise
         # C++ Nix separates elements with a space, except after an empty list.
         if i < last and not (type(item) is list and not item):
@@ -648,7 +572,6 @@ __all__ = [
     "canon_path",
     "check_int",
     "coerce_to_string",
-    "coerce_traced",
     "concat_lists",
     "concat_strings",
     "context_of",
