@@ -10,11 +10,11 @@ from __future__ import annotations
 import abc
 import io
 from dataclasses import dataclass, field
-from types import TracebackType
 from typing import Protocol, runtime_checkable
 
 from tvix_castore.digest import B3Digest, BytesLike, hasher
 from tvix_castore.errors import BlobServiceError
+from tvix_castore.upload import Upload
 
 __all__ = ["BlobService", "BlobStat", "BlobWriter", "ChunkMeta", "HashingWriter", "read_all"]
 
@@ -35,7 +35,7 @@ class BlobStat:
     size: int | None = None
 
 
-class BlobWriter(abc.ABC):
+class BlobWriter(Upload):
     """A streaming upload: ``write`` pieces, then ``close`` to learn the digest.
 
     Nothing becomes visible before ``close``; ``abort`` (or leaving a ``with`` block through
@@ -44,26 +44,6 @@ class BlobWriter(abc.ABC):
 
     @abc.abstractmethod
     def write(self, data: BytesLike) -> int: ...
-
-    @abc.abstractmethod
-    def close(self) -> B3Digest: ...
-
-    @abc.abstractmethod
-    def abort(self) -> None: ...
-
-    def __enter__(self) -> BlobWriter:
-        return self
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        if exc is None:
-            self.close()
-        else:
-            self.abort()
 
 
 class HashingWriter(BlobWriter):

@@ -12,12 +12,12 @@ from __future__ import annotations
 import abc
 from collections import deque
 from collections.abc import Callable, Iterator
-from types import TracebackType
 from typing import Protocol, runtime_checkable
 
 from tvix_castore.digest import B3Digest
 from tvix_castore.errors import ClosureError, DirectoryNotFoundError, DirectoryServiceError
 from tvix_castore.nodes import Directory
+from tvix_castore.upload import Upload
 
 __all__ = [
     "ClosurePutter",
@@ -136,31 +136,11 @@ def leaves_first(closure: list[Directory]) -> list[Directory]:
     return out
 
 
-class DirectoryPutter(abc.ABC):
+class DirectoryPutter(Upload):
     """A closure upload: ``put`` leaves first, then ``close`` returns the root digest."""
 
     @abc.abstractmethod
     def put(self, directory: Directory) -> None: ...
-
-    @abc.abstractmethod
-    def close(self) -> B3Digest: ...
-
-    @abc.abstractmethod
-    def abort(self) -> None: ...
-
-    def __enter__(self) -> DirectoryPutter:
-        return self
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        if exc is None:
-            self.close()
-        else:
-            self.abort()
 
 
 class ClosurePutter(DirectoryPutter):
