@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from types import FunctionType
-from typing import Any
+from typing import Any, NoReturn
 
 from tvix_eval.errors import NixError, TypeMismatch
 from tvix_eval.value import LAMBDAS, PrimOp, PrimOpApp, force
@@ -27,6 +27,12 @@ def reset_call_depth(limit: int) -> None:
     _limit = limit
 
 
+def _too_deep() -> NoReturn:
+    global _depth
+    _depth -= 1
+    raise NixError("stack overflow; max-call-depth exceeded")
+
+
 def call(fn: Value, arg: Value) -> Value:
     """Apply a forced function value to one (possibly lazy) argument; the result is forced
     (compiled lambdas return forced values, and builtins must too)."""
@@ -35,8 +41,7 @@ def call(fn: Value, arg: Value) -> Value:
     if t is FunctionType:
         _depth += 1
         if _depth > _limit:
-            _depth -= 1
-            raise NixError("stack overflow; max-call-depth exceeded")
+            _too_deep()
         try:
             return fn(arg)
         finally:
@@ -71,8 +76,7 @@ def call2(fn: Value, first: Value, second: Value) -> Value:
     if t is FunctionType:
         _depth += 1
         if _depth > _limit:
-            _depth -= 1
-            raise NixError("stack overflow; max-call-depth exceeded")
+            _too_deep()
         try:
             inner = fn(first)
             if type(inner) is FunctionType:
@@ -92,8 +96,7 @@ def call3(fn: Value, first: Value, second: Value, third: Value) -> Value:
     if t is FunctionType:
         _depth += 1
         if _depth > _limit:
-            _depth -= 1
-            raise NixError("stack overflow; max-call-depth exceeded")
+            _too_deep()
         try:
             inner = fn(first)
             if type(inner) is FunctionType:
