@@ -40,7 +40,18 @@ def _not(value: Value) -> bool:
         return value
     error = ops.type_error("a Boolean", value)
     error.add_trace("in the argument of the not operator")
+    error.positioned = False
     raise error
+
+
+def _selected_name(value: Value) -> str | None:
+    """A name in an attribute path (``a.${e}``, ``a ? ${e}``)."""
+    try:
+        return ops.attr_name(value)
+    except NixError as e:
+        e.add_trace("while evaluating an attribute name")
+        e.positioned = False
+        raise
 
 
 def _assert(value: Value, text: str) -> bool:
@@ -81,7 +92,15 @@ def _dynamic_attrs(
 ) -> dict[str, Value]:
     result = dict(static)
     for name_fn, value, span in dynamic:
-        name = ops.attr_name(name_fn())
+        try:
+            name = ops.attr_name(name_fn())
+        except NixError as e:
+            if not e.located and not e.frames:
+                # The name itself is of the wrong type: C++ Nix reports it at the name.
+                e.span = span
+                e.located = True
+            e.add_trace("while evaluating the name of a dynamic attribute", span)
+            raise
         if name is None:
             continue
         if name in result:
@@ -164,7 +183,7 @@ def runtime_namespace() -> dict[str, Any]:
         "SELECT_OR": _select_or,
         "SELECT_OR_LAZY": _select_or_lazy,
         "HAS_ATTR": _has_attr,
-        "ATTR_NAME": ops.attr_name,
+        "ATTR_NAME": _selected_name,
         "DYNAMIC_ATTRS": _dynamic_attrs,
         "WITH": _with_lookup,
         "WITH_ENV": _with_env,

@@ -303,7 +303,10 @@ def _levenshtein(a: str, b: str) -> int:
 def select(value: Value, name: str) -> Value:
     """``value.name`` for a forced ``value``, forced."""
     if type(value) is not dict:
-        raise type_error("a set", value)
+        error = type_error("a set", value)
+        error.add_trace("while selecting an attribute", frame=sys._getframe(1))
+        error.positioned = False
+        raise error
     try:
         found = value[name]
     except KeyError:
