@@ -21,11 +21,6 @@ def _harness() -> Any:
 
 H = _harness()
 NO_IMPORT_FRAME = "evaluator.py: no 'while calling the import/scopedImport builtin' line here"
-NO_FILE_FRAME = "evaluator.py: import lacks \"while evaluating the file '...':\""
-NO_REALISING = (
-    "evaluator.py: import does not go through builtins.io.realise_path "
-    "('while realising the context of a path')"
-)
 
 
 def _fixtures(folder: Path) -> None:
@@ -56,12 +51,12 @@ VALUES = [
 FULL = [
     "builtins.scopedImport 1 {dir}/scoped.nix",
     "import {dir}/nope.nix",
-    H.xfail_core("builtins.scopedImport { x = 1; } {dir}/scoped.nix", NO_IMPORT_FRAME),
+    "builtins.scopedImport { x = 1; } {dir}/scoped.nix",
     H.xfail_core("import {dir}/bad.nix", NO_IMPORT_FRAME),
-    H.xfail_core("import {dir}/err.nix", NO_FILE_FRAME),
-    H.xfail_core("import 1", NO_REALISING),
-    H.xfail_core('import "rel"', NO_REALISING),
-    H.xfail_core('import (throw "x")', NO_REALISING),
+    "import {dir}/err.nix",
+    "import 1",
+    'import "rel"',
+    'import (throw "x")',
 ]
 
 (

@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 from tvix_eval.builtins import REGISTRY
 from tvix_eval.compiler import compile_expr
-from tvix_eval.errors import EvalError, NixError
+from tvix_eval.errors import EvalError, NixError, ParseError
 from tvix_eval.io import EvalIO, LocalIO
 from tvix_eval.runtime import trace
 from tvix_eval.runtime.calls import reset_call_depth
@@ -166,16 +166,9 @@ class Evaluator:
         raise error
 
     def _import_path(self, target: Value) -> str:
-        from tvix_eval.runtime import ops
-        from tvix_eval.value import force
+        from tvix_eval.builtins.io import realise_path
 
-        value = force(target)
-        text = ops.coerce_to_string(value, copy_to_store=False)
-        if not text.startswith("/"):
-            error = NixError(f"string '{text}' doesn't represent an absolute path")
-            error.positioned = False
-            raise error
-        path = ops.canon_path(text)
+        path = realise_path(target)
         if self.io.file_type(path) == "directory":
             path = os.path.join(path, "default.nix")
             if not self.io.path_exists(path):
@@ -187,17 +180,23 @@ class Evaluator:
     def _import(self, target: Value) -> Value:
         path = self._import_path(target)
         if path not in self.import_cache:
-            self.import_cache[path] = self.eval_file(path, nested=True)
+            source = self._read_source(path)
+            try:
+                self.import_cache[path] = self._run(source)
+            except NixError as e:
+                e.add_trace(f"while evaluating the file '{path}':")
+                raise
         return self.import_cache[path]
+
+    def _read_source(self, path: str) -> Source:
+        text = self.io.read_file(path)
+        return Source(path, text.decode("utf-8", "surrogateescape"), path)
 
     def _scoped_import(self, scope: Value, target: Value) -> Value:
         from tvix_eval.builtins.arguments import set_arg
 
         attrs = set_arg(scope, "scopedImport", 0)
-        path = self._import_path(target)
-        text = self.io.read_file(path)
-        source = Source(path, text.decode("utf-8", "surrogateescape"), path)
-        return self._run(source, extra_scope=attrs)
+        return self._run(self._read_source(self._import_path(target)), extra_scope=attrs)
 
     # -- evaluation --------------------------------------------------------------------------------
 
@@ -207,6 +206,14 @@ class Evaluator:
         return parser.parse(source)
 
     def _run(self, source: Source, extra_scope: dict[str, Value] | None = None) -> Value:
+        try:
+            return self._compile_and_run(source, extra_scope)
+        except ParseError as e:
+            # Reported through the evaluation's trace (``while calling the 'import'
+            # builtin``), which only evaluation errors carry.
+            raise NixError(e.message, e.span) from None
+
+    def _compile_and_run(self, source: Source, extra_scope: dict[str, Value] | None) -> Value:
         tree = self.parse(source)
         names = set(self.base)
         if extra_scope is not None:
@@ -227,10 +234,9 @@ class Evaluator:
         """Evaluate ``source`` on the current evaluation thread (from inside :meth:`evaluate`)."""
         return self._run(source)
 
-    def eval_file(self, path: str, *, nested: bool = False) -> Value:
-        text = self.io.read_file(path)
-        source = Source(path, text.decode("utf-8", "surrogateescape"), path)
-        return self._run(source) if nested else self.evaluate(source)
+    def eval_file(self, path: str) -> Value:
+        """Evaluate the file at ``path`` (errors as :meth:`evaluate`)."""
+        return self.evaluate(self._read_source(path))
 
     def evaluate(self, source: Source, then: Callable[[Value], R] | None = None) -> Any:
         """Evaluate ``source`` (and pass the value to ``then``, on the evaluation thread,
