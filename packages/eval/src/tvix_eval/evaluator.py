@@ -180,9 +180,9 @@ class Evaluator:
     def _import(self, target: Value) -> Value:
         path = self._import_path(target)
         if path not in self.import_cache:
-            source = self._read_source(path)
+            main = self._load(self._read_source(path))
             try:
-                self.import_cache[path] = self._run(source)
+                self.import_cache[path] = main()
             except NixError as e:
                 e.add_trace(f"while evaluating the file '{path}':")
                 raise
@@ -206,14 +206,22 @@ class Evaluator:
         return parser.parse(source)
 
     def _run(self, source: Source, extra_scope: dict[str, Value] | None = None) -> Value:
+        return self._load(source, extra_scope)()
+
+    def _load(
+        self, source: Source, extra_scope: dict[str, Value] | None = None
+    ) -> Callable[[], Value]:
+        """Parse and compile ``source``; the result computes its value when called."""
         try:
-            return self._compile_and_run(source, extra_scope)
+            return self._compile(source, extra_scope)
         except ParseError as e:
             # Reported through the evaluation's trace (``while calling the 'import'
             # builtin``), which only evaluation errors carry.
             raise NixError(e.message, e.span) from None
 
-    def _compile_and_run(self, source: Source, extra_scope: dict[str, Value] | None) -> Value:
+    def _compile(
+        self, source: Source, extra_scope: dict[str, Value] | None
+    ) -> Callable[[], Value]:
         tree = self.parse(source)
         names = set(self.base)
         if extra_scope is not None:
@@ -228,7 +236,8 @@ class Evaluator:
             else:
                 namespace[name] = value
         exec(compiled.code, namespace)
-        return namespace["main"]()
+        main: Callable[[], Value] = namespace["main"]
+        return main
 
     def evaluate_nested(self, source: Source) -> Value:
         """Evaluate ``source`` on the current evaluation thread (from inside :meth:`evaluate`)."""
