@@ -155,3 +155,17 @@ def test_show_trace_names_the_calls_as_the_reference_does(oracle, expr: str) -> 
     ours = tvix("--strict", "--show-trace", "-E", expr)
     assert ours.returncode == expected.returncode == 1
     assert ours.stderr.decode() == expected.stderr.decode()
+
+
+@pytest.mark.parametrize(
+    "expr",
+    [
+        '{ a = throw "x"; } ? a',
+        '{ a.b = throw "x"; } ? a.b',
+        '(builtins.mapAttrs (n: v: throw n) { a = 1; }) ? a',
+    ],
+)
+def test_has_attr_does_not_force_the_value_found(oracle, expr: str) -> None:  # type: ignore[no-untyped-def]
+    expected = nix(oracle, "--strict", "-E", expr)
+    ours = tvix("--strict", "-E", expr)
+    assert (ours.returncode, ours.stdout) == (expected.returncode, expected.stdout) == (0, b"true\n")

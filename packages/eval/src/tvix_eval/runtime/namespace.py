@@ -84,7 +84,15 @@ def _select_or_lazy(target: Value, names: list[str | None], default: Callable[[]
 
 
 def _has_attr(target: Value, names: list[str | None]) -> bool:
-    return _select_path(target, names)[0]
+    """``e ? a.b``: the sets on the way are forced, the value found is not."""
+    value = target
+    last = len(names) - 1
+    for i, name in enumerate(names):
+        if type(value) is not dict or name not in value:
+            return False
+        if i < last:
+            value = force(value[name])
+    return True
 
 
 def _dynamic_attrs(
