@@ -162,10 +162,12 @@ def test_show_trace_names_the_calls_as_the_reference_does(oracle, expr: str) -> 
     [
         '{ a = throw "x"; } ? a',
         '{ a.b = throw "x"; } ? a.b',
-        '(builtins.mapAttrs (n: v: throw n) { a = 1; }) ? a',
+        "(builtins.mapAttrs (n: v: throw n) { a = 1; }) ? a",
     ],
 )
 def test_has_attr_does_not_force_the_value_found(oracle, expr: str) -> None:  # type: ignore[no-untyped-def]
     expected = nix(oracle, "--strict", "-E", expr)
     ours = tvix("--strict", "-E", expr)
-    assert (ours.returncode, ours.stdout) == (expected.returncode, expected.stdout) == (0, b"true\n")
+    assert (
+        (ours.returncode, ours.stdout) == (expected.returncode, expected.stdout) == (0, b"true\n")
+    )
