@@ -659,9 +659,9 @@ class Compiler:
         if op == ">":
             return self.call("LT", right, left, span=span)
         if op == "<=":
-            return py.UnaryOp(py.Not(), self.call("LT", right, left, span=span))
+            return self.call("NOT_LT", right, left, span=span)
         if op == ">=":
-            return py.UnaryOp(py.Not(), self.call("LT", left, right, span=span))
+            return self.call("NOT_LT", left, right, span=span)
         if op == "&&":
             return py.IfExp(
                 self.call("BOOL_OP", left, py.Constant("AND (&&)"), py.Constant("left"), span=span),

@@ -44,6 +44,15 @@ def _not(value: Value) -> bool:
     raise error
 
 
+def _not_less_than(a: Value, b: Value) -> bool:
+    """``b <= a`` and ``a >= b``, which C++ Nix evaluates as ``!(a < b)``."""
+    try:
+        return not ops.less_than(a, b)
+    except NixError as e:
+        e.add_trace("in the argument of the not operator", frame=sys._getframe(1))
+        raise
+
+
 def _selected_name(value: Value) -> str | None:
     """A name in an attribute path (``a.${e}``, ``a ? ${e}``)."""
     try:
@@ -208,6 +217,7 @@ def runtime_namespace() -> dict[str, Any]:
         "EQ": ops.equal,
         "NEQ": lambda a, b: not ops.equal(a, b),
         "LT": ops.less_than,
+        "NOT_LT": _not_less_than,
         "INTERP": ops.interpolate,
         "PATH_INTERP": _path_interp,
         "HOME_PATH": _home_path,
