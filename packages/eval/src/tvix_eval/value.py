@@ -218,7 +218,6 @@ class LambdaInfo:
 #: beyond the code that was compiled.
 LAMBDAS: dict[CodeType, LambdaInfo] = {}
 
-LAMBDA_TYPE: Final = FunctionType
 
 
 def type_name(value: Value) -> str:

@@ -7,7 +7,7 @@ from types import FunctionType
 from typing import Any, NoReturn
 
 from tvix_eval.errors import NixError, TypeMismatch
-from tvix_eval.value import LAMBDAS, PrimOp, PrimOpApp, force
+from tvix_eval.value import PrimOp, PrimOpApp, force
 
 Value = Any
 
@@ -132,16 +132,6 @@ def raised_in_nix_code(tb: Any) -> bool:
             return True
         tb = tb.tb_next
     return False
-
-
-def call_forced(fn: Value, arg: Value) -> Value:
-    """:func:`call`, then force the result (what most builtins need)."""
-    return force(call(fn, arg))
-
-
-def lambda_name(fn: FunctionType) -> str:
-    info = LAMBDAS.get(fn.__code__)
-    return f"'{info.name}'" if info and info.name else "'anonymous lambda'"
 
 
 def _from_call_site(error: NixError) -> NixError:
