@@ -78,6 +78,9 @@ class Compiler:
         self.direct: dict[str, str] = {}
         #: Python names that may be assigned again (``__overrides``): never known forced.
         self.mutable: set[str] = set()
+        #: Every compiled lambda: its function name, the name of its LambdaInfo constant
+        #: (lambdas with formals read it at run time), and its syntax.
+        self.lambda_infos_pending: list[tuple[str, str | None, nix.Lambda]] = []
 
     # -- names and positions --------------------------------------------------------------
 
@@ -612,7 +615,6 @@ class Compiler:
         out.append(self.at(_def(fn, [arg], body), e.span))  # type: ignore[arg-type]
         return self.name(fn)
 
-    lambda_infos_pending: list[tuple[str, str | None, nix.Lambda]]
 
     def e_Apply(self, e: nix.Apply, scopes: list[Scope | WithScope], out: list[py.stmt]) -> py.expr:
         # ``f a b c`` applies f to up to three arguments in one helper call (one call level,
@@ -778,7 +780,6 @@ def compile_expr(
     being an ``undefined variable`` error.
     """
     compiler = Compiler(source, globals_, dynamic_globals)
-    compiler.lambda_infos_pending = []
     body: list[py.stmt] = []
     result = compiler.lazy(root, [], body)
     body.append(py.Return(compiler.call("F", result)))
