@@ -69,6 +69,11 @@ OKAY = [
 ]
 
 FAILING = [
+    'if throw "in the condition" then 1 else 2',
+    'assert (throw "x"); 1',
+    '(throw "x") && true',
+    'true || false -> throw "x"',
+    'let f = n: if (if n == 0 then throw "z" else f (n - 1) == 1) then 1 else 2; in f 9',
     '1 + "a"',
     '"a" + 1',
     '1 - "a"',
@@ -143,6 +148,7 @@ def test_error_reads_as_the_reference_error(oracle, expr: str) -> None:  # type:
 
 
 SHOW_TRACE = [
+    'let f = n: if (if n == 0 then throw "z" else f (n - 1) == 1) then 1 else 2; in f 9',
     "let f = x: builtins.head x; g = y: f y; in g [ ]",
     "let f = x: x.a; in f { }",
     "let f = { a }: a; g = x: f x; in g { b = 1; }",

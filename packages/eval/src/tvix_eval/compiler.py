@@ -58,6 +58,17 @@ class CompiledFile:
     source: Source
     constants: dict[str, object]
     lambdas: dict[str, LambdaInfo] = field(default_factory=dict)
+    #: Trace regions: an error raised while evaluating the characters ``[start, end)``
+    #: gets the line ``message`` at ``span`` (see :mod:`tvix_eval.runtime.trace`).
+    regions: list[Region] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Region:
+    start: int
+    end: int
+    message: str
+    span: Span
 
 
 class Compiler:
@@ -78,6 +89,7 @@ class Compiler:
         self.direct: dict[str, str] = {}
         #: Python names that may be assigned again (``__overrides``): never known forced.
         self.mutable: set[str] = set()
+        self.regions: list[Region] = []
         #: Every compiled lambda: its function name, the name of its LambdaInfo constant
         #: (lambdas with formals read it at run time), and its syntax.
         self.lambda_infos_pending: list[tuple[str, str | None, nix.Lambda]] = []
@@ -531,7 +543,12 @@ class Compiler:
 
     # -- control ----------------------------------------------------------------------------------
 
+    def region(self, part: nix.Expr, message: str, span: Span) -> None:
+        """Errors raised while ``part`` is evaluated get ``… message`` at ``span``."""
+        self.regions.append(Region(part.span.start, part.span.end, message, span))
+
     def e_If(self, e: nix.If, scopes: list[Scope | WithScope], out: list[py.stmt]) -> py.expr:
+        self.region(e.cond, "while evaluating a branch condition", e.span)
         cond = self.strict(e.cond, scopes, out)
         if not _is_boolean(e.cond):
             cond = self.call("COND", cond, span=e.span)
@@ -543,6 +560,7 @@ class Compiler:
         from tvix_eval.syntax.printer import print_expr
 
         text = print_expr(e.cond)
+        self.region(e.cond, "in the condition of the assert statement", e.span)
         check = self.call(
             "ASSERT", self.strict(e.cond, scopes, out), py.Constant(text), span=e.span
         )
@@ -615,7 +633,6 @@ class Compiler:
         out.append(self.at(_def(fn, [arg], body), e.span))  # type: ignore[arg-type]
         return self.name(fn)
 
-
     def e_Apply(self, e: nix.Apply, scopes: list[Scope | WithScope], out: list[py.stmt]) -> py.expr:
         # ``f a b c`` applies f to up to three arguments in one helper call (one call level,
         # as in C++ Nix). The calls return forced values: compiled lambdas return forced
@@ -664,6 +681,10 @@ class Compiler:
             return self.call("NOT_LT", right, left, span=span)
         if op == ">=":
             return self.call("NOT_LT", left, right, span=span)
+        if op in ("&&", "||", "->"):
+            name = {"&&": "AND (&&)", "||": "OR (||)", "->": "IMPL (->)"}[op]
+            self.region(e.left, f"in the left operand of the {name} operator", span)
+            self.region(e.right, f"in the right operand of the {name} operator", span)
         if op == "&&":
             return py.IfExp(
                 self.call("BOOL_OP", left, py.Constant("AND (&&)"), py.Constant("left"), span=span),
@@ -806,7 +827,7 @@ def compile_expr(
     for sub in _code_objects(code):
         if sub.co_name in infos:
             LAMBDAS[sub] = infos[sub.co_name]
-    return CompiledFile(code, source, compiler.constants, infos)
+    return CompiledFile(code, source, compiler.constants, infos, compiler.regions)
 
 
 def _lambda_names(root: nix.Expr) -> dict[int, str]:

@@ -119,25 +119,63 @@ class NixError(EvalError):
         if not any(show_trace or not frame.verbose for frame in self.frames):
             return "\n".join([f"error: {body}", *tail])
         out = ["error:"]
-        weight = 0
+        printer = _TracePrinter(out)
+        seen: set[tuple[str, object, int, int]] = set()
+        skipped: list[TraceFrame] = []
         for frame in reversed(self.frames):
             if frame.verbose and not show_trace:
                 continue
-            if not show_trace and weight > 3:
+            if not show_trace and printer.weight > 3:
                 out.append(
                     "       (stack trace truncated; use '--show-trace' to show the full, "
                     "detailed trace)"
                 )
                 out.append("")
                 break
-            out.append(f"       … {frame.message}")
-            weight += 1
-            if frame.span is not None:
-                out.append(render_location(frame.span, at_indent="         "))
-                weight += 1
-            out.append("")
+            span = frame.span
+            key = (
+                frame.message,
+                span.source if span else None,
+                span.start if span else -1,
+                span.end if span else -1,
+            )
+            if key in seen:
+                # A repeat of a line already printed waits: a few are printed when the
+                # next new line comes, many become one "duplicate frames omitted" line.
+                skipped.append(frame)
+                continue
+            seen.add(key)
+            printer.skipped(skipped)
+            skipped = []
+            printer.frame(frame)
+        printer.skipped(skipped)
         out.append(f"       error: {body}")
         return "\n".join(out + tail)
+
+
+class _TracePrinter:
+    """Writes trace lines as C++ Nix does, counting their weight (one per line, one more for
+    a position), which is what cuts a trace without ``--show-trace``."""
+
+    def __init__(self, out: list[str]) -> None:
+        self.out = out
+        self.weight = 0
+
+    def frame(self, frame: TraceFrame) -> None:
+        self.out.append(f"       … {frame.message}")
+        self.weight += 1
+        if frame.span is not None:
+            self.out.append(render_location(frame.span, at_indent="         "))
+            self.weight += 1
+        self.out.append("")
+
+    def skipped(self, frames: list[TraceFrame]) -> None:
+        if len(frames) > 5:
+            self.out.append(f"       ({len(frames)} duplicate frames omitted)")
+            self.out.append("")
+            return
+        for frame in frames:
+            self.frame(frame)
 
 
 def _one_of(names: list[str]) -> str:

@@ -219,14 +219,15 @@ class Evaluator:
             # builtin``), which only evaluation errors carry.
             raise NixError(e.message, e.span) from None
 
-    def _compile(
-        self, source: Source, extra_scope: dict[str, Value] | None
-    ) -> Callable[[], Value]:
+    def _compile(self, source: Source, extra_scope: dict[str, Value] | None) -> Callable[[], Value]:
         tree = self.parse(source)
         names = set(self.base)
         if extra_scope is not None:
             names |= extra_scope.keys()
-        compiled = compile_expr(tree, source, names, filename=trace.register_source(source))
+        filename = trace.register_source(source)
+        compiled = compile_expr(tree, source, names, filename=filename)
+        if compiled.regions:
+            trace.REGIONS[filename] = compiled.regions
         namespace = dict(self.namespace)
         if extra_scope is not None:
             namespace.update({"G_" + k: v for k, v in extra_scope.items()})
@@ -286,7 +287,9 @@ def _locate(error: EvalError, tb: Any) -> None:
             if frame.span is None and frame.frame is not None:
                 frame.span = trace.caller_span(frame.frame)  # type: ignore[arg-type]
                 frame.frame = None
-        calls = trace.call_frames(tb, skip_innermost=error.refused_arguments)
+        # At the same depth a region's line is inside the call's, so it comes first.
+        calls = trace.region_frames(tb)
+        calls += trace.call_frames(tb, skip_innermost=error.refused_arguments)
         if calls:
             # Merge, innermost first, by how deep in the Python stack each line belongs.
             merged = sorted([*error.frames, *calls], key=lambda f: f.depth)

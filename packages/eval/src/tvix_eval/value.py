@@ -219,7 +219,6 @@ class LambdaInfo:
 LAMBDAS: dict[CodeType, LambdaInfo] = {}
 
 
-
 def type_name(value: Value) -> str:
     """The name ``builtins.typeOf`` gives a forced value."""
     t = type(value)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 from types import CodeType, FrameType, TracebackType
+from typing import Any
 
 from tvix_eval.compiler import PREFIX
 from tvix_eval.errors import TraceFrame
@@ -18,6 +19,8 @@ from tvix_eval.value import LAMBDAS
 
 #: Sources of compiled code, by the file name their code objects carry.
 SOURCES: dict[str, Source] = {}
+#: Trace regions of compiled code (see :class:`tvix_eval.compiler.Region`), by file name.
+REGIONS: dict[str, list[Any]] = {}
 
 
 def register_source(source: Source) -> str:
@@ -80,6 +83,39 @@ def innermost_span(tb: TracebackType | None) -> Span | None:
             found = span
         tb = tb.tb_next
     return found
+
+
+def region_frames(tb: TracebackType | None) -> list[TraceFrame]:
+    """The ``… while evaluating a branch condition``-style lines of every compiled frame on
+    the traceback that was evaluating inside a trace region, innermost first.
+
+    A frame whose own code starts inside the region is a thunk or lambda made there: the
+    region belongs to the frame that contains it, so only that one counts."""
+    result: list[TraceFrame] = []
+    entries: list[TracebackType] = []
+    while tb is not None:
+        entries.append(tb)
+        tb = tb.tb_next
+    total = len(entries)
+    for index, entry in enumerate(entries):
+        code = entry.tb_frame.f_code
+        regions = REGIONS.get(code.co_filename)
+        if not regions:
+            continue
+        span = span_at(code, entry.tb_lasti)
+        if span is None:
+            continue
+        own = code.co_firstlineno - 1
+        hits = [
+            r
+            for r in regions
+            if r.start <= span.start and span.end <= r.end and not r.start <= own < r.end
+        ]
+        hits.sort(key=lambda r: r.end - r.start, reverse=True)
+        for r in hits:
+            result.append(TraceFrame(r.message, r.span, depth=total - index))
+    result.reverse()
+    return result
 
 
 def call_frames(tb: TracebackType | None, skip_innermost: bool = False) -> list[TraceFrame]:
