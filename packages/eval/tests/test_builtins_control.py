@@ -4,23 +4,9 @@ and the traces of their errors."""
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-from typing import Any
+import importlib
 
-
-def _harness() -> Any:
-    if "builtins_harness" not in sys.modules:
-        path = Path(__file__).with_name("builtins_harness.py")
-        spec = importlib.util.spec_from_file_location("builtins_harness", path)
-        assert spec is not None and spec.loader is not None
-        sys.modules["builtins_harness"] = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(sys.modules["builtins_harness"])
-    return sys.modules["builtins_harness"]
-
-
-H = _harness()
+H = importlib.import_module("builtins_harness")
 ATTR_POSITION = "values stored directly (not as thunks) have no position for their attribute"
 NO_TRACE_FLAG = "PrimOp has no flag for C++ Nix's addTrace = false (addErrorContext, break)"
 

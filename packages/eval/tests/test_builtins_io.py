@@ -5,24 +5,11 @@ hashString, convertHash."""
 
 from __future__ import annotations
 
-import importlib.util
+import importlib
 import os
-import sys
 from pathlib import Path
-from typing import Any
 
-
-def _harness() -> Any:
-    if "builtins_harness" not in sys.modules:
-        path = Path(__file__).with_name("builtins_harness.py")
-        spec = importlib.util.spec_from_file_location("builtins_harness", path)
-        assert spec is not None and spec.loader is not None
-        sys.modules["builtins_harness"] = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(sys.modules["builtins_harness"])
-    return sys.modules["builtins_harness"]
-
-
-H = _harness()
+H = importlib.import_module("builtins_harness")
 NO_REALPATH = "EvalIO cannot resolve symlinks: C++ Nix names the link's target"
 
 

@@ -4,23 +4,9 @@ nlohmann::json's exact message, line, column and last-read text."""
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-from typing import Any
+import importlib
 
-
-def _harness() -> Any:
-    if "builtins_harness" not in sys.modules:
-        path = Path(__file__).with_name("builtins_harness.py")
-        spec = importlib.util.spec_from_file_location("builtins_harness", path)
-        assert spec is not None and spec.loader is not None
-        sys.modules["builtins_harness"] = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(sys.modules["builtins_harness"])
-    return sys.modules["builtins_harness"]
-
-
-H = _harness()
+H = importlib.import_module("builtins_harness")
 CTX = (
     'builtins.appendContext "a" '
     '{ "/nix/store/00000000000000000000000000000000-x" = { path = true; }; }'

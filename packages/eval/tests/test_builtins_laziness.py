@@ -4,23 +4,10 @@ a builtin evaluated), and strict results that only exist because a part is never
 
 from __future__ import annotations
 
-import importlib.util
-import sys
+import importlib
 from pathlib import Path
-from typing import Any
 
-
-def _harness() -> Any:
-    if "builtins_harness" not in sys.modules:
-        path = Path(__file__).with_name("builtins_harness.py")
-        spec = importlib.util.spec_from_file_location("builtins_harness", path)
-        assert spec is not None and spec.loader is not None
-        sys.modules["builtins_harness"] = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(sys.modules["builtins_harness"])
-    return sys.modules["builtins_harness"]
-
-
-H = _harness()
+H = importlib.import_module("builtins_harness")
 BUILTIN_CALL_POSITION = (
     "calls.py: a call made by a builtin's thunk (map, genList...) gets the position of some "
     "Nix code up the stack; C++ Nix gives its 'while calling' line none"

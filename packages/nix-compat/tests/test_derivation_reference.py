@@ -5,11 +5,9 @@ derivations rebuilt from nothing but their inputs, as ``builtins.derivation`` wi
 from __future__ import annotations
 
 import dataclasses
-import importlib.util
+import importlib
 import json
-import sys
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
@@ -36,19 +34,7 @@ from nix_compat.derivation import (
 from nix_compat.errors import DerivationError
 from nix_compat.store_path import StorePath
 
-
-def _load_helper(name: str) -> ModuleType:
-    key = f"nix_compat_tests_{name}"
-    if key not in sys.modules:
-        spec = importlib.util.spec_from_file_location(key, Path(__file__).with_name(f"{name}.py"))
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[key] = module
-        spec.loader.exec_module(module)
-    return sys.modules[key]
-
-
-ref = _load_helper("drv_reference")
+ref = importlib.import_module("drv_reference")
 
 #: Every attribute of the reference set (the set's source names them; a test below checks).
 NAMES = [

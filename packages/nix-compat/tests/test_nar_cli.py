@@ -5,30 +5,17 @@ are one line and never a traceback.
 
 from __future__ import annotations
 
-import importlib.util
+import importlib
 import os
 import subprocess
 import sys
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
 from nix_compat.cli import main
 
-
-def _load_helper(name: str) -> ModuleType:
-    key = f"nix_compat_tests_{name}"
-    if key not in sys.modules:
-        spec = importlib.util.spec_from_file_location(key, Path(__file__).with_name(f"{name}.py"))
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[key] = module
-        spec.loader.exec_module(module)
-    return sys.modules[key]
-
-
-trees = _load_helper("nar_trees")
+trees = importlib.import_module("nar_trees")
 XP = ("--extra-experimental-features", "nix-command")
 
 

@@ -5,11 +5,10 @@ malformed one is refused with one NarError that gives the byte offset and the en
 from __future__ import annotations
 
 import hashlib
-import importlib.util
+import importlib
 import io
 import sys
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
@@ -27,19 +26,7 @@ from nix_compat.nar import (
 )
 from nix_compat.nar.format import MAX_PATH_LEN
 
-
-def _load_helper(name: str) -> ModuleType:
-    key = f"nix_compat_tests_{name}"
-    if key not in sys.modules:
-        spec = importlib.util.spec_from_file_location(key, Path(__file__).with_name(f"{name}.py"))
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[key] = module
-        spec.loader.exec_module(module)
-    return sys.modules[key]
-
-
-trees = _load_helper("nar_trees")
+trees = importlib.import_module("nar_trees")
 
 
 class Trickle:

@@ -4,11 +4,9 @@ reference reads it, the reference's own normalisation, and refusal of bad files.
 from __future__ import annotations
 
 import dataclasses
-import importlib.util
+import importlib
 import json
-import sys
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
@@ -19,19 +17,7 @@ from nix_compat.narinfo import NarInfo, fingerprint
 from nix_compat.signing import Signature
 from nix_compat.store_path import StorePath, make_fixed_output_path, make_text_path
 
-
-def _load_helper(name: str) -> ModuleType:
-    key = f"nix_compat_tests_{name}"
-    if key not in sys.modules:
-        spec = importlib.util.spec_from_file_location(key, Path(__file__).with_name(f"{name}.py"))
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[key] = module
-        spec.loader.exec_module(module)
-    return sys.modules[key]
-
-
-ref = _load_helper("reference_cache")
+ref = importlib.import_module("reference_cache")
 
 
 @pytest.fixture(scope="module")

@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import base64
 import dataclasses
-import importlib.util
+import importlib
 import shutil
 import subprocess
 import sys
 import textwrap
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
@@ -20,19 +19,7 @@ from nix_compat.hash import NixHash
 from nix_compat.narinfo import NarInfo
 from nix_compat.signing import Signature, SigningKey, VerifyingKey
 
-
-def _load_helper(name: str) -> ModuleType:
-    key = f"nix_compat_tests_{name}"
-    if key not in sys.modules:
-        spec = importlib.util.spec_from_file_location(key, Path(__file__).with_name(f"{name}.py"))
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[key] = module
-        spec.loader.exec_module(module)
-    return sys.modules[key]
-
-
-ref = _load_helper("reference_cache")
+ref = importlib.import_module("reference_cache")
 
 
 @pytest.fixture(scope="module")

@@ -4,11 +4,8 @@ reference's own commands on the same store.
 
 from __future__ import annotations
 
-import importlib.util
+import importlib
 import json
-import sys
-from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
@@ -19,19 +16,7 @@ from nix_compat.wire.handshake import ProtocolVersion
 from nix_compat.wire.messages import ClientSettings
 from nix_compat.wire.stderr import LogLine, StderrMessage, Verbosity
 
-
-def _load_helper(name: str) -> ModuleType:
-    key = f"nix_compat_tests_{name}"
-    if key not in sys.modules:
-        spec = importlib.util.spec_from_file_location(key, Path(__file__).with_name(f"{name}.py"))
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[key] = module
-        spec.loader.exec_module(module)
-    return sys.modules[key]
-
-
-support = _load_helper("wire_support")
+support = importlib.import_module("wire_support")
 reference_daemon = support.reference_daemon
 
 

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import importlib.util
+import importlib
 import io
 import os
 import socket
-import sys
 import threading
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
@@ -31,19 +29,7 @@ from nix_compat.wire.primitives import WireReader, WireWriter, encode_bytes, enc
 from nix_compat.wire.server import ServerConnection
 from nix_compat.wire.stderr import Last, read_stderr
 
-
-def _load_helper(name: str) -> ModuleType:
-    key = f"nix_compat_tests_{name}"
-    if key not in sys.modules:
-        spec = importlib.util.spec_from_file_location(key, Path(__file__).with_name(f"{name}.py"))
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[key] = module
-        spec.loader.exec_module(module)
-    return sys.modules[key]
-
-
-support = _load_helper("wire_support")
+support = importlib.import_module("wire_support")
 reference_daemon = support.reference_daemon
 
 CTX = WireContext()

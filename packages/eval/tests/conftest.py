@@ -1,0 +1,6 @@
+"""Test helpers of this folder (non-test modules beside the tests) import by name."""
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
