@@ -7,33 +7,13 @@ import os
 import sys
 from typing import NoReturn
 
-__all__ = ["expand_tabs", "fail", "internal_error", "warn", "write_stdout"]
+from tvix_eval.builtins.log import terminal_filter
 
-
-def expand_tabs(text: str) -> str:
-    """Tabs as C++ Nix's terminal filter writes them: spaces up to a multiple of 8 of the
-    bytes written so far, newlines not counted (so a tab in a quoted source line lands where
-    the reference's does)."""
-    if "\t" not in text:
-        return text
-    out: list[str] = []
-    count = 0
-    for c in text:
-        if c == "\t":
-            out.append(" ")
-            count += 1
-            while count % 8:
-                out.append(" ")
-                count += 1
-        else:
-            out.append(c)
-            if c != "\n":
-                count += 1 if c.isascii() else len(c.encode("utf-8", "surrogateescape"))
-    return "".join(out)
+__all__ = ["fail", "internal_error", "warn", "write_stdout"]
 
 
 def _stderr(text: str) -> None:
-    sys.stderr.buffer.write(expand_tabs(text).encode("utf-8", "surrogateescape") + b"\n")
+    sys.stderr.buffer.write(terminal_filter(text).encode("utf-8", "surrogateescape") + b"\n")
     sys.stderr.flush()
 
 

@@ -6,39 +6,29 @@ aliases and the names visible without ``builtins.`` from it. Builtins that need 
 evaluator itself (``import``, ``getEnv``...) are made by :class:`tvix_eval.evaluator.Evaluator`.
 """
 
-from tvix_eval.builtins import (
-    arithmetic,
-    attrs,
-    context,
-    control,
-    hashing,
-    io,
-    json,
-    lists,
-    paths,
-    regex,
-    strings,
-    toml,
-    types,
-    versions,
-)
+import importlib
+
 from tvix_eval.builtins.registry import REGISTRY, Builtin, builtin
 
 __all__ = ["REGISTRY", "Builtin", "builtin"]
 
-_FAMILIES = (
-    arithmetic,
-    attrs,
-    context,
-    control,
-    hashing,
-    io,
-    json,
-    lists,
-    paths,
-    regex,
-    strings,
-    toml,
-    types,
-    versions,
+#: The modules whose builtins register themselves on import.
+FAMILIES = (
+    "arithmetic",
+    "attrs",
+    "context",
+    "control",
+    "hashing",
+    "io",
+    "json",
+    "lists",
+    "paths",
+    "regex",
+    "strings",
+    "toml",
+    "types",
+    "versions",
 )
+
+for _family in FAMILIES:
+    importlib.import_module(f"tvix_eval.builtins.{_family}")
