@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import random
-import shlex
 import shutil
 import subprocess
 import sys
@@ -19,6 +18,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from bench_nar import oracle_prefix
 from tvix_castore.blobs.grpc import GrpcBlobService
 from tvix_castore.blobs.objectstore import ObjectStoreBlobService
 from tvix_castore.digest import B3Digest
@@ -30,18 +30,6 @@ from tvix_castore.nodes import DirectoryNode
 from tvix_castore.server import serve
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def oracle_prefix() -> list[str] | None:
-    configured = os.environ.get("NIX_ORACLE")
-    if configured:
-        return shlex.split(configured)
-    shared = ROOT.parent / "shared" / "oracle" / "nix-oracle"
-    if shared.exists():
-        return [str(shared)]
-    if shutil.which("nix-store"):
-        return []
-    return None
 
 
 def make_tree(root: Path, files: int, large: int, large_size: int) -> int:
