@@ -6,7 +6,6 @@ from __future__ import annotations
 import importlib
 
 H = importlib.import_module("builtins_harness")
-ATTR_POSITION = "values stored directly (not as thunks) have no position for their attribute"
 
 VALUES = [
     'builtins.attrNames { b = 1; a = throw "x"; "é" = 1; "Z" = 2; "" = 3; }',
@@ -82,7 +81,16 @@ FULL = [
     'builtins.listToAttrs [ { name = throw "x"; } ]',
     "builtins.listToAttrs [ { name = builtins.head 1; } ]",
     'builtins.listToAttrs [ { name = 1 + "a"; } ]',
-    H.xfail_core("builtins.listToAttrs [ { name = 1; } ]", ATTR_POSITION),
+    "builtins.listToAttrs [ { name = 1; } ]",
+    'builtins.unsafeGetAttrPos "a" { a = 1; }',
+    "__curPos",
+    'builtins.unsafeGetAttrPos 1 { }',
+    'builtins.unsafeGetAttrPos "a" 1',
+    'builtins.unsafeGetAttrPos (throw "x") (throw "y")',
+    "(builtins.mapAttrs (n: v: throw n) { a = 1; }).a",
+    "(builtins.listToAttrs [ { name = \"a\"; value = throw \"v\"; } ]).a",
+    '({ a = 1; } // { b = throw "b"; }).b',
+    '(builtins.removeAttrs { a = throw "a"; b = 1; } [ "b" ]).a',
     "builtins.intersectAttrs [ ] [ ]",
     "builtins.intersectAttrs { } [ ]",
     'builtins.intersectAttrs { a = 1; c = 3; } { c = throw "x"; d = 5; }',

@@ -7,7 +7,6 @@ from __future__ import annotations
 import importlib
 
 H = importlib.import_module("builtins_harness")
-ATTR_POSITION = "values stored directly (not as thunks) have no position for their attribute"
 NO_TRACE_FLAG = "PrimOp has no flag for C++ Nix's addTrace = false (addErrorContext, break)"
 
 VALUES = [

@@ -9,7 +9,6 @@ import importlib
 import random
 
 H = importlib.import_module("builtins_harness")
-ATTR_POSITION = "no position for an attribute whose value is not a thunk"
 
 
 def _sort_cases() -> list[str]:

@@ -40,7 +40,7 @@ def _auto_call(value: Value, auto_args: dict[str, Value]) -> Value:
     if not auto_args:
         return value
     value = force(value)
-    if type(value) is dict and "__functor" in value:
+    if isinstance(value, dict) and "__functor" in value:
         return _auto_call(force(call(force(value["__functor"]), value)), auto_args)
     info = LAMBDAS.get(getattr(value, "__code__", None))  # type: ignore[arg-type]
     if info is None or info.formals is None:

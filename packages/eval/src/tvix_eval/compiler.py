@@ -29,7 +29,7 @@ from tvix_eval.errors import ParseError
 from tvix_eval.runtime.ops import canon_path
 from tvix_eval.syntax import ast as nix
 from tvix_eval.syntax.source import Source, Span
-from tvix_eval.value import LAMBDAS, Formal, LambdaInfo
+from tvix_eval.value import LAMBDAS, Formal, LambdaInfo, position_value
 
 __all__ = ["CompiledFile", "compile_expr"]
 
@@ -343,10 +343,8 @@ class Compiler:
     def e_CurPos(
         self, e: nix.CurPos, scopes: list[Scope | WithScope], out: list[py.stmt]
     ) -> py.expr:
-        line, column = e.span.source.line_col(e.span.start)
-        return self.call(
-            "CURPOS", py.Constant(self.source.name), py.Constant(line), py.Constant(column)
-        )
+        position = position_value(e.span)
+        return py.Constant(None) if position is None else self.constant(position, "pos")
 
     def e_List(self, e: nix.List, scopes: list[Scope | WithScope], out: list[py.stmt]) -> py.expr:
         return py.List([self.lazy(item, scopes, out) for item in e.elems], py.Load())
@@ -457,6 +455,8 @@ class Compiler:
             inner = scopes
             keys, values = self.bind_entries(e, scopes, scopes, out)
         result: py.expr = py.Dict(keys, values)  # type: ignore[arg-type]
+        if e.attrs:
+            result = self.call("ATTRS", result, self.positions(e))
         if e.dynamic:
             dynamic: list[py.expr] = []
             for d in e.dynamic:
@@ -470,6 +470,11 @@ class Compiler:
                 )
             result = self.call("DYNAMIC_ATTRS", result, py.List(dynamic, py.Load()), span=e.span)
         return result
+
+    def positions(self, e: nix.AttrSet) -> py.expr:
+        """Where each static attribute of ``e`` is defined: one table for every set the
+        literal makes."""
+        return self.constant({name: entry.span for name, entry in e.attrs.items()}, "at")
 
     def overridden_set(
         self, e: nix.AttrSet, scopes: list[Scope | WithScope], out: list[py.stmt]
@@ -508,12 +513,13 @@ class Compiler:
                 )
             )
         values: list[py.expr] = [self.name(scope.names[name]) for name in e.attrs]
-        merged = py.Dict([*keys, None], [*values, self.name(overrides)])  # type: ignore[list-item]
-        result: py.expr = merged
+        literal = py.Dict(keys, values)  # type: ignore[arg-type]
+        static = self.call("ATTRS", literal, self.positions(e))
+        result: py.expr = self.call("UPDATE", static, self.name(overrides))
         if e.dynamic:
             dynamic_set = nix.AttrSet(e.span, False, {}, e.dynamic, [])
             extra = self.e_AttrSet(dynamic_set, inner, body)
-            result = py.Dict([None, None], [merged, extra])  # type: ignore[list-item]
+            result = self.call("UPDATE", result, extra)
         body.append(self.at(py.Return(result), e.span))
         fn = self.fresh("overridden")
         out.append(self.at(_def(fn, [], body), e.span))

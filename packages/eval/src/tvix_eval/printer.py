@@ -12,7 +12,7 @@ import re
 from types import FunctionType
 from typing import Any
 
-from tvix_eval.value import ContextStr, NixPath, PrimOp, PrimOpApp, Thunk, sorted_names
+from tvix_eval.value import Attrs, ContextStr, NixPath, PrimOp, PrimOpApp, Thunk, sorted_names
 
 __all__ = ["format_float", "print_value", "quote_attr_name", "quote_string"]
 
@@ -91,7 +91,7 @@ class _Printer:
             out.append(v.path)
         elif t is list:
             self.list(v)
-        elif t is dict:
+        elif t is dict or t is Attrs:
             self.attrs(v)
         elif t is FunctionType:
             out.append(self.describe_lambda(v) if self.for_error else "<LAMBDA>")

@@ -13,7 +13,8 @@ null        ``None``
 string      ``str``, or :class:`ContextStr` (a ``str`` that carries a string context)
 path        :class:`NixPath`
 list        ``list`` (never mutated once built)
-set         ``dict`` of name to value (never mutated once built)
+set         ``dict`` of name to value (never mutated once built), or :class:`Attrs`, a
+            ``dict`` that also knows where each attribute was defined
 lambda      a Python function compiled from Nix; :data:`LAMBDAS` describes it by code object
 primop      :class:`PrimOp`, partially applied: :class:`PrimOpApp`
 ==========  ==========================================================================
@@ -34,15 +35,21 @@ from tvix_eval.syntax.source import Span
 
 __all__ = [
     "LAMBDAS",
+    "Attrs",
     "ContextStr",
     "LambdaInfo",
     "NixPath",
     "PrimOp",
     "PrimOpApp",
     "Thunk",
+    "attr_position",
     "context_of",
     "force",
+    "position_value",
+    "positions_of",
+    "subset_of",
     "type_name",
+    "with_positions",
 ]
 
 Value = Any
@@ -152,6 +159,60 @@ def make_string(text: str, context: frozenset[str]) -> str:
     return ContextStr(text, context) if context else text
 
 
+class Attrs(dict[str, Any]):
+    """An attribute set that knows where its attributes were defined.
+
+    C++ Nix keeps a position with every attribute; ``unsafeGetAttrPos``, ``--xml`` and error
+    traces show it. Sets written in the source (and those derived from them by ``//``,
+    ``removeAttrs``, ``intersectAttrs``, ``listToAttrs``, ``functionArgs``) are ``Attrs``;
+    sets whose attributes have no position (``mapAttrs``, ``fromJSON``...) stay plain ``dict``.
+
+    ``positions`` maps a name to its :class:`Span` (None: no position). It is shared between
+    sets made from one literal, so it may name attributes a set no longer has; a name the set
+    has but ``positions`` lacks has no position.
+    """
+
+    __slots__ = ("positions",)
+
+    positions: dict[str, Span | None]
+
+
+def with_positions(attrs: dict[str, Any], positions: dict[str, Span | None]) -> Attrs:
+    """A copy of ``attrs`` whose attributes are defined at ``positions``."""
+    result = Attrs(attrs)
+    result.positions = positions
+    return result
+
+
+def subset_of(attrs: dict[str, Any], subset: dict[str, Any]) -> dict[str, Any]:
+    """``subset``, a selection of the attributes of ``attrs``, keeping their positions."""
+    if type(attrs) is not Attrs:
+        return subset
+    positions = attrs.positions
+    return with_positions(subset, {name: positions.get(name) for name in subset})
+
+
+def positions_of(attrs: dict[str, Any]) -> dict[str, Span | None] | None:
+    """Where the attributes of a set were defined, or None when none of them has a position."""
+    return attrs.positions if type(attrs) is Attrs else None
+
+
+def attr_position(attrs: dict[str, Any], name: str) -> Span | None:
+    """Where attribute ``name`` of ``attrs`` was defined, if that is known."""
+    if type(attrs) is not Attrs:
+        return None
+    return attrs.positions.get(name)
+
+
+def position_value(span: Span | None) -> dict[str, Any] | None:
+    """A position as Nix code sees it (``__curPos``, ``unsafeGetAttrPos``): file, line and
+    column, or null for text that is not a file (``-E``, stdin), as in C++ Nix."""
+    if span is None or span.source.path is None:
+        return None
+    line, column = span.source.line_col(span.start)
+    return {"column": column, "file": span.source.path, "line": line}
+
+
 @dataclass(frozen=True, slots=True)
 class NixPath:
     """A path value: absolute and normalised (no ``.``/``..``, no trailing slash)."""
@@ -226,7 +287,7 @@ def type_name(value: Value) -> str:
         return "int"
     if t is str or t is ContextStr:
         return "string"
-    if t is dict:
+    if t is dict or t is Attrs:
         return "set"
     if t is list:
         return "list"

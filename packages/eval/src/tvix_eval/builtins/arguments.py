@@ -150,7 +150,7 @@ def plain_string_arg(
 
 
 def _expect_function(value: Value) -> Value:
-    if ops.is_function(value) or (type(value) is dict and "__functor" in value):
+    if ops.is_function(value) or (isinstance(value, dict) and "__functor" in value):
         return value
     raise ops.type_error("a function", value)
 
@@ -176,7 +176,7 @@ def set_arg(
 ) -> dict[str, Value]:
     if type(value) is Thunk:
         value = value.force()
-    if type(value) is dict:
+    if isinstance(value, dict):
         return value
     return checked(value, ops.expect_set, name, position, what)
 

@@ -16,7 +16,19 @@ from tvix_eval.builtins.registry import builtin
 from tvix_eval.errors import NixError, TypeMismatch
 from tvix_eval.runtime.calls import call
 from tvix_eval.runtime.trace import definition_span
-from tvix_eval.value import LAMBDAS, PrimOp, PrimOpApp, Thunk, force, sorted_names
+from tvix_eval.syntax.source import Span
+from tvix_eval.value import (
+    LAMBDAS,
+    PrimOp,
+    PrimOpApp,
+    Thunk,
+    attr_position,
+    force,
+    position_value,
+    sorted_names,
+    subset_of,
+    with_positions,
+)
 
 Value = Any
 
@@ -80,27 +92,29 @@ def remove_attrs(attrs: Value, names: Value) -> dict[str, Value]:
     drop = {str(plain_string_arg(n, "", what=what)) for n in list_arg(names, "removeAttrs", 1)}
     if not drop & attrs.keys():
         return attrs
-    return {k: v for k, v in attrs.items() if k not in drop}
+    return subset_of(attrs, {k: v for k, v in attrs.items() if k not in drop})
 
 
 @builtin("listToAttrs", 1)
 def list_to_attrs(items: Value) -> dict[str, Value]:
     result: dict[str, Value] = {}
+    positions: dict[str, Span | None] = {}
     pair = "in a {name=...; value=...;} pair"
     for item in list_arg(items, "listToAttrs", None):
         entry = set_arg(item, "", what="an element of the list passed to builtins.listToAttrs")
         name = required_attr(entry, "name", pair)
-        key = str(_name_of(name))
+        key = str(_name_of(name, attr_position(entry, "name")))
         if key not in result:
             result[key] = required_attr(entry, "value", pair)
-    return result
+            # The new attribute is defined where the pair's value is, as in C++ Nix.
+            positions[key] = attr_position(entry, "value")
+    return with_positions(result, positions) if any(positions.values()) else result
 
 
-def _name_of(name: Value) -> str:
+def _name_of(name: Value, span: Span | None) -> str:
     """The ``name`` of a pair: C++ Nix reports a bad one at the attribute's position."""
     if type(name) is str:
         return name
-    code = thunk_code(name)
     what = (
         "while evaluating the `name` attribute of an element of the list passed to "
         "builtins.listToAttrs"
@@ -108,12 +122,11 @@ def _name_of(name: Value) -> str:
     try:
         value = force(name)
     except NixError as e:
-        e.add_trace(what, code_span(code))
+        e.add_trace(what, span)
         raise
     try:
         return expect_plain_string(value)
     except NixError as e:
-        span = code_span(code)
         if span is not None:
             e.span, e.located = span, True
         e.add_trace(what, span)
@@ -146,8 +159,8 @@ def intersect_attrs(a: Value, b: Value) -> dict[str, Value]:
     a = set_arg(a, "intersectAttrs", 0)
     b = set_arg(b, "intersectAttrs", 1)
     if len(a) < len(b):
-        return {k: b[k] for k in a if k in b}
-    return {k: v for k, v in b.items() if k in a}
+        return subset_of(b, {k: b[k] for k in a if k in b})
+    return subset_of(b, {k: v for k, v in b.items() if k in a})
 
 
 @builtin("catAttrs", 2)
@@ -172,4 +185,13 @@ def function_args(fn: Value) -> dict[str, bool]:
         raise TypeMismatch("'functionArgs' requires a function")
     if info.formals is None:
         return {}
-    return {f.name: f.has_default for f in info.formals}
+    return with_positions(
+        {f.name: f.has_default for f in info.formals}, {f.name: f.span for f in info.formals}
+    )
+
+
+@builtin("unsafeGetAttrPos", 2)
+def unsafe_get_attr_pos(name: Value, attrs: Value) -> dict[str, Value] | None:
+    key = str(plain_string_arg(name, "unsafeGetAttrPos", 0))
+    attrs = set_arg(attrs, "unsafeGetAttrPos", 1)
+    return position_value(attr_position(attrs, key))

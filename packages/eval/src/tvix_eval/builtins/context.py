@@ -17,17 +17,16 @@ from nix_compat.store_path import StorePath
 from tvix_eval.builtins.arguments import (
     checked,
     coerced_arg,
-    list_arg,
     plain_string_arg,
     set_arg,
     string_arg,
 )
-from tvix_eval.builtins.attrs import attr_span
 from tvix_eval.builtins.registry import builtin
 from tvix_eval.errors import NixError
 from tvix_eval.printer import quote_attr_name
 from tvix_eval.runtime import ops
-from tvix_eval.value import context_of, make_string
+from tvix_eval.syntax.source import Span
+from tvix_eval.value import attr_position, context_of, make_string
 
 __all__ = ["context_store_path"]
 
@@ -79,7 +78,7 @@ def append_context(value: Value, extra: Value) -> str:
     context = set(context_of(text))
     attrs = set_arg(extra, "appendContext", 1)
     for name, spec in attrs.items():
-        _add_context(name, spec, context)
+        _add_context(name, spec, attr_position(attrs, name), context)
     return make_string(str(text), frozenset(context))
 
 
@@ -90,15 +89,14 @@ def _positioned(message: str, span: Any) -> NixError:
     return error
 
 
-def _add_context(name: str, spec: Value, context: set[str]) -> None:
-    span = attr_span(spec)
+def _add_context(name: str, spec: Value, span: Span | None, context: set[str]) -> None:
     if not _is_store_path(name):
         raise _positioned(f"context key {_quoted(name)} is not a store path", span)
     info = checked(spec, ops.expect_set, "", what="the value of a string context", span=span)
     is_drv = name.endswith(".drv")
-    if "path" in info and _flag(info["path"], "path"):
+    if "path" in info and _flag(info, "path"):
         context.add(name)
-    if "allOutputs" in info and _flag(info["allOutputs"], "allOutputs"):
+    if "allOutputs" in info and _flag(info, "allOutputs"):
         if not is_drv:
             raise _positioned(
                 f"tried to add all-outputs context of {quote_attr_name(name)}, which is not a "
@@ -107,8 +105,14 @@ def _add_context(name: str, spec: Value, context: set[str]) -> None:
             )
         context.add("=" + name)
     if "outputs" in info:
-        outputs_span = attr_span(info["outputs"])
-        outputs = list_arg(info["outputs"], "", what="the `outputs` attribute of a string context")
+        outputs_span = attr_position(info, "outputs")
+        outputs = checked(
+            info["outputs"],
+            ops.expect_list,
+            "",
+            what="the `outputs` attribute of a string context",
+            span=outputs_span,
+        )
         if outputs and not is_drv:
             raise _positioned(
                 f"tried to add derivation output context of {quote_attr_name(name)}, which is "
@@ -126,13 +130,13 @@ def _quoted(name: str) -> str:
     return f"'{quote_attr_name(name)}'"
 
 
-def _flag(value: Value, attr: str) -> bool:
+def _flag(info: dict[str, Value], attr: str) -> bool:
     return checked(
-        value,
+        info[attr],
         ops.expect_bool,
         "",
         what=f"the `{attr}` attribute of a string context",
-        span=attr_span(value),
+        span=attr_position(info, attr),
         catch_all=True,
         error_at_span=True,
     )

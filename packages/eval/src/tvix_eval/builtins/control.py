@@ -6,13 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 from tvix_eval.builtins.arguments import string_arg
-from tvix_eval.builtins.attrs import code_span, thunk_code
 from tvix_eval.builtins.log import log
 from tvix_eval.builtins.registry import builtin
 from tvix_eval.errors import Abort, NixError, ThrownError
 from tvix_eval.printer import print_value
 from tvix_eval.runtime import ops
-from tvix_eval.value import ContextStr, Thunk, force
+from tvix_eval.value import Attrs, ContextStr, Thunk, attr_position, force
 
 __all__ = ["deep_force"]
 
@@ -83,18 +82,18 @@ def deep_force(value: Value) -> Value:
                 continue
             seen.add(id(item))
             stack.extend((element, where) for element in reversed(item))
-        elif t is dict:
+        elif t is dict or t is Attrs:
             if not item or id(item) in seen:
                 continue
             seen.add(id(item))
-            stack.extend((v, (name, thunk_code(v), where)) for name, v in reversed(item.items()))
+            stack.extend((v, (name, item, where)) for name, v in reversed(item.items()))
     return root
 
 
 def _attribute_traces(error: NixError, where: Any) -> None:
     while where is not None:
-        name, code, where = where
-        error.add_trace(f"while evaluating the attribute '{name}'", code_span(code))
+        name, attrs, where = where
+        error.add_trace(f"while evaluating the attribute '{name}'", attr_position(attrs, name))
 
 
 @builtin("trace", 2)

@@ -60,7 +60,7 @@ def coerce_to_path(value: Value, what: str, context: set[str] | None = None) -> 
         raise
     if type(value) is NixPath:
         return value.path
-    if type(value) is dict and "__toString" in value:
+    if isinstance(value, dict) and "__toString" in value:
         from tvix_eval.runtime.calls import call
 
         return coerce_to_path(call(force(value["__toString"]), value), what, context)

@@ -7,16 +7,17 @@ import math
 from typing import Any
 
 from tvix_eval.builtins.arguments import string_arg
-from tvix_eval.builtins.attrs import code_span, thunk_code
 from tvix_eval.builtins.registry import builtin
 from tvix_eval.errors import NixError, TypeMismatch
 from tvix_eval.runtime import ops
 from tvix_eval.value import (
     LAMBDAS,
+    Attrs,
     ContextStr,
     NixPath,
     PrimOp,
     PrimOpApp,
+    attr_position,
     force,
     make_string,
     sorted_names,
@@ -56,7 +57,7 @@ def _write_json(value: Value, out: list[str], context: set[str], span: Any) -> N
         out.append(_json_string(stored))
     elif t is list:
         _write_list(value, out, context, span)
-    elif t is dict:
+    elif t is dict or t is Attrs:
         _write_attrs(value, out, context, span)
     else:
         raise _not_convertible(value, span)
@@ -82,8 +83,7 @@ def _write_attrs(attrs: dict[str, Value], out: list[str], context: set[str], spa
         return
     if "outPath" in attrs:
         out_path = attrs["outPath"]
-        code = thunk_code(out_path)
-        _write_json(force(out_path), out, context, _Lazy(code))
+        _write_json(force(out_path), out, context, _Lazy(attrs, "outPath"))
         return
     out.append("{")
     for i, name in enumerate(sorted_names(attrs)):
@@ -92,26 +92,26 @@ def _write_attrs(attrs: dict[str, Value], out: list[str], context: set[str], spa
         out.append(_json_string(name))
         out.append(":")
         item = attrs[name]
-        code = thunk_code(item)
         try:
-            _write_json(force(item), out, context, _Lazy(code))
+            _write_json(force(item), out, context, _Lazy(attrs, name))
         except NixError as e:
-            e.add_trace(f"while evaluating attribute '{name}'", code_span(code))
+            e.add_trace(f"while evaluating attribute '{name}'", attr_position(attrs, name))
             raise
     out.append("}")
 
 
 class _Lazy:
-    """The position of an attribute, worked out only if an error needs it."""
+    """The position of an attribute, looked up only if an error needs it."""
 
-    __slots__ = ("code",)
+    __slots__ = ("attrs", "name")
 
-    def __init__(self, code: Any) -> None:
-        self.code = code
+    def __init__(self, attrs: dict[str, Value], name: str) -> None:
+        self.attrs = attrs
+        self.name = name
 
 
 def _span(span: Any) -> Any:
-    return code_span(span.code) if type(span) is _Lazy else span
+    return attr_position(span.attrs, span.name) if type(span) is _Lazy else span
 
 
 def _not_convertible(value: Value, span: Any) -> NixError:

@@ -7,7 +7,7 @@ from types import FunctionType
 from typing import Any, NoReturn
 
 from tvix_eval.errors import NixError, TypeMismatch
-from tvix_eval.value import PrimOp, PrimOpApp, force
+from tvix_eval.value import Attrs, PrimOp, PrimOpApp, force
 
 Value = Any
 
@@ -56,7 +56,7 @@ def call(fn: Value, arg: Value) -> Value:
         if len(args) == primop.arity:
             return _run_primop(primop, args)
         return PrimOpApp(primop, args)
-    if t is dict:
+    if t is dict or t is Attrs:
         functor = fn.get("__functor")
         if functor is not None:
             return call(force(call(force(functor), fn)), arg)
@@ -145,7 +145,7 @@ def check_formals(arg: Value, info: Any) -> dict[str, Value]:
     """Force the argument of a lambda with formals and check its attribute names against
     the lambda's :class:`LambdaInfo` (which names are allowed, which have defaults)."""
     arg = force(arg)
-    if type(arg) is not dict:
+    if not isinstance(arg, dict):
         from tvix_eval.runtime.ops import type_error
 
         raise type_error("a set", arg)

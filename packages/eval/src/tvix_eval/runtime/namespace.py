@@ -14,7 +14,7 @@ from typing import Any
 from tvix_eval.errors import AssertionFailed, NixError, ParseError
 from tvix_eval.runtime import ops
 from tvix_eval.runtime.calls import call, call2, call3, check_formals
-from tvix_eval.value import NixPath, Thunk, force
+from tvix_eval.value import NixPath, Thunk, force, positions_of, with_positions
 
 Value = Any
 
@@ -76,7 +76,7 @@ def _assert(value: Value, text: str) -> bool:
 def _select_path(target: Value, names: list[str | None]) -> tuple[bool, Value]:
     value = target
     for name in names:
-        if type(value) is not dict or name not in value:
+        if not isinstance(value, dict) or name not in value:
             return False, None
         value = force(value[name])
     return True, value
@@ -97,7 +97,7 @@ def _has_attr(target: Value, names: list[str | None]) -> bool:
     value = target
     last = len(names) - 1
     for i, name in enumerate(names):
-        if type(value) is not dict or name not in value:
+        if not isinstance(value, dict) or name not in value:
             return False
         if i < last:
             value = force(value[name])
@@ -107,7 +107,8 @@ def _has_attr(target: Value, names: list[str | None]) -> bool:
 def _dynamic_attrs(
     static: dict[str, Value], dynamic: list[tuple[Any, Value, Any]]
 ) -> dict[str, Value]:
-    result = dict(static)
+    positions = positions_of(static)
+    result = with_positions(static, {} if positions is None else dict(positions))
     for name_fn, value, span in dynamic:
         try:
             name = ops.attr_name(name_fn())
@@ -121,8 +122,10 @@ def _dynamic_attrs(
         if name is None:
             continue
         if name in result:
-            raise NixError(f"dynamic attribute '{name}' already defined at {span}", span)
+            first = result.positions.get(name)
+            raise NixError(f"dynamic attribute '{name}' already defined at {first}", span)
         result[name] = value
+        result.positions[name] = span
     return result
 
 
@@ -131,7 +134,7 @@ def _with_env(env: Value, span: Any) -> Thunk:
 
     def forced() -> Value:
         value = force(env)
-        if type(value) is not dict:
+        if not isinstance(value, dict):
             error = ops.type_error("a set", value)
             error.add_trace("while evaluating the first subexpression of a with expression", span)
             error.positioned = False
@@ -150,7 +153,7 @@ def _with_lookup(name: str, envs: tuple[Thunk, ...]) -> Value:
 
 
 def _overrides(value: Value) -> dict[str, Value]:
-    if type(value) is dict:
+    if isinstance(value, dict):
         return value
     error = ops.type_error("a set", value)
     error.add_trace("while evaluating the `__overrides` attribute")
@@ -182,10 +185,6 @@ def _home_path(rest: str) -> NixPath:
     return NixPath(ops.canon_path(home + rest))
 
 
-def _curpos(file: str, line: int, column: int) -> dict[str, Value]:
-    return {"file": file, "line": line, "column": column}
-
-
 def runtime_namespace() -> dict[str, Any]:
     """The helpers every compiled file's globals start from."""
     return {
@@ -201,6 +200,7 @@ def runtime_namespace() -> dict[str, Any]:
         "SELECT_OR_LAZY": _select_or_lazy,
         "HAS_ATTR": _has_attr,
         "ATTR_NAME": _selected_name,
+        "ATTRS": with_positions,
         "DYNAMIC_ATTRS": _dynamic_attrs,
         "WITH": _with_lookup,
         "WITH_ENV": _with_env,
@@ -221,6 +221,5 @@ def runtime_namespace() -> dict[str, Any]:
         "INTERP": ops.interpolate,
         "PATH_INTERP": _path_interp,
         "HOME_PATH": _home_path,
-        "CURPOS": _curpos,
         "OVERRIDES": _overrides,
     }

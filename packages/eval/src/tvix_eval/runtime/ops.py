@@ -15,11 +15,13 @@ from typing import Any, Final
 from tvix_eval.errors import NixError, TypeMismatch
 from tvix_eval.value import (
     EMPTY_CONTEXT,
+    Attrs,
     ContextStr,
     NixPath,
     PrimOp,
     PrimOpApp,
     Thunk,
+    attr_position,
     context_of,
     describe,
     force,
@@ -65,7 +67,7 @@ def expect_list(value: Value) -> list[Value]:
 
 
 def expect_set(value: Value) -> dict[str, Value]:
-    if type(value) is dict:
+    if isinstance(value, dict):
         return value
     raise type_error("a set", value)
 
@@ -176,7 +178,7 @@ def raw_less_than(a: Value, b: Value) -> bool:
                     e.add_trace("while comparing two list elements")
                     raise
         return len(a) < len(b)
-    suffix = "; values of that type are incomparable" if ta is tb else ""
+    suffix = "; values of that type are incomparable" if describe(a) == describe(b) else ""
     raise NixError(f"cannot compare {describe(a)} with {describe(b)}{suffix}")
 
 
@@ -195,7 +197,7 @@ def equal(a: Value, b: Value) -> bool:
     if ta is str or ta is ContextStr:
         return (tb is str or tb is ContextStr) and str.__eq__(a, b)
     if ta is not tb:
-        return False
+        return (ta is dict or ta is Attrs) and (tb is dict or tb is Attrs) and _sets_equal(a, b)
     if ta is bool or a is None:
         return a is b
     if ta is NixPath:
@@ -204,7 +206,7 @@ def equal(a: Value, b: Value) -> bool:
         return len(a) == len(b) and all(
             x is y or equal(force(x), force(y)) for x, y in zip(a, b, strict=True)
         )
-    if ta is dict:
+    if ta is dict or ta is Attrs:
         return _sets_equal(a, b)
     return False
 
@@ -254,7 +256,7 @@ def concat_lists(a: Value, b: Value) -> list[Value]:
 
 def update(a: Value, b: Value) -> dict[str, Value]:
     for operand, side in ((a, "left"), (b, "right")):
-        if type(operand) is not dict:
+        if not isinstance(operand, dict):
             error = type_error("a set", operand)
             error.add_trace(
                 f"in the {side} operand of the update (//) operator", frame=sys._getframe(1)
@@ -265,9 +267,18 @@ def update(a: Value, b: Value) -> dict[str, Value]:
         return a  # type: ignore[no-any-return]
     if not a:
         return b  # type: ignore[no-any-return]
-    merged = dict(a)
-    merged.update(b)
-    return merged
+    ta, tb = type(a), type(b)
+    if ta is dict and tb is dict:
+        merged = dict(a)
+        merged.update(b)
+        return merged
+    result = Attrs(a)
+    result.update(b)
+    # C++ Nix keeps each attribute's position: the right operand's win, as its values do.
+    left = a.positions if ta is Attrs else dict.fromkeys(a)
+    right = b.positions if tb is Attrs else dict.fromkeys(b)
+    result.positions = {**left, **right}
+    return result
 
 
 def missing_attribute(name: str, attrs: dict[str, Value]) -> NixError:
@@ -302,7 +313,7 @@ def _levenshtein(a: str, b: str) -> int:
 
 def select(value: Value, name: str) -> Value:
     """``value.name`` for a forced ``value``, forced."""
-    if type(value) is not dict:
+    if not isinstance(value, dict):
         error = type_error("a set", value)
         error.add_trace("while selecting an attribute", frame=sys._getframe(1))
         error.positioned = False
@@ -316,9 +327,9 @@ def select(value: Value, name: str) -> Value:
     try:
         return found.force()
     except NixError as e:
-        from tvix_eval.runtime.trace import definition_span
-
-        e.add_trace(f"while evaluating the attribute '{name}'", definition_span(found.fn))
+        position = attr_position(value, name)
+        if position is not None:  # attributes made by builtins: C++ Nix adds no line
+            e.add_trace(f"while evaluating the attribute '{name}'", position)
         raise
 
 
@@ -518,7 +529,7 @@ def coerce_to_string(
         "context": context,
         "copy_path": copy_path,
     }
-    if t is dict:
+    if t is dict or t is Attrs:
         to_string = value.get("__toString")
         if to_string is not None:
             from tvix_eval.runtime.calls import call
