@@ -14,7 +14,8 @@ Kinds and their expectations (README.md says more):
   ``.exp-lazy``, that of ``nix-instantiate --eval FILE``, for the cases where it exists (create
   it empty to ask for it); ``.err.exp``, the standard error, where the reference prints one.
 - ``eval-fail``: ``.err.exp``, the standard error of ``nix-instantiate --eval --strict FILE``,
-  byte for byte, which must exit with status 1.
+  byte for byte, which must exit with status 1; ``.out.exp``, what it printed on standard
+  output before failing, where it printed anything (``--xml`` prints as it evaluates).
 
 An ``eval-*`` case may have a ``.flags`` file: more arguments (``--arg``, ``-I``, ``--json``...),
 split as a shell would split them, given to both. Categories run on a fresh copy of their folder
@@ -398,7 +399,7 @@ class EvalOkay(EvalKind):
 
 class EvalFail(EvalKind):
     def checks(self, case: Path) -> list[Check]:
-        return [
+        found = [
             Check(
                 case,
                 ".err.exp",
@@ -407,12 +408,23 @@ class EvalFail(EvalKind):
                 True,
             )
         ]
+        if case.with_suffix(".out.exp").exists():
+            found.append(
+                Check(
+                    case,
+                    ".out.exp",
+                    lambda: self.ours(case).stdout,
+                    lambda o: self.reference(o, case).stdout,
+                    False,
+                )
+            )
+        return found
 
     def regenerate(self, oracle: Oracle, case: Path) -> dict[str, str | None]:
         outcome = self.reference(oracle, case)
         if outcome.status == 0:
             raise AssertionError(f"the reference succeeds: {outcome.stdout.strip()[:200]}")
-        return {".err.exp": outcome.fail_text()}
+        return {".err.exp": outcome.fail_text(), ".out.exp": outcome.stdout or None}
 
 
 RUNNERS: dict[str, Kind] = {

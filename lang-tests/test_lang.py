@@ -41,7 +41,7 @@ def test_known_failures_name_real_checks() -> None:
 
 def _case_of(path: Path) -> Path | None:
     """The case an expectation or flags file belongs to, or None for other files."""
-    for suffix in (".err.exp", ".exp-lazy", ".exp", ".flags"):
+    for suffix in (".err.exp", ".out.exp", ".exp-lazy", ".exp", ".flags"):
         if path.name.endswith(suffix):
             return path.with_name(path.name[: -len(suffix)] + ".nix")
     return None

@@ -1,7 +1,8 @@
 """``tvix eval``: evaluate a Nix expression and print it as ``nix-instantiate --eval`` does.
 
 Output modes: lazy (the top value forced, the rest ``<CODE>`` if not yet evaluated),
-``--strict`` (everything forced) and ``--json``. Failures print C++ Nix's error text on
+``--strict`` (everything forced), ``--json`` and ``--xml`` (lazy or strict, with or without
+``--no-location``). Failures print C++ Nix's error text on
 stderr and exit 1; no Python traceback reaches the user.
 """
 
@@ -12,6 +13,7 @@ from typing import Any
 
 import click
 from tvix_eval.builtins.control import deep_force
+from tvix_eval.builtins.xml import XmlWriter
 from tvix_eval.errors import EvalError, NixError
 from tvix_eval.evaluator import Evaluator
 from tvix_eval.printer import print_value
@@ -57,7 +59,11 @@ def _auto_call(value: Value, auto_args: dict[str, Value]) -> Value:
     return force(call(value, args))
 
 
-def _output(value: Value, strict: bool, as_json: bool) -> str:
+def _output(value: Value, strict: bool, as_json: bool, xml: XmlWriter | None) -> str:
+    if xml is not None:
+        # Forced while written, as nix-instantiate does: an error leaves what was written.
+        xml.document(value)
+        return "".join(xml.out)
     if as_json:
         from tvix_eval.builtins.json import to_json
 
@@ -74,6 +80,10 @@ def _output(value: Value, strict: bool, as_json: bool) -> str:
 @click.option("-E", "--expr", help="Evaluate this expression instead of a file.")
 @click.option("--strict", is_flag=True, help="Evaluate the result completely.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@click.option("--xml", "as_xml", is_flag=True, help="Print the result as XML.")
+@click.option(
+    "--no-location", is_flag=True, help="With --xml, leave out where things were defined."
+)
 @click.option(
     "--arg",
     "args",
@@ -104,6 +114,8 @@ def eval_command(
     expr: str | None,
     strict: bool,
     as_json: bool,
+    as_xml: bool,
+    no_location: bool,
     args: tuple[tuple[str, str], ...],
     argstrs: tuple[tuple[str, str], ...],
     include: tuple[str, ...],
@@ -118,6 +130,7 @@ def eval_command(
     except SourceUnreadable as error:
         fail(f"error: {error}")
     evaluator = Evaluator(max_call_depth=max_call_depth, nix_path=list(include))
+    xml = XmlWriter([], strict=strict, location=not no_location) if as_xml else None
 
     def run(value: Value) -> str:
         auto_args: dict[str, Value] = {name: text for name, text in argstrs}
@@ -125,12 +138,14 @@ def eval_command(
             # Lazy, as in C++ Nix: an argument the function never uses is never evaluated.
             source = Source("«string»", text)
             auto_args[name] = Thunk(partial(evaluator.evaluate_nested, source))
-        return _output(_auto_call(value, auto_args), strict, as_json)
+        return _output(_auto_call(value, auto_args), strict, as_json, xml)
 
     try:
         text = evaluator.evaluate(source, then=run)
     except EvalError as error:
+        if xml is not None:
+            write_stdout("".join(xml.out), end="")
         fail(error.render(show_trace))
     except Exception as error:  # a bug of ours must still not show a traceback
         internal_error(error)
-    write_stdout(text)
+    write_stdout(text, end="" if as_xml else "\n")

@@ -38,6 +38,6 @@ def internal_error(error: BaseException) -> NoReturn:
     )
 
 
-def write_stdout(text: str) -> None:
-    sys.stdout.buffer.write(text.encode("utf-8", "surrogateescape") + b"\n")
+def write_stdout(text: str, end: str = "\n") -> None:
+    sys.stdout.buffer.write((text + end).encode("utf-8", "surrogateescape"))
     sys.stdout.flush()

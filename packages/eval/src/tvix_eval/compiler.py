@@ -825,7 +825,11 @@ def compile_expr(
                 )
             )
         info = LambdaInfo(
-            binding_names.get(id(e)), e.span, formals, bool(e.formals and e.formals.ellipsis)
+            binding_names.get(id(e)),
+            e.span,
+            formals,
+            bool(e.formals and e.formals.ellipsis),
+            e.param,
         )
         infos[fn] = info
         if info_name is not None:

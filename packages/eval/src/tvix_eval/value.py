@@ -259,13 +259,15 @@ class LambdaInfo:
     """What the compiler knows about a Nix lambda, found by its Python code object.
 
     ``name`` is the binding it was defined under (for traces: ``while calling 'f'``);
-    ``formals`` is None for a plain ``x: ...`` lambda, otherwise its formals sorted by name.
+    ``formals`` is None for a plain ``x: ...`` lambda, otherwise its formals sorted by name;
+    ``param`` is the name of a plain lambda's argument or of an ``@`` pattern.
     """
 
     name: str | None
     span: Span
     formals: tuple[Formal, ...] | None
     ellipsis: bool
+    param: str | None = None
 
     #: The formals' names, checked against the argument on every call.
     names: frozenset[str] = field(init=False)

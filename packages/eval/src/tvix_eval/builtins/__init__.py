@@ -28,6 +28,7 @@ FAMILIES = (
     "toml",
     "types",
     "versions",
+    "xml",
 )
 
 for _family in FAMILIES:

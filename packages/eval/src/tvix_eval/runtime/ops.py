@@ -212,7 +212,7 @@ def equal(a: Value, b: Value) -> bool:
 
 
 def _sets_equal(a: dict[str, Value], b: dict[str, Value]) -> bool:
-    if _is_derivation(a) and _is_derivation(b):
+    if is_derivation(a) and is_derivation(b):
         pa, pb = a.get("outPath"), b.get("outPath")
         if pa is not None and pb is not None:
             return equal(force(pa), force(pb))
@@ -227,7 +227,7 @@ def _sets_equal(a: dict[str, Value], b: dict[str, Value]) -> bool:
     return True
 
 
-def _is_derivation(value: dict[str, Value]) -> bool:
+def is_derivation(value: dict[str, Value]) -> bool:
     kind = value.get("type")
     if kind is None:
         return False
