@@ -69,6 +69,15 @@ OKAY = [
 ]
 
 FAILING = [
+    # A path selection fails as a whole: one frame naming the path, at the last attribute.
+    '{ a.b = throw "x"; }.a.b',
+    'let s = { a = { b = throw "x"; }; }; in s.a.b or 1',
+    '{ a = throw "y"; }.a.b',
+    '{ a.b = throw "x"; }.${"a"}.b',
+    "{ a.b.c = 1; }.a.b.d",
+    '(builtins.mapAttrs (n: v: v) { a.b = throw "z"; }).a.b',
+    "{ a = { b = 1; }; }.a.b.c",
+    '{ a = throw "y"; }.a.b or 1',
     'if throw "in the condition" then 1 else 2',
     'assert (throw "x"); 1',
     '(throw "x") && true',

@@ -372,10 +372,9 @@ class Compiler:
             else:
                 helper = "SELECT_OR"
             return self.call(helper, target, py.List(names, py.Load()), default, span=e.span)
-        value = target
-        for name in names:
-            value = self.call("SELECT", value, name, span=e.span)
-        return value
+        if len(names) == 1:
+            return self.call("SELECT", target, names[0], span=e.span)
+        return self.call("SELECT_PATH", target, py.List(names, py.Load()), span=e.span)
 
     def e_HasAttr(
         self, e: nix.HasAttr, scopes: list[Scope | WithScope], out: list[py.stmt]

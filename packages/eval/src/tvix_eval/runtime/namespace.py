@@ -14,7 +14,7 @@ from typing import Any
 from tvix_eval.errors import AssertionFailed, NixError, ParseError
 from tvix_eval.runtime import ops
 from tvix_eval.runtime.calls import call, call2, call3, check_formals
-from tvix_eval.value import NixPath, Thunk, force, positions_of, with_positions
+from tvix_eval.value import NixPath, Thunk, attr_position, force, positions_of, with_positions
 
 Value = Any
 
@@ -74,11 +74,21 @@ def _assert(value: Value, text: str) -> bool:
 
 
 def _select_path(target: Value, names: list[str | None]) -> tuple[bool, Value]:
+    """``target.a.b`` for ``target.a.b or default``: (False, None) if a set on the way lacks
+    its attribute or is no set."""
     value = target
-    for name in names:
-        if not isinstance(value, dict) or name not in value:
-            return False, None
-        value = force(value[name])
+    position = None
+    try:
+        for name in names:
+            if not isinstance(value, dict) or name not in value:
+                return False, None
+            position = attr_position(value, name)
+            value = force(value[name])
+    except NixError as e:
+        if position is not None:
+            path = ".".join(str(name) for name in names)
+            e.add_trace(f"while evaluating the attribute '{path}'", position)
+        raise
     return True, value
 
 
@@ -196,6 +206,7 @@ def runtime_namespace() -> dict[str, Any]:
         "CALL3": call3,
         "FORMALS": check_formals,
         "SELECT": ops.select,
+        "SELECT_PATH": ops.select_path,
         "SELECT_OR": _select_or,
         "SELECT_OR_LAZY": _select_or_lazy,
         "HAS_ATTR": _has_attr,

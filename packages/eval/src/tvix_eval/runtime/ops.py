@@ -333,6 +333,32 @@ def select(value: Value, name: str) -> Value:
         raise
 
 
+def select_path(value: Value, names: list[str]) -> Value:
+    """``value.a.b.c`` for a forced ``value``, forced. Whatever fails on the way, C++ Nix
+    blames the whole path, at the last attribute reached."""
+    position = None
+    try:
+        for name in names:
+            if type(value) is Thunk:
+                value = value.force()
+            if not isinstance(value, dict):
+                error = type_error("a set", value)
+                error.add_trace("while selecting an attribute", frame=sys._getframe(1))
+                error.positioned = False
+                raise error
+            try:
+                found = value[name]
+            except KeyError:
+                raise missing_attribute(name, value) from None
+            position = attr_position(value, name)
+            value = found
+        return value.force() if type(value) is Thunk else value
+    except NixError as e:
+        if position is not None:
+            e.add_trace(f"while evaluating the attribute '{'.'.join(names)}'", position)
+        raise
+
+
 def attr_name(value: Value) -> str | None:
     """A dynamic attribute name: a string, or null (the attribute is then skipped)."""
     if value is None:
