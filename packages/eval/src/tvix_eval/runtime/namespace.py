@@ -82,7 +82,7 @@ def _select_path(target: Value, names: list[str | None]) -> tuple[bool, Value]:
         for name in names:
             if not isinstance(value, dict) or name not in value:
                 return False, None
-            position = attr_position(value, name)
+            position = attr_position(value, str(name))
             value = force(value[name])
     except NixError as e:
         if position is not None:
