@@ -69,6 +69,13 @@ OKAY = [
 ]
 
 FAILING = [
+    # The argument of a lambda with formals, and functors.
+    '({ a }: a) (throw "t")',
+    "let f = { a }: a; g = x: f x; in g 1",
+    '{ __functor = s: x: throw "in"; } 2',
+    '{ __functor = throw "f"; } 1',
+    "{ __functor = s: 1; } 2",
+    "let f = a: { b }: b; in f 1 { }",
     # A path selection fails as a whole: one frame naming the path, at the last attribute.
     '{ a.b = throw "x"; }.a.b',
     'let s = { a = { b = throw "x"; }; }; in s.a.b or 1',
@@ -157,6 +164,9 @@ def test_error_reads_as_the_reference_error(oracle, expr: str) -> None:  # type:
 
 
 SHOW_TRACE = [
+    '({ a }: a) (throw "t")',
+    "let f = { a }: a; g = x: f x; in g 1",
+    'let f = a: b: throw "x"; in f 1 2',
     'let f = n: if (if n == 0 then throw "z" else f (n - 1) == 1) then 1 else 2; in f 9',
     "let f = x: builtins.head x; g = y: f y; in g [ ]",
     "let f = x: x.a; in f { }",

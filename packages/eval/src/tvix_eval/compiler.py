@@ -846,14 +846,19 @@ def _lambda_names(root: nix.Expr) -> dict[int, str]:
     stack: list[nix.Expr] = [root]
     while stack:
         node = stack.pop()
-        if isinstance(node, nix.AttrSet):
-            for name, entry in node.attrs.items():
-                if isinstance(entry.value, nix.Lambda):
-                    names[id(entry.value)] = name
-        elif isinstance(node, nix.Let):
-            for name, entry in node.bindings.attrs.items():
-                if isinstance(entry.value, nix.Lambda):
-                    names[id(entry.value)] = name
+        bindings = (
+            node.attrs
+            if isinstance(node, nix.AttrSet)
+            else node.bindings.attrs
+            if isinstance(node, nix.Let)
+            else {}
+        )
+        for name, entry in bindings.items():
+            value = entry.value
+            # A curried function's inner lambdas are called by its name too.
+            while isinstance(value, nix.Lambda):
+                names[id(value)] = name
+                value = value.body
         stack.extend(_children(node))
     return names
 

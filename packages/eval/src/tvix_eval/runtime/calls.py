@@ -7,7 +7,8 @@ from types import FunctionType
 from typing import Any, NoReturn
 
 from tvix_eval.errors import NixError, TypeMismatch
-from tvix_eval.value import Attrs, PrimOp, PrimOpApp, force
+from tvix_eval.syntax.source import Span
+from tvix_eval.value import Attrs, PrimOp, PrimOpApp, Thunk, attr_position, force
 
 Value = Any
 
@@ -59,12 +60,44 @@ def call(fn: Value, arg: Value) -> Value:
     if t is dict or t is Attrs:
         functor = fn.get("__functor")
         if functor is not None:
-            return call(force(call(force(functor), fn)), arg)
+            try:
+                return _call_functor(fn, functor, arg)
+            except NixError as e:
+                e.add_trace(
+                    "while calling a functor (an attribute set with a '__functor' attribute)",
+                    frame=sys._getframe(1),
+                )
+                raise
+    raise _not_a_function(fn)
+
+
+def _call_functor(attrs: dict[str, Value], functor: Value, arg: Value) -> Value:
+    """``attrs arg`` as ``attrs.__functor attrs arg``; C++ Nix blames a functor that is no
+    function of two arguments at the ``__functor`` attribute."""
+    fn = force(functor)
+    if not _callable(fn):
+        raise _not_a_function(fn, attr_position(attrs, "__functor"))
+    inner = force(call(fn, attrs))
+    if not _callable(inner):
+        raise _not_a_function(inner, attr_position(attrs, "__functor"))
+    return call(inner, arg)
+
+
+def _callable(value: Value) -> bool:
+    t = type(value)
+    if t is FunctionType or t is PrimOp or t is PrimOpApp:
+        return True
+    return (t is dict or t is Attrs) and "__functor" in value
+
+
+def _not_a_function(value: Value, span: Span | None = None) -> TypeMismatch:
     from tvix_eval.runtime.ops import show_value
     from tvix_eval.value import describe
 
-    raise TypeMismatch(
-        f"attempt to call something which is not a function but {describe(fn)}: {show_value(fn)}"
+    return TypeMismatch(
+        f"attempt to call something which is not a function but {describe(value)}: "
+        f"{show_value(value)}",
+        span,
     )
 
 
@@ -144,11 +177,20 @@ def _from_call_site(error: NixError) -> NixError:
 def check_formals(arg: Value, info: Any) -> dict[str, Value]:
     """Force the argument of a lambda with formals and check its attribute names against
     the lambda's :class:`LambdaInfo` (which names are allowed, which have defaults)."""
-    arg = force(arg)
+    if type(arg) is Thunk:
+        try:
+            arg = arg.force()
+        except NixError as e:
+            e.add_trace("from call site", frame=sys._getframe(3))
+            e.refused_arguments = True
+            raise
     if not isinstance(arg, dict):
         from tvix_eval.runtime.ops import type_error
 
-        raise type_error("a set", arg)
+        error = type_error("a set", arg)
+        error.positioned = False
+        error.add_trace("while evaluating the value passed for the lambda argument", info.span)
+        raise _from_call_site(error)
     assert info.formals is not None
     name = f"'{info.name}'" if info.name else "'anonymous lambda'"
     for formal in info.formals:
