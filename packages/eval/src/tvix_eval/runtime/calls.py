@@ -187,10 +187,10 @@ def check_formals(arg: Value, info: Any) -> dict[str, Value]:
     if not isinstance(arg, dict):
         from tvix_eval.runtime.ops import type_error
 
-        error = type_error("a set", arg)
-        error.positioned = False
-        error.add_trace("while evaluating the value passed for the lambda argument", info.span)
-        raise _from_call_site(error)
+        mismatch = type_error("a set", arg)
+        mismatch.positioned = False
+        mismatch.add_trace("while evaluating the value passed for the lambda argument", info.span)
+        raise _from_call_site(mismatch)
     assert info.formals is not None
     name = f"'{info.name}'" if info.name else "'anonymous lambda'"
     for formal in info.formals:
