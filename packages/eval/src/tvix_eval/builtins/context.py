@@ -11,9 +11,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from nix_compat.errors import StorePathError
-from nix_compat.store_path import StorePath
-
 from tvix_eval.builtins.arguments import (
     checked,
     coerced_arg,
@@ -65,6 +62,9 @@ def get_context(value: Value) -> dict[str, Value]:
 
 
 def _is_store_path(name: str) -> bool:
+    from nix_compat.errors import StorePathError
+    from nix_compat.store_path import StorePath
+
     try:
         StorePath.from_absolute_path(name)
     except StorePathError:

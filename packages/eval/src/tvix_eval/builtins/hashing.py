@@ -3,16 +3,19 @@ messages (the digests and encodings come from :mod:`nix_compat`)."""
 
 from __future__ import annotations
 
-from typing import Any
-
-from nix_compat import nixbase32
-from nix_compat.hash import ALGORITHMS, HashFormat, NixHash
+from typing import TYPE_CHECKING, Any
 
 from tvix_eval.builtins.arguments import plain_string_arg, set_arg, string_arg
 from tvix_eval.builtins.attrs import required_attr
 from tvix_eval.builtins.log import log
 from tvix_eval.builtins.registry import builtin
 from tvix_eval.errors import NixError
+
+if TYPE_CHECKING:
+    from nix_compat.hash import HashFormat, NixHash
+
+# nix_compat's hashes are imported where a builtin needs them, not with this module: loading
+# OpenSSL's digests is a sixth of the evaluator's start-up, and most evaluations hash nothing.
 
 __all__ = ["UsageError", "parse_algorithm", "parse_hash"]
 
@@ -30,6 +33,8 @@ class UsageError(NixError):
 
 
 def parse_algorithm(name: str) -> str:
+    from nix_compat.hash import ALGORITHMS
+
     if name in ALGORITHMS:
         return name
     raise UsageError(
@@ -38,19 +43,21 @@ def parse_algorithm(name: str) -> str:
 
 
 _FORMATS = {
-    "base16": HashFormat.BASE16,
-    "nix32": HashFormat.NIX32,
-    "base32": HashFormat.NIX32,
-    "base64": HashFormat.BASE64,
-    "sri": HashFormat.SRI,
+    "base16": "BASE16",
+    "nix32": "NIX32",
+    "base32": "NIX32",
+    "base64": "BASE64",
+    "sri": "SRI",
 }
 
 
 def _parse_format(name: str) -> HashFormat:
+    from nix_compat.hash import HashFormat
+
     if name == "base32":
         log('warning: "base32" is a deprecated alias for hash format "nix32".')
     try:
-        return _FORMATS[name]
+        return HashFormat[_FORMATS[name]]
     except KeyError:
         raise UsageError(
             f"unknown hash format '{name}', expect 'base16', 'base32', 'base64', or 'sri'"
@@ -102,10 +109,15 @@ def parse_hash(text: str, algo: str | None) -> NixHash:
         raise NixError(f"hash '{text}' should have type '{algo}'")
     name = parsed or algo
     assert name is not None
+    from nix_compat.hash import NixHash
+
     return NixHash(name, _digest(rest, name, sri))
 
 
 def _digest(rest: str, algo: str, sri: bool) -> bytes:
+    from nix_compat import nixbase32
+    from nix_compat.hash import ALGORITHMS
+
     size = ALGORITHMS[algo]
     if not sri and len(rest) == 2 * size:
         if not all(c in "0123456789abcdefABCDEF" for c in rest):
@@ -128,6 +140,8 @@ def _digest(rest: str, algo: str, sri: bool) -> bytes:
 def hash_string(algo: Value, text: Value) -> str:
     name = parse_algorithm(plain_string_arg(algo, "hashString", 0))
     data = str(string_arg(text, "hashString", 1)).encode("utf-8", "surrogateescape")
+    from nix_compat.hash import NixHash
+
     return NixHash.of_bytes(name, data).to_base16()
 
 
