@@ -69,6 +69,19 @@ OKAY = [
 ]
 
 FAILING = [
+    # A failed assert on == says what differs.
+    "assert true == false; 1",
+    "assert 1 == 2.5; 1",
+    'assert "a" == 1; 1',
+    "assert /a == /b; 1",
+    "assert [ 1 2 ] == [ 1 3 ]; 1",
+    "assert [ 1 2 ] == [ 1 ]; 1",
+    "assert { a = 1; } == { a = 1; b = 2; }; 1",
+    "assert { a = [ { b = 1; } ]; } == { a = [ { b = 2; } ]; }; 1",
+    'assert { type = "derivation"; outPath = "a"; } == { type = "derivation"; outPath = "b"; }; 1',
+    "assert (x: x) == (x: x); 1",
+    'assert { a = 1; } == { a = throw "z"; }; 1',
+    "let x = { a = 1; }; in assert x == (x // { a = 2; }); 1",
     # The argument of a lambda with formals, and functors.
     '({ a }: a) (throw "t")',
     "let f = { a }: a; g = x: f x; in g 1",

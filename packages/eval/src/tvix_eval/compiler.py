@@ -566,9 +566,27 @@ class Compiler:
 
         text = print_expr(e.cond)
         self.region(e.cond, "in the condition of the assert statement", e.span)
-        check = self.call(
-            "ASSERT", self.strict(e.cond, scopes, out), py.Constant(text), span=e.span
-        )
+        cond = e.cond
+        if isinstance(cond, nix.BinOp) and cond.op == "==":
+            # ``EQ(l := left, r := right) or ASSERT_UNEQUAL(l, r, ...)``: the comparison is
+            # the condition's (its errors are traced as such), the explanation the assert's.
+            sides = [self.fresh("left"), self.fresh("right")]
+            operands = [
+                py.NamedExpr(py.Name(var, py.Store()), self.strict(side, scopes, out))
+                for var, side in zip(sides, (cond.left, cond.right), strict=True)
+            ]
+            equal = self.call("EQ", *operands, span=cond.op_span or cond.span)
+            explain = self.call(
+                "ASSERT_UNEQUAL",
+                *(self.name(var) for var in sides),
+                py.Constant(text),
+                self.constant(e.span, "span"),
+                span=e.span,
+            )
+            check: py.expr = py.BoolOp(py.Or(), [equal, explain])
+        else:
+            condition = self.strict(cond, scopes, out)
+            check = self.call("ASSERT", condition, py.Constant(text), span=e.span)
         return py.IfExp(check, self.strict(e.body, scopes, out), py.Constant(None))
 
     # -- functions --------------------------------------------------------------------------------

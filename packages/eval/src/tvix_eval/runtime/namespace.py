@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NoReturn
 
 from tvix_eval.errors import AssertionFailed, NixError, ParseError
 from tvix_eval.runtime import ops
@@ -71,6 +71,15 @@ def _assert(value: Value, text: str) -> bool:
     if not value:
         raise AssertionFailed(f"assertion '{text}' failed")
     return True
+
+
+def _unequal_assertion(left: Value, right: Value, text: str, span: Any) -> NoReturn:
+    """A failed ``assert left == right``: C++ Nix says what differs."""
+    from tvix_eval.runtime.inequality import explain_inequality
+
+    error = explain_inequality(left, right)
+    error.add_trace(f"while evaluating the condition of the assertion '{text}'", span)
+    raise error
 
 
 def _select_path(target: Value, names: list[str | None]) -> tuple[bool, Value]:
@@ -217,6 +226,7 @@ def runtime_namespace() -> dict[str, Any]:
         "WITH_ENV": _with_env,
         "COND": _cond,
         "ASSERT": _assert,
+        "ASSERT_UNEQUAL": _unequal_assertion,
         "BOOL_OP": _bool_op,
         "NOT": _not,
         "ADD": ops.add,
