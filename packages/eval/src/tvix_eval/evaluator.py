@@ -18,7 +18,7 @@ from tvix_eval.builtins import REGISTRY
 from tvix_eval.compiler import compile_expr
 from tvix_eval.errors import EvalError, NixError, ParseError
 from tvix_eval.io import EvalIO, LocalIO
-from tvix_eval.runtime import trace
+from tvix_eval.runtime import ops, trace
 from tvix_eval.runtime.calls import reset_call_depth
 from tvix_eval.runtime.namespace import runtime_namespace
 from tvix_eval.syntax.source import Source
@@ -38,6 +38,8 @@ RECURSION_LIMIT = 1_000_000
 #: still collected.
 GC_THRESHOLDS = (100_000, 20, 100)
 LANG_VERSION = 6
+#: How many symlinks an import follows before giving up, as C++ Nix.
+MAX_SYMLINKS = 1024
 NIX_VERSION = "2.26.3"
 
 
@@ -150,7 +152,6 @@ class Evaluator:
         """``builtins.findFile`` (what ``<name>`` calls): the first search path entry whose
         prefix matches and under which the rest of the name exists."""
         from tvix_eval.builtins.arguments import list_arg, set_arg, string_arg
-        from tvix_eval.runtime import ops
         from tvix_eval.value import force
 
         wanted = str(string_arg(name, "findFile", 1))
@@ -169,7 +170,8 @@ class Evaluator:
             rest = wanted[len(prefix) :].lstrip("/") if prefix else wanted
             candidate = ops.canon_path(os.path.join(os.path.abspath(base), rest))
             if self.io.path_exists(candidate):
-                return NixPath(candidate)
+                # C++ Nix gives what was found with its symlinks resolved.
+                return NixPath(self.io.real_path(candidate))
         error = NixError(
             f"file '{wanted}' was not found in the Nix search path (add it using $NIX_PATH or -I)"
         )
@@ -179,13 +181,31 @@ class Evaluator:
     def _import_path(self, target: Value) -> str:
         from tvix_eval.builtins.io import realise_path
 
-        path = realise_path(target)
+        path = self._follow_symlinks(realise_path(target))
         if self.io.file_type(path) == "directory":
             path = os.path.join(path, "default.nix")
             if not self.io.path_exists(path):
                 error = NixError(f"opening file '{path}': No such file or directory")
                 error.positioned = False
                 raise error
+        return path
+
+    def _follow_symlinks(self, path: str) -> str:
+        """The file an import of ``path`` reads: a symlink is followed (relative to where it
+        is, so that the file's own relative paths work from its target), as C++ Nix's
+        ``resolveExprPath`` does, giving up after as many links as it does."""
+        for _ in range(MAX_SYMLINKS - 1):
+            if path == "/":
+                break
+            parent, name = os.path.split(path)
+            target = self.io.read_link(os.path.join(self.io.real_path(parent), name))
+            if target is None:
+                break
+            path = ops.canon_path(os.path.join(parent, target))
+        else:
+            raise NixError(
+                f"too many symbolic links encountered while traversing the path '{path}'"
+            )
         return path
 
     def _import(self, target: Value) -> Value:

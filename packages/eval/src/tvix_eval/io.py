@@ -32,6 +32,15 @@ class EvalIO(Protocol):
         (dangling), ``unknown`` or ``missing``."""
         ...
 
+    def read_link(self, path: str) -> str | None:
+        """The target of ``path`` if it is a symlink, None if it is anything else; a
+        ``path`` that does not exist is an error."""
+        ...
+
+    def real_path(self, path: str) -> str:
+        """``path`` with every symlink in it resolved (as far as its parts exist)."""
+        ...
+
     def copy_to_store(self, path: str) -> str:
         """Import a path into the store; returns its store path."""
         ...
@@ -85,6 +94,19 @@ class LocalIO:
         if stat.S_ISDIR(mode):
             return "directory"
         return "regular" if stat.S_ISREG(mode) else "unknown"
+
+    def read_link(self, path: str) -> str | None:
+        try:
+            if not stat.S_ISLNK(os.lstat(path).st_mode):
+                return None
+            return os.readlink(path)
+        except FileNotFoundError:
+            raise NixError(f"path '{path}' does not exist") from None
+        except OSError as e:
+            raise NixError(f"reading '{path}': {e.strerror}") from None
+
+    def real_path(self, path: str) -> str:
+        return os.path.realpath(path)
 
     def copy_to_store(self, path: str) -> str:
         raise NixError(f"cannot copy '{path}' to the store: this evaluation has no store")

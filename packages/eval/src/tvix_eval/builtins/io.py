@@ -90,8 +90,8 @@ def _is_directory(io: EvalIO, path: str) -> bool:
 
 @builtin("readFile", 1)
 def read_file(path: Value) -> str:
-    target = realise_path(path)
     io = current()
+    target = io.real_path(realise_path(path))
     try:
         data = io.read_file(target)
     except NixError:
@@ -107,8 +107,8 @@ def read_file(path: Value) -> str:
 
 @builtin("readDir", 1)
 def read_dir(path: Value) -> dict[str, str]:
-    target = realise_path(path)
     io = current()
+    target = io.real_path(realise_path(path))
     try:
         return io.read_dir(target)
     except NixError:
