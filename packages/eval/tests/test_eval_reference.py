@@ -69,6 +69,13 @@ OKAY = [
 ]
 
 FAILING = [
+    # Coercions to strings in interpolations: what is blamed, and where.
+    '"a${throw "x"}"',
+    '"a${{ outPath = 1; }}"',
+    '"${{ __toString = s: throw "in"; }}"',
+    '"x${{ __toString = s: { __toString = s: 1; }; }}"',
+    "toString { __toString = 1; }",
+    '"${[ ]}"',
     # A failed assert on == says what differs.
     "assert true == false; 1",
     "assert 1 == 2.5; 1",

@@ -329,8 +329,15 @@ class Compiler:
                 parts.append(py.Constant(p))
             else:
                 parts.append(self.strict(p, scopes, out))
+        spans = tuple(None if isinstance(p, str) else self.interpolation_span(p) for p in e.parts)
         kind = py.Constant(e.kind.value)
-        return self.call("PATH_INTERP", kind, py.List(parts, py.Load()), span=e.span)
+        return self.call(
+            "PATH_INTERP",
+            kind,
+            py.List(parts, py.Load()),
+            self.constant(spans, "spans"),
+            span=e.span,
+        )
 
     def e_SearchPath(
         self, e: nix.SearchPath, scopes: list[Scope | WithScope], out: list[py.stmt]

@@ -71,6 +71,13 @@ def call(fn: Value, arg: Value) -> Value:
     raise _not_a_function(fn)
 
 
+def call_at(fn: Value, arg: Value, span: Span | None) -> Value:
+    """:func:`call` where C++ Nix blames a value that is no function at ``span``."""
+    if not _callable(fn):
+        raise _not_a_function(fn, span)
+    return call(fn, arg)
+
+
 def _call_functor(attrs: dict[str, Value], functor: Value, arg: Value) -> Value:
     """``attrs arg`` as ``attrs.__functor attrs arg``; C++ Nix blames a functor that is no
     function of two arguments at the ``__functor`` attribute."""

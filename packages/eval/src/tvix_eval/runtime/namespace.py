@@ -180,16 +180,16 @@ def _overrides(value: Value) -> dict[str, Value]:
     raise error
 
 
-def _path_interp(kind: str, parts: list[Value]) -> NixPath:
+def _path_interp(kind: str, parts: list[Value], spans: tuple[Any, ...]) -> NixPath:
     texts = []
-    for part in parts:
+    for part, span in zip(parts, spans, strict=True):
         if type(part) is str:
             texts.append(part)
         else:
             try:
                 texts.append(ops.coerce_to_string(part, copy_to_store=False))
             except NixError as e:
-                e.add_trace("while evaluating a path segment")
+                e.add_trace("while evaluating a path segment", span)
                 raise
     text = "".join(texts)
     if kind == "home":

@@ -422,11 +422,13 @@ def concat_strings(
         tail = []
         for i, part in enumerate(parts[1:], 1):
             context: set[str] = set()
-            try:
-                text = coerce_to_string(part, copy_to_store=False, context=context)
-            except NixError as e:
-                e.add_trace("while evaluating a path segment", spans[i] if spans else None)
-                raise
+            text = coerce_to_string(
+                part,
+                "while evaluating a path segment",
+                copy_to_store=False,
+                context=context,
+                span=spans[i] if spans else None,
+            )
             if context:
                 raise NixError("a string that refers to a store path cannot be appended to a path")
             tail.append(text)
@@ -437,13 +439,15 @@ def concat_strings(
         if type(part) is str:
             texts.append(part)
             continue
-        try:
-            texts.append(
-                coerce_to_string(part, copy_to_store=True, context=context, copy_path=copy_path)
+        texts.append(
+            coerce_to_string(
+                part,
+                "while evaluating a path segment",
+                context=context,
+                copy_path=copy_path,
+                span=spans[i] if spans else None,
             )
-        except NixError as e:
-            e.add_trace("while evaluating a path segment", spans[i] if spans else None)
-            raise
+        )
     return make_string("".join(texts), frozenset(context) if context else EMPTY_CONTEXT)
 
 
@@ -525,16 +529,17 @@ def coerce_to_string(
     copy_to_store: bool = True,
     context: set[str] | None = None,
     copy_path: Any = None,
+    span: Any = None,
 ) -> str:
     """C++ Nix's ``coerceToString`` on a forced value: strings, paths, sets with
     ``__toString``/``outPath``, and with ``coerce_more`` also null, Booleans, numbers and
     lists (as ``toString`` does). ``context`` collects the string context.
 
-    With its trace lines: ``error_ctx`` (if given)
-    on a value that cannot be coerced (and on any error in a list element), ``while
-    evaluating the result of the `__toString` attribute`` and ``while evaluating one element
-    of the list`` for what is coerced inside. Paths go through ``copy_path`` when
-    ``copy_to_store`` (and stay paths without one)."""
+    With its trace lines: ``error_ctx`` (if given), at ``span``, on a value that cannot be
+    coerced (and on any error in a list element), ``while evaluating the result of the
+    `__toString` attribute`` and ``while evaluating one element of the list`` for what is
+    coerced inside; a ``__toString`` that is no function is blamed at ``span``. Paths go
+    through ``copy_path`` when ``copy_to_store`` (and stay paths without one)."""
     t = type(value)
     if t is str:
         return value  # type: ignore[no-any-return]
@@ -554,13 +559,14 @@ def coerce_to_string(
         "copy_to_store": copy_to_store,
         "context": context,
         "copy_path": copy_path,
+        "span": span,
     }
     if t is dict or t is Attrs:
         to_string = value.get("__toString")
         if to_string is not None:
-            from tvix_eval.runtime.calls import call
+            from tvix_eval.runtime.calls import call_at
 
-            result = force(call(force(to_string), value))
+            result = force(call_at(force(to_string), value, span))
             return coerce_to_string(
                 result, "while evaluating the result of the `__toString` attribute", **more
             )
@@ -583,7 +589,7 @@ def coerce_to_string(
     )
     error.positioned = False
     if error_ctx is not None:
-        error.add_trace(error_ctx)
+        error.add_trace(error_ctx, span)
     raise error
 
 
