@@ -21,6 +21,7 @@ import ast as py
 import itertools
 import os.path
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from types import CodeType
 from typing import ClassVar, TypeVar
@@ -214,6 +215,18 @@ class Compiler:
             # it before assignment): a thunk either way.
         return self.thunk(e, scopes, out, definition)
 
+    @contextmanager
+    def nested(self) -> Iterator[None]:
+        """Compile code that runs later than the statements around it (a thunk's or a
+        lambda's body): by then every binding around it is assigned, so none needs a thunk
+        for being assigned later."""
+        saved = self.unassigned
+        self.unassigned = set()
+        try:
+            yield
+        finally:
+            self.unassigned = saved
+
     def thunk(
         self,
         e: nix.Expr,
@@ -223,7 +236,11 @@ class Compiler:
     ) -> py.expr:
         """A thunk computing ``e`` (see :meth:`lazy`)."""
         body: list[py.stmt] = []
-        value = self.expr(e, scopes, body)
+        # A variable is forced in the thunk, at the variable: a black hole found there is
+        # reported at it, as C++ Nix does.
+        compile_value = self.strict if isinstance(e, nix.Var) else self.expr
+        with self.nested():
+            value = compile_value(e, scopes, body)
         if not body:
             self.at(value, e.span)
             thunk = self.at(py.Lambda(_no_args(), value), definition or e.span)
@@ -607,6 +624,12 @@ class Compiler:
         self, e: nix.Lambda, scopes: list[Scope | WithScope], out: list[py.stmt], fn: str
     ) -> py.expr:
         """Define the lambda as the Python function ``fn``; the expression is its name."""
+        with self.nested():
+            return self._compile_lambda(e, scopes, out, fn)
+
+    def _compile_lambda(
+        self, e: nix.Lambda, scopes: list[Scope | WithScope], out: list[py.stmt], fn: str
+    ) -> py.expr:
         body: list[py.stmt] = []
         names: dict[str, str] = {}
         if e.formals is None:

@@ -14,6 +14,7 @@ from typing import Any, Final
 
 from tvix_eval.errors import NixError, TypeMismatch
 from tvix_eval.value import (
+    BLACKHOLE,
     EMPTY_CONTEXT,
     Attrs,
     ContextStr,
@@ -328,6 +329,9 @@ def select(value: Value, name: str) -> Value:
         return found.force()
     except NixError as e:
         position = attr_position(value, name)
+        if found.fn is BLACKHOLE and not e.located:
+            # This very attribute is being computed: C++ Nix reports it at the attribute.
+            e.span, e.located = position, position is not None
         if position is not None:  # attributes made by builtins: C++ Nix adds no line
             e.add_trace(f"while evaluating the attribute '{name}'", position)
         raise
