@@ -7,7 +7,6 @@ from __future__ import annotations
 import importlib
 
 H = importlib.import_module("builtins_harness")
-NO_TRACE_FLAG = "PrimOp has no flag for C++ Nix's addTrace = false (addErrorContext, break)"
 
 VALUES = [
     'builtins.tryEval (throw "x")',
@@ -84,10 +83,10 @@ FULL = [
     'builtins.warn "x\\ty\\nz\\n\\nw" 1',
     'builtins.warn "a \\nb\\t\\n  \\nc" (builtins.warn " " (builtins.warn "\\tx" 1))',
     'builtins.warn "" 1',
-    H.xfail_core('builtins.addErrorContext 1 (throw "x")', NO_TRACE_FLAG),
-    H.xfail_core('builtins.addErrorContext "ctx" (throw "x")', NO_TRACE_FLAG),
+    'builtins.addErrorContext 1 (throw "x")',
+    'builtins.addErrorContext "ctx" (throw "x")',
     'builtins.addErrorContext "ctx" [ (throw "x") ]',
-    H.xfail_core('builtins.break (throw "x")', NO_TRACE_FLAG),
+    'builtins.break (throw "x")',
     'builtins.traceVerbose "v" (throw "x")',
 ]
 

@@ -69,6 +69,10 @@ OKAY = [
 ]
 
 FAILING = [
+    # builtins.findFile's search path entries.
+    'builtins.findFile [ { prefix = 1; path = "/"; } ] "x/y"',
+    'builtins.findFile [ { path = 1; } ] "x/y"',
+    'builtins.addErrorContext "a" (builtins.addErrorContext "b" (1 + "x"))',
     # Coercions to strings in interpolations: what is blamed, and where.
     '"a${throw "x"}"',
     '"a${{ outPath = 1; }}"',

@@ -98,7 +98,9 @@ class Evaluator:
     def _base_env(self) -> dict[str, Value]:
         builtins: dict[str, Value] = {}
         for name, spec in REGISTRY.items():
-            builtins[name] = spec.fn() if spec.arity == 0 else PrimOp(name, spec.arity, spec.fn)
+            builtins[name] = (
+                spec.fn() if spec.arity == 0 else PrimOp(name, spec.arity, spec.fn, spec.traced)
+            )
         builtins.update(self._session_builtins())
         builtins["true"] = True
         builtins["false"] = False
@@ -151,20 +153,24 @@ class Evaluator:
     def _find_file(self, search_path: Value, name: Value) -> Value:
         """``builtins.findFile`` (what ``<name>`` calls): the first search path entry whose
         prefix matches and under which the rest of the name exists."""
-        from tvix_eval.builtins.arguments import list_arg, set_arg, string_arg
+        from tvix_eval.builtins.arguments import list_arg, plain_string_arg, set_arg, string_arg
+        from tvix_eval.builtins.attrs import required_attr
         from tvix_eval.value import force
 
         wanted = str(string_arg(name, "findFile", 1))
+        element = "an element of the list passed to builtins.findFile"
         for item in list_arg(search_path, "findFile", 0):
-            entry = set_arg(
-                item, "findFile", what="an element of the list passed to builtins.findFile"
+            entry = set_arg(item, "findFile", what=element)
+            prefix = ""
+            if "prefix" in entry:
+                what = f"the `prefix` attribute of {element}"
+                prefix = str(plain_string_arg(entry["prefix"], "findFile", what=what))
+            path = required_attr(entry, "path", "in an element of the __nixPath")
+            base = ops.coerce_to_string(
+                force(path),
+                f"while evaluating the `path` attribute of {element}",
+                copy_to_store=False,
             )
-            prefix = (
-                str(string_arg(entry.get("prefix", ""), "findFile")) if "prefix" in entry else ""
-            )
-            if "path" not in entry:
-                raise ops.missing_attribute("path", entry)
-            base = ops.coerce_to_string(force(entry["path"]), copy_to_store=False)
             if prefix and wanted != prefix and not wanted.startswith(prefix + "/"):
                 continue
             rest = wanted[len(prefix) :].lstrip("/") if prefix else wanted

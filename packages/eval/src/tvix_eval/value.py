@@ -224,14 +224,20 @@ class NixPath:
 
 
 class PrimOp:
-    """A builtin function of ``arity`` arguments, applied one argument at a time."""
+    """A builtin function of ``arity`` arguments, applied one argument at a time.
 
-    __slots__ = ("arity", "fn", "name", "strict")
+    ``traced``: errors passing through a call get ``while calling the 'name' builtin``; C++
+    Nix leaves that out for the few builtins that are about traces themselves."""
 
-    def __init__(self, name: str, arity: int, fn: Callable[..., Value]) -> None:
+    __slots__ = ("arity", "fn", "name", "strict", "traced")
+
+    def __init__(
+        self, name: str, arity: int, fn: Callable[..., Value], traced: bool = True
+    ) -> None:
         self.name = name
         self.arity = arity
         self.fn = fn
+        self.traced = traced
 
     def __repr__(self) -> str:
         return f"<PRIMOP {self.name}>"

@@ -136,7 +136,7 @@ def _indented(prefix: str, text: str) -> str:
 _WHITESPACE = " \n\r\t"
 
 
-@builtin("addErrorContext", 2)
+@builtin("addErrorContext", 2, traced=False)
 def add_error_context(message: Value, value: Value) -> Value:
     try:
         return force(value)
@@ -146,7 +146,7 @@ def add_error_context(message: Value, value: Value) -> Value:
         raise
 
 
-@builtin("break", 1, global_=True)
+@builtin("break", 1, global_=True, traced=False)
 def break_(value: Value) -> Value:
     """Without the debugger (tvix eval has none) ``break`` is the identity."""
     return force(value)

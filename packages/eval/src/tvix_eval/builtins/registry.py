@@ -14,25 +14,27 @@ class Builtin:
     """A builtin: a function of ``arity`` lazy arguments, or a constant (arity 0).
 
     ``global_`` builtins are also reachable without ``builtins.`` (``map``, ``toString``...);
-    every builtin is reachable as ``__name`` too.
+    every builtin is reachable as ``__name`` too. Errors through a call of a ``traced``
+    builtin get ``while calling the 'name' builtin``.
     """
 
     name: str
     arity: int
     fn: Callable[..., Value]
     global_: bool = False
+    traced: bool = True
 
 
 REGISTRY: dict[str, Builtin] = {}
 
 
 def builtin(
-    name: str, arity: int, *, global_: bool = False
+    name: str, arity: int, *, global_: bool = False, traced: bool = True
 ) -> Callable[[Callable[..., Value]], Callable[..., Value]]:
     def register(fn: Callable[..., Value]) -> Callable[..., Value]:
         if name in REGISTRY:
             raise AssertionError(f"builtin {name} registered twice")
-        REGISTRY[name] = Builtin(name, arity, fn, global_)
+        REGISTRY[name] = Builtin(name, arity, fn, global_, traced)
         return fn
 
     return register

@@ -156,6 +156,8 @@ def _run_primop(primop: PrimOp, args: tuple[Value, ...]) -> Value:
     try:
         return primop.fn(*args)
     except NixError as e:
+        if not primop.traced:
+            raise
         e.add_trace(f"while calling the '{primop.name}' builtin", frame=sys._getframe(1))
         if not e.located and not raised_in_nix_code(e.__traceback__):
             # Raised by the builtin itself: C++ Nix gives it no position of its own, the
