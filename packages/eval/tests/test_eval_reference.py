@@ -69,6 +69,8 @@ OKAY = [
 ]
 
 FAILING = [
+    'let { x = 1; body = throw "b"; }',
+    "let { bod = 1; }",
     # builtins.findFile's search path entries.
     'builtins.findFile [ { prefix = 1; path = "/"; } ] "x/y"',
     'builtins.findFile [ { path = 1; } ] "x/y"',

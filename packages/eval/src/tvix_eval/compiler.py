@@ -396,6 +396,9 @@ class Compiler:
             else:
                 helper = "SELECT_OR"
             return self.call(helper, target, py.List(names, py.Load()), default, span=e.span)
+        if isinstance(e.expr, nix.AttrSet) and e.span is e.expr.span:
+            # The legacy ``let { ...; body = e; }``, which C++ Nix selects from at no position.
+            return self.call("LEGACY_LET_BODY", target, span=e.span)
         if len(names) == 1:
             return self.call("SELECT", target, names[0], span=e.span)
         return self.call("SELECT_PATH", target, py.List(names, py.Load()), span=e.span)

@@ -82,6 +82,16 @@ def _unequal_assertion(left: Value, right: Value, text: str, span: Any) -> NoRet
     raise error
 
 
+def _legacy_let_body(attrs: dict[str, Value]) -> Value:
+    """``let { ...; body = e; }``: a selection of ``body`` that C++ Nix makes at no position
+    (the error of a missing body has none; the attribute's frame is there as usual)."""
+    if "body" not in attrs:
+        error = ops.missing_attribute("body", attrs)
+        error.positioned = False
+        raise error
+    return ops.select(attrs, "body")
+
+
 def _select_path(target: Value, names: list[str | None]) -> tuple[bool, Value]:
     """``target.a.b`` for ``target.a.b or default``: (False, None) if a set on the way lacks
     its attribute or is no set."""
@@ -216,6 +226,7 @@ def runtime_namespace() -> dict[str, Any]:
         "FORMALS": check_formals,
         "SELECT": ops.select,
         "SELECT_PATH": ops.select_path,
+        "LEGACY_LET_BODY": _legacy_let_body,
         "SELECT_OR": _select_or,
         "SELECT_OR_LAZY": _select_or_lazy,
         "HAS_ATTR": _has_attr,
