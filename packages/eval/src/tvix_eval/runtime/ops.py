@@ -543,7 +543,7 @@ def coerce_to_string(
     coerced (and on any error in a list element), ``while evaluating the result of the
     `__toString` attribute`` and ``while evaluating one element of the list`` for what is
     coerced inside; a ``__toString`` that is no function is blamed at ``span``. Paths go
-    through ``copy_path`` when ``copy_to_store`` (and stay paths without one)."""
+    through ``copy_path`` (by default the evaluation's I/O) when ``copy_to_store``."""
     t = type(value)
     if t is str:
         return value  # type: ignore[no-any-return]
@@ -552,7 +552,10 @@ def coerce_to_string(
             context.update(value.context)
         return str(value)
     if t is NixPath:
-        if copy_to_store and copy_path is not None:
+        if copy_to_store:
+            if copy_path is None:
+                # The evaluation's I/O copies it (tvix-eval alone has no store: an error).
+                from tvix_eval.builtins.io import copy_path
             stored = copy_path(value)
             if context is not None:
                 context.add(stored)
