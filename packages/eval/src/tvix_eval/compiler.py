@@ -713,9 +713,34 @@ class Compiler:
         "/": "DIV",
         "++": "CONCAT",
         "//": "UPDATE",
-        "==": "EQ",
-        "!=": "NEQ",
     }
+
+    #: Comparison -> (helper, Python operator on two integers, whether the helper takes the
+    #: operands swapped).
+    COMPARISONS: ClassVar[dict[str, tuple[str, py.cmpop, bool]]] = {
+        "==": ("EQ", py.Eq(), False),
+        "!=": ("NEQ", py.NotEq(), False),
+        "<": ("LT", py.Lt(), False),
+        ">": ("LT", py.Gt(), True),
+        "<=": ("NOT_LT", py.LtE(), True),
+        ">=": ("NOT_LT", py.GtE(), False),
+    }
+
+    def int_fast_path(
+        self, left: py.expr, right: py.expr, op: py.cmpop, general: py.expr
+    ) -> py.expr:
+        """``left OP right`` inline when both are integers, else ``general``; only for operands
+        that are names or constants, which can be evaluated twice."""
+        operands = [o for o in (left, right) if not isinstance(o, py.Constant)]
+        if not all(isinstance(o, py.Name) for o in operands) or not operands:
+            return general
+        if any(isinstance(o, py.Constant) and type(o.value) is not int for o in (left, right)):
+            return general
+        checks: list[py.expr] = [
+            py.Compare(self.call("type", o), [py.Is()], [self.name("int")]) for o in operands
+        ]
+        test = checks[0] if len(checks) == 1 else py.BoolOp(py.And(), checks)
+        return py.IfExp(test, py.Compare(left, [op], [right]), general)
 
     def e_BinOp(self, e: nix.BinOp, scopes: list[Scope | WithScope], out: list[py.stmt]) -> py.expr:
         span = e.op_span or e.span
@@ -727,16 +752,13 @@ class Compiler:
             # that operand.
             spans = self.constant((e.left.span, e.right.span), "spans")
             return self.call("ADD", left, right, spans, span=e.right.span)
+        if op in self.COMPARISONS:
+            helper, python_op, swap = self.COMPARISONS[op]
+            a, b = (right, left) if swap else (left, right)
+            general = self.call(helper, a, b, span=span)
+            return self.int_fast_path(left, right, python_op, general)
         if op in self.BINARY:
             return self.call(self.BINARY[op], left, right, span=span)
-        if op == "<":
-            return self.call("LT", left, right, span=span)
-        if op == ">":
-            return self.call("LT", right, left, span=span)
-        if op == "<=":
-            return self.call("NOT_LT", right, left, span=span)
-        if op == ">=":
-            return self.call("NOT_LT", left, right, span=span)
         if op in ("&&", "||", "->"):
             name = {"&&": "AND (&&)", "||": "OR (||)", "->": "IMPL (->)"}[op]
             self.region(e.left, f"in the left operand of the {name} operator", span)

@@ -48,6 +48,12 @@ def tail(items: Value) -> list[Value]:
 
 @builtin("elemAt", 2)
 def elem_at(items: Value, index: Value) -> Value:
+    if type(index) is int:  # the common case, without the argument checks' calls
+        if type(items) is Thunk:
+            items = items.force()
+        if type(items) is list and 0 <= index < len(items):
+            item = items[index]
+            return item.force() if type(item) is Thunk else item
     n = int_arg(index, "", what="the second argument passed to 'builtins.elemAt'")
     items = list_arg(items, "", what="the first argument passed to 'builtins.elemAt'")
     if not 0 <= n < len(items):

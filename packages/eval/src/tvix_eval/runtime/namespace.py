@@ -14,7 +14,15 @@ from typing import Any, NoReturn
 from tvix_eval.errors import AssertionFailed, NixError, ParseError
 from tvix_eval.runtime import ops
 from tvix_eval.runtime.calls import call, call2, call3, check_formals
-from tvix_eval.value import NixPath, Thunk, attr_position, force, positions_of, with_positions
+from tvix_eval.value import (
+    Attrs,
+    NixPath,
+    Thunk,
+    attr_position,
+    force,
+    positions_of,
+    with_positions,
+)
 
 Value = Any
 
@@ -160,6 +168,14 @@ def _dynamic_attrs(
 
 def _with_env(env: Value, span: Any) -> Thunk:
     """The environment of ``with e;``: forced (and checked to be a set) on first lookup."""
+    if type(env) is Thunk and env.fn is None:
+        env = env.value
+    if type(env) is dict or type(env) is Attrs:
+        # Already a set (the common ``with lib;``): nothing left to force or check.
+        ready = Thunk.__new__(Thunk)
+        ready.fn = None
+        ready.value = env
+        return ready
 
     def forced() -> Value:
         value = force(env)
@@ -175,7 +191,7 @@ def _with_env(env: Value, span: Any) -> Thunk:
 
 def _with_lookup(name: str, envs: tuple[Thunk, ...]) -> Value:
     for env in envs:
-        attrs = env.force()
+        attrs = env.value if env.fn is None else env.force()
         if name in attrs:
             return attrs[name]
     raise NixError(f"undefined variable '{name}'")
