@@ -742,16 +742,53 @@ class Compiler:
         test = checks[0] if len(checks) == 1 else py.BoolOp(py.And(), checks)
         return py.IfExp(test, py.Compare(left, [op], [right]), general)
 
+    def arith_fast_path(
+        self, left: py.expr, right: py.expr, sides: list[str], op: py.operator, general: py.expr
+    ) -> py.expr:
+        """``left OP right`` inline when both are integers and the result fits in 64 bits,
+        else ``general`` on the same operands (held in ``sides``, evaluated once, in order:
+        ``&`` instead of ``and`` so that the right one is evaluated even if the left one is
+        no integer)."""
+        held = [
+            py.NamedExpr(py.Name(side, py.Store()), operand)
+            for side, operand in zip(sides, (left, right), strict=True)
+        ]
+        left_int, right_int = (
+            py.Compare(self.call("type", h), [py.Is()], [self.name("int")]) for h in held
+        )
+        both_ints = py.BinOp(left_int, py.BitAnd(), right_int)
+        result = self.fresh("result")
+        computed = py.NamedExpr(
+            py.Name(result, py.Store()), py.BinOp(self.name(sides[0]), op, self.name(sides[1]))
+        )
+        fits = py.Compare(
+            py.Constant(-(2**63)), [py.LtE(), py.LtE()], [computed, py.Constant(2**63 - 1)]
+        )
+        return py.IfExp(py.BoolOp(py.And(), [both_ints, fits]), self.name(result), general)
+
     def e_BinOp(self, e: nix.BinOp, scopes: list[Scope | WithScope], out: list[py.stmt]) -> py.expr:
         span = e.op_span or e.span
         left = self.strict(e.left, scopes, out)
         right = self.strict(e.right, scopes, out)
         op = e.op
-        if op == "+":
-            # C++ Nix evaluates + as a concatenation and reports each operand's failure at
-            # that operand.
-            spans = self.constant((e.left.span, e.right.span), "spans")
-            return self.call("ADD", left, right, spans, span=e.right.span)
+        if op in self.SPECULABLE:
+            sides = [self.fresh("left"), self.fresh("right")]
+            general_args: list[py.expr] = [self.name(side) for side in sides]
+            never_ints = any(
+                isinstance(o, py.Constant) and type(o.value) is not int for o in (left, right)
+            )
+            if never_ints:
+                general_args = [left, right]
+            if op == "+":
+                # C++ Nix evaluates + as a concatenation and reports each operand's failure
+                # at that operand.
+                general_args.append(self.constant((e.left.span, e.right.span), "spans"))
+                general = self.call("ADD", *general_args, span=e.right.span)
+            else:
+                general = self.call(self.BINARY[op], *general_args, span=span)
+            if never_ints:
+                return general
+            return self.arith_fast_path(left, right, sides, self.SPECULABLE[op], general)
         if op in self.COMPARISONS:
             helper, python_op, swap = self.COMPARISONS[op]
             a, b = (right, left) if swap else (left, right)
