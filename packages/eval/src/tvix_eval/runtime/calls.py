@@ -158,12 +158,26 @@ def _run_primop(primop: PrimOp, args: tuple[Value, ...]) -> Value:
     except NixError as e:
         if not primop.traced:
             raise
-        e.add_trace(f"while calling the '{primop.name}' builtin", frame=sys._getframe(1))
+        e.add_trace(f"while calling the '{primop.name}' builtin", frame=_calling_code())
         if not e.located and not raised_in_nix_code(e.__traceback__):
             # Raised by the builtin itself: C++ Nix gives it no position of its own, the
             # "while calling" line says where.
             e.positioned = False
         raise
+
+
+def _calling_code() -> Any:
+    """The compiled Nix code that made the call being run (whose position the "while
+    calling" line gets), or None when a builtin made it (``map``'s thunks...): C++ Nix gives
+    such a call no position."""
+    from tvix_eval.runtime.trace import SOURCES
+
+    frame = sys._getframe(2)
+    while frame is not None and frame.f_code in _CALLING_CODES:
+        frame = frame.f_back  # type: ignore[assignment]
+    if frame is None or frame.f_code.co_filename not in SOURCES:
+        return None
+    return frame
 
 
 def raised_in_nix_code(tb: Any) -> bool:
@@ -220,3 +234,9 @@ def check_formals(arg: Value, info: Any) -> dict[str, Value]:
                 error.suggestions = similar_names(key, sorted(allowed))
                 raise _from_call_site(error)
     return arg  # type: ignore[no-any-return]
+
+
+#: The functions between compiled code and a builtin it calls.
+_CALLING_CODES = frozenset(
+    f.__code__ for f in (call, call2, call3, call_at, _call_functor, _run_primop)
+)
