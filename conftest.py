@@ -1,4 +1,5 @@
-"""Fixtures shared by every package's tests: finding the reference C++ Nix.
+"""Fixtures shared by every package's tests: finding the reference C++ Nix; a compile cache of
+the tests' own.
 
 The reference is found as DESIGN.md says: ``NIX_ORACLE`` (a command prefix such as
 ``../shared/oracle/nix-oracle``), else the Nix commands on PATH. Without either, tests that
@@ -16,6 +17,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+# tvix eval keeps compiled Nix files in a cache (tvix_eval.compile_cache): the tests, and the
+# commands they start, use one of their own, not the user's.
+if "TVIX_EVAL_CACHE" not in os.environ:
+    import tempfile
+
+    os.environ["TVIX_EVAL_CACHE"] = tempfile.mkdtemp(prefix="tvix-eval-cache-")
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,7 @@ from tvix_eval.syntax import ast as nix
 from tvix_eval.syntax.source import Source, Span
 from tvix_eval.value import LAMBDAS, Formal, LambdaInfo, position_value
 
-__all__ = ["CompiledFile", "compile_expr"]
+__all__ = ["CompiledFile", "compile_expr", "register_lambdas"]
 
 N = TypeVar("N", bound=py.AST)
 
@@ -943,10 +943,17 @@ def compile_expr(
         infos[fn] = info
         if info_name is not None:
             compiler.constants[info_name] = info
-    for sub in _code_objects(code):
+    compiled = CompiledFile(code, source, compiler.constants, infos, compiler.regions)
+    register_lambdas(compiled)
+    return compiled
+
+
+def register_lambdas(compiled: CompiledFile) -> None:
+    """Tell the runtime which code objects are which Nix lambdas (:data:`LAMBDAS`)."""
+    infos = compiled.lambdas
+    for sub in _code_objects(compiled.code):
         if sub.co_name in infos:
             LAMBDAS[sub] = infos[sub.co_name]
-    return CompiledFile(code, source, compiler.constants, infos, compiler.regions)
 
 
 def _lambda_names(root: nix.Expr) -> dict[int, str]:

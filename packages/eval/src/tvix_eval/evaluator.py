@@ -14,8 +14,9 @@ import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from tvix_eval import compile_cache
 from tvix_eval.builtins import REGISTRY
-from tvix_eval.compiler import compile_expr
+from tvix_eval.compiler import compile_expr, register_lambdas
 from tvix_eval.errors import EvalError, NixError, ParseError
 from tvix_eval.io import EvalIO, LocalIO
 from tvix_eval.runtime import ops, trace
@@ -257,12 +258,20 @@ class Evaluator:
             raise NixError(e.message, e.span) from None
 
     def _compile(self, source: Source, extra_scope: dict[str, Value] | None) -> Callable[[], Value]:
-        tree = self.parse(source)
         names = set(self.base)
         if extra_scope is not None:
             names |= extra_scope.keys()
-        filename = trace.register_source(source)
-        compiled = compile_expr(tree, source, names, filename=filename)
+        key = compile_cache.cache_key(source, names, dynamic_globals=False)
+        compiled = compile_cache.load(key, source) if key is not None else None
+        if compiled is not None:
+            filename = trace.register_source(source, key)
+            register_lambdas(compiled)
+        else:
+            tree = self.parse(source)
+            filename = trace.register_source(source, key)
+            compiled = compile_expr(tree, source, names, filename=filename)
+            if key is not None:
+                compile_cache.store(key, compiled)
         if compiled.regions:
             trace.REGIONS[filename] = compiled.regions
         namespace = dict(self.namespace)

@@ -23,11 +23,13 @@ SOURCES: dict[str, Source] = {}
 REGIONS: dict[str, list[Any]] = {}
 
 
-def register_source(source: Source) -> str:
-    """The code file name for ``source``, unique even when two sources share a name."""
-    key = f"{PREFIX}{source.name}#{len(SOURCES)}"
-    SOURCES[key] = source
-    return key
+def register_source(source: Source, key: str | None = None) -> str:
+    """The code file name for ``source``, unique even when two sources share a name: made
+    from the compile cache's ``key`` when there is one (compiled code cached under it carries
+    that name), else from a counter."""
+    name = f"{PREFIX}{source.name}#{key[:16] if key else len(SOURCES)}"
+    SOURCES[name] = source
+    return name
 
 
 def span_at(code: CodeType, lasti: int) -> Span | None:

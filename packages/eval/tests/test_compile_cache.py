@@ -1,0 +1,146 @@
+"""The compile cache: a file compiled once is loaded from disk the next time, with the same
+value and the same error positions and function names; a changed file, a damaged entry or a
+cache turned off never give a stale or a failed answer."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from tvix_eval import compile_cache
+from tvix_eval.builtins.control import deep_force
+from tvix_eval.errors import EvalError
+from tvix_eval.evaluator import Evaluator
+from tvix_eval.printer import print_value
+from tvix_eval.syntax.source import Source
+
+PROGRAM = """
+let
+  f = { a, b ? 2 }: a + b;
+  xs = builtins.genList (i: { inherit i; pos = builtins.unsafeGetAttrPos "i" { inherit i; }; }) 2;
+in { sum = f { a = 1; }; inherit xs; path = ./.; }
+"""
+
+
+def _source(path: Path) -> Source:
+    return Source(str(path), path.read_text(), str(path))
+
+
+def _value(path: Path) -> str:
+    printed = Evaluator().evaluate(
+        _source(path), then=lambda v: print_value(deep_force(v), strict=True)
+    )
+    return str(printed)
+
+
+def _error(path: Path) -> str:
+    with pytest.raises(EvalError) as caught:
+        Evaluator().evaluate(_source(path), then=deep_force)
+    return caught.value.render(show_trace=True)
+
+
+@pytest.fixture
+def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    directory = tmp_path / "cache"
+    monkeypatch.setenv(compile_cache.CACHE_ENV, str(directory))
+    return directory
+
+
+def _entries(cache: Path) -> list[Path]:
+    return sorted(p for p in cache.rglob("*") if p.is_file())
+
+
+def _compiles(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Record every compilation from source from now on."""
+    import tvix_eval.evaluator as evaluator
+
+    seen: list[str] = []
+    real = evaluator.compile_expr
+
+    def counting(tree, source, *args, **kwargs):  # type: ignore[no-untyped-def]
+        seen.append(source.name)
+        return real(tree, source, *args, **kwargs)
+
+    monkeypatch.setattr(evaluator, "compile_expr", counting)
+    return seen
+
+
+def test_second_evaluation_loads_the_compiled_file(
+    cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    program = tmp_path / "p.nix"
+    program.write_text(PROGRAM)
+    first = _value(program)
+    assert len(_entries(cache)) == 1
+    compiled = _compiles(monkeypatch)
+    assert _value(program) == first
+    assert compiled == []
+
+
+def test_errors_from_cached_code_read_the_same(
+    cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    program = tmp_path / "e.nix"
+    program.write_text("let f = { a }: a; g = x: f x; in\n  g { b = 1; }\n")
+    first = _error(program)
+    compiled = _compiles(monkeypatch)
+    assert _error(program) == first
+    assert compiled == []
+    assert "function 'f' called without required argument 'a'" in first
+    assert "while calling 'g'" in first
+
+
+def test_a_changed_file_is_compiled_again(cache: Path, tmp_path: Path) -> None:
+    program = tmp_path / "c.nix"
+    program.write_text("1 + 1")
+    assert _value(program) == "2"
+    program.write_text("2 + 2")
+    assert _value(program) == "4"
+    assert len(_entries(cache)) == 2
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda data: b"",
+        lambda data: data[: len(data) // 2],
+        lambda data: data[:40] + bytes(64) + data[104:],
+        lambda data: b"garbage" * 10,
+    ],
+    ids=["empty", "truncated", "zeroed", "garbage"],
+)
+def test_a_damaged_entry_is_compiled_again_and_replaced(
+    cache: Path, tmp_path: Path, damage: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    program = tmp_path / "d.nix"
+    program.write_text(PROGRAM)
+    first = _value(program)
+    (entry,) = _entries(cache)
+    entry.write_bytes(damage(entry.read_bytes()))  # type: ignore[operator]
+    assert _value(program) == first
+    compiled = _compiles(monkeypatch)
+    assert _value(program) == first
+    assert compiled == []
+
+
+def test_cache_turned_off_writes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(compile_cache.CACHE_ENV, "off")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    program = tmp_path / "o.nix"
+    program.write_text("1")
+    assert _value(program) == "1"
+    assert not (tmp_path / "xdg").exists()
+
+
+def test_an_unwritable_cache_is_not_an_error(cache: Path, tmp_path: Path) -> None:
+    cache.write_text("a file where the directory should be")
+    program = tmp_path / "u.nix"
+    program.write_text("[ 1 2 ]")
+    assert _value(program) == "[ 1 2 ]"
+
+
+def test_text_that_is_not_a_file_is_not_cached(cache: Path) -> None:
+    Evaluator().evaluate(Source("«string»", "1 + 1"))
+    assert not cache.exists()
