@@ -23,7 +23,6 @@ import marshal
 import os
 import pickle
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -141,6 +140,8 @@ def store(key: str, compiled: CompiledFile) -> None:
         )
     except (ValueError, pickle.PicklingError):
         return
+    import tempfile
+
     entry = _entry(key)
     try:
         entry.parent.mkdir(parents=True, exist_ok=True, mode=0o700)

@@ -14,7 +14,6 @@ import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from tvix_eval import compile_cache
 from tvix_eval.builtins import REGISTRY
 from tvix_eval.compiler import compile_expr, register_lambdas
 from tvix_eval.errors import EvalError, NixError, ParseError
@@ -261,8 +260,12 @@ class Evaluator:
         names = set(self.base)
         if extra_scope is not None:
             names |= extra_scope.keys()
-        key = compile_cache.cache_key(source, names, dynamic_globals=False)
-        compiled = compile_cache.load(key, source) if key is not None else None
+        key = compiled = None
+        if source.path is not None:  # only files are cached: -E text need not load pickle
+            from tvix_eval import compile_cache
+
+            key = compile_cache.cache_key(source, names, dynamic_globals=False)
+            compiled = compile_cache.load(key, source) if key is not None else None
         if compiled is not None:
             filename = trace.register_source(source, key)
             register_lambdas(compiled)
