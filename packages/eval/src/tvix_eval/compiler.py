@@ -1018,7 +1018,10 @@ def _fill_positions(module: py.Module) -> None:
         if "lineno" in node._attributes:
             if getattr(node, "lineno", None) is None:
                 node.lineno = lineno  # type: ignore[attr-defined]
-                node.end_lineno = end  # type: ignore[attr-defined]
+                # Python places a method call at the end of its attribute (``x.force()`` at
+                # ``force``): an attribute ending where it starts keeps the call at the start.
+                attribute = type(node) is py.Attribute
+                node.end_lineno = lineno if attribute else end  # type: ignore[attr-defined]
                 node.col_offset = 0  # type: ignore[attr-defined]
                 node.end_col_offset = 0  # type: ignore[attr-defined]
             else:

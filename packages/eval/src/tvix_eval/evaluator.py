@@ -310,7 +310,9 @@ class Evaluator:
                 value = self._run(source)
                 return then(value) if then is not None else value
             except InfiniteRecursion as e:
-                if not e.located:
+                # Where the black hole was forced, as C++ Nix reports it; failing that (forced
+                # by a builtin), the computation that needed itself.
+                if not e.located and trace.innermost_span(e.__traceback__) is None:
                     e.span = trace.span_of_function(e.culprit)
                     e.located = e.span is not None
                 _locate(e, e.__traceback__)
