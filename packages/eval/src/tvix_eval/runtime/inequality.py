@@ -14,7 +14,6 @@ from typing import Any
 from tvix_eval.errors import AssertionFailed
 from tvix_eval.printer import format_float
 from tvix_eval.runtime.ops import is_derivation, show_value
-from tvix_eval.syntax.source import Span
 from tvix_eval.value import (
     Attrs,
     ContextStr,
@@ -40,7 +39,7 @@ def explain_inequality(a: Value, b: Value) -> AssertionFailed:
     """The error describing the first difference between ``a`` and ``b`` (which ``==``
     found unequal). Its ``while comparing ...`` lines have no position, as in C++ Nix."""
     try:
-        _compare(a, b, None)
+        _compare(a, b)
     except AssertionFailed as e:
         return e
     # == and this walk disagree only for values == never equates (functions).
@@ -68,7 +67,7 @@ def _number(value: Value) -> str:
     return format_float(value) if type(value) is float else str(value)
 
 
-def _compare(a: Value, b: Value, span: Span | None) -> None:
+def _compare(a: Value, b: Value) -> None:
     a, b = force(a), force(b)
     ta, tb = type(a), type(b)
     numbers = (int, float)
@@ -98,14 +97,14 @@ def _compare(a: Value, b: Value, span: Span | None) -> None:
         if a.path != b.path:
             raise _unequal(f"path '{show_value(a)}' is not equal to path '{show_value(b)}'")
     elif ta is list:
-        _compare_lists(a, b, span)
+        _compare_lists(a, b)
     elif kind == "set":
-        _compare_sets(a, b, span)
+        _compare_sets(a, b)
     elif kind == "function":
         raise _unequal(_FUNCTIONS)
 
 
-def _compare_lists(a: list[Value], b: list[Value], span: Span | None) -> None:
+def _compare_lists(a: list[Value], b: list[Value]) -> None:
     if len(a) != len(b):
         raise _unequal(
             f"list of size '{len(a)}' is not equal to list of size '{len(b)}', left hand side "
@@ -113,18 +112,18 @@ def _compare_lists(a: list[Value], b: list[Value], span: Span | None) -> None:
         )
     for index, (x, y) in enumerate(zip(a, b, strict=True)):
         try:
-            _compare(x, y, span)
+            _compare(x, y)
         except AssertionFailed as e:
-            e.add_trace(f"while comparing list element {index}", span)
+            e.add_trace(f"while comparing list element {index}")
             raise
 
 
-def _compare_sets(a: dict[str, Value], b: dict[str, Value], span: Span | None) -> None:
+def _compare_sets(a: dict[str, Value], b: dict[str, Value]) -> None:
     if is_derivation(a) and is_derivation(b) and "outPath" in a and "outPath" in b:
         try:
-            _compare(a["outPath"], b["outPath"], span)
+            _compare(a["outPath"], b["outPath"])
         except AssertionFailed as e:
-            e.add_trace("while comparing a derivation by its 'outPath' attribute", span)
+            e.add_trace("while comparing a derivation by its 'outPath' attribute")
             raise
         return
     if len(a) != len(b):
@@ -145,12 +144,12 @@ def _compare_sets(a: dict[str, Value], b: dict[str, Value], span: Span | None) -
                 f"'{show_value(b)}'"
             )
         try:
-            _compare(a[left], b[left], span)
+            _compare(a[left], b[left])
         except AssertionFailed as e:
             right_at, left_at = attr_position(b, left), attr_position(a, left)
             if right_at is not None:
                 e.add_trace("where right hand side is", right_at)
             if left_at is not None:
                 e.add_trace("where left hand side is", left_at)
-            e.add_trace(f"while comparing attribute '{left}'", span)
+            e.add_trace(f"while comparing attribute '{left}'")
             raise
