@@ -144,3 +144,25 @@ def test_an_unwritable_cache_is_not_an_error(cache: Path, tmp_path: Path) -> Non
 def test_text_that_is_not_a_file_is_not_cached(cache: Path) -> None:
     Evaluator().evaluate(Source("«string»", "1 + 1"))
     assert not cache.exists()
+
+
+def test_trimming_removes_the_oldest_entries_first(cache: Path, tmp_path: Path) -> None:
+    import os
+
+    for i in range(8):
+        program = tmp_path / f"t{i}.nix"
+        program.write_text(f"[ {i} ]")
+        _value(program)
+    entries = _entries(cache)
+    assert len(entries) == 8
+    by_age = sorted(entries, key=lambda p: p.stat().st_mtime)
+    for age, entry in enumerate(by_age):  # make the order unambiguous
+        os.utime(entry, (1_000_000 + age, 1_000_000 + age))
+    size = sum(p.stat().st_size for p in entries)
+    compile_cache.trim(cache, limit=size - 1)
+    kept = _entries(cache)
+    assert kept == sorted(by_age[len(by_age) - len(kept) :])
+    assert sum(p.stat().st_size for p in kept) <= (size - 1) * 3 // 4
+    compile_cache.trim(cache, limit=size)  # under the limit: nothing to do
+    assert _entries(cache) == kept
+    assert _value(tmp_path / "t0.nix") == "[ 0 ]"  # a trimmed entry is compiled again

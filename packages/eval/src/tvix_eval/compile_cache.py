@@ -8,7 +8,8 @@ the base environment, this evaluator's own source and the Python version. A file
 changes gets a new key; nothing is ever invalidated in place.
 
 The cache is a directory: ``$TVIX_EVAL_CACHE``, else ``$XDG_CACHE_HOME/tvix/eval``, else
-``~/.cache/tvix/eval``; ``TVIX_EVAL_CACHE=off`` turns it off. Entries are written atomically
+``~/.cache/tvix/eval``; ``TVIX_EVAL_CACHE=off`` turns it off. It is kept under
+:data:`MAX_BYTES` by removing the oldest entries. Entries are written atomically
 (another evaluation may read the same entry at the same moment); an entry that cannot be read
 back, whatever is wrong with it, is compiled again and overwritten; a cache that cannot be
 written is simply not used. Like Python's own bytecode cache, it trusts the directory: it
@@ -29,12 +30,18 @@ from typing import Any
 from tvix_eval.compiler import CompiledFile
 from tvix_eval.syntax.source import Source
 
-__all__ = ["CACHE_ENV", "cache_key", "load", "store"]
+__all__ = ["CACHE_ENV", "MAX_BYTES", "cache_key", "load", "store", "trim"]
 
 CACHE_ENV = "TVIX_EVAL_CACHE"
 
 #: Bumped when the format of an entry changes.
 _FORMAT = b"tvix-eval compiled file 1\n"
+
+#: The cache is trimmed (oldest entries first) once it holds more than this many bytes, to
+#: three quarters of it; checked on about one store in :data:`TRIM_EVERY`, so that storing
+#: stays cheap.
+MAX_BYTES = 512 << 20
+TRIM_EVERY = 64
 
 _fingerprint: bytes | None = None
 
@@ -155,3 +162,29 @@ def store(key: str, compiled: CompiledFile) -> None:
     except OSError:
         with contextlib.suppress(OSError):
             os.unlink(temporary)
+        return
+    if os.urandom(1)[0] < 256 // TRIM_EVERY:  # by chance: runs that store little trim too
+        trim(entry.parent.parent)
+
+
+def trim(directory: Path, limit: int | None = None) -> None:
+    """Remove the oldest entries until the cache holds at most three quarters of ``limit``
+    bytes (:data:`MAX_BYTES`), if it holds more than ``limit``. Entries another evaluation
+    removes or writes meanwhile are fine: a missing entry is compiled again."""
+    limit = MAX_BYTES if limit is None else limit
+    entries = []
+    total = 0
+    for path in directory.glob("??/*"):
+        with contextlib.suppress(OSError):
+            status = path.stat()
+            entries.append((status.st_mtime, status.st_size, path))
+            total += status.st_size
+    if total <= limit:
+        return
+    entries.sort()
+    for _, size, path in entries:
+        if total <= limit * 3 // 4:
+            break
+        with contextlib.suppress(OSError):
+            path.unlink()
+            total -= size
