@@ -88,6 +88,8 @@ class Compiler:
         #: Python name of a binding's thunk -> a name holding its value directly (a ``let``
         #: bound lambda): strict uses skip the thunk.
         self.direct: dict[str, str] = {}
+        #: Python functions of lambdas that force their argument before anything else.
+        self.forces_argument: set[str] = set()
         #: Python names that may be assigned again (``__overrides``): never known forced.
         self.mutable: set[str] = set()
         self.regions: list[Region] = []
@@ -186,13 +188,15 @@ class Compiler:
         out: list[py.stmt],
         definition: Span | None = None,
         always: bool = False,
+        raw: bool = False,
     ) -> py.expr:
         """Code computing ``e`` as a value or thunk, thunking exactly where C++ Nix does.
 
         ``definition`` is where the binding holding the value is defined: it becomes the
         position of the thunk's code (``co_firstlineno``), which error traces report.
         ``always`` makes a thunk of anything (C++ Nix does so in sets with ``__overrides``,
-        whose thunks must see the overridden values)."""
+        whose thunks must see the overridden values). ``raw``: a value computed ahead needs
+        no ready thunk around it (the argument of a lambda that forces it first thing)."""
         if always:
             return self.thunk(e, scopes, out, definition)
         if isinstance(e, nix.Int | nix.Float):
@@ -203,7 +207,7 @@ class Compiler:
             return self.expr(e, scopes, out)
         if isinstance(e, nix.List) and not e.elems:
             return py.List([], py.Load())
-        speculated = self.speculate(e, scopes, out, definition)
+        speculated = self.speculate(e, scopes, out, definition, raw)
         if speculated is not None:
             return speculated
         if isinstance(e, nix.Var):
@@ -258,10 +262,12 @@ class Compiler:
         scopes: list[Scope | WithScope],
         out: list[py.stmt],
         definition: Span | None,
+        raw: bool = False,
     ) -> py.expr | None:
         """For ``n - 1`` with ``n`` already forced: compute it now when both sides are
         integers and the result fits, which can neither fail nor diverge, and hand out a
-        ready thunk; otherwise the usual thunk. Saves a closure and two calls."""
+        ready thunk (with ``raw``, the value itself); otherwise the usual thunk. Saves a
+        closure and two calls."""
         if not isinstance(e, nix.BinOp) or e.op not in self.SPECULABLE:
             return None
         operands: list[py.expr] = []
@@ -296,7 +302,7 @@ class Compiler:
         return self.at(
             py.IfExp(
                 py.BoolOp(py.And(), [*checks, fits]),
-                self.call("READY", self.name(result)),
+                self.name(result) if raw else self.call("READY", self.name(result)),
                 self.call("T", thunk),
             ),
             e.span,
@@ -676,6 +682,7 @@ class Compiler:
             self.lambda_infos_pending.append((fn, None, e))
             first = _first_forced(e.body)
             if first is not None and first.name == e.param:
+                self.forces_argument.add(fn)
                 # The body forces the argument before anything else: force it once here.
                 body.append(
                     self.at(
@@ -700,7 +707,10 @@ class Compiler:
             fn_expr = fn_expr.fn
         args.reverse()
         fn = self.strict(fn_expr, scopes, out)
-        values = [self.lazy(a, scopes, out) for a in args]
+        # A known lambda that forces its argument before anything else can be given a value
+        # computed ahead as it is: nothing could see it unforced.
+        raw = len(args) == 1 and isinstance(fn, py.Name) and fn.id in self.forces_argument
+        values = [self.lazy(a, scopes, out, raw=raw) for a in args]
         helper = ("CALL", "CALL2", "CALL3")[len(values) - 1]
         return self.call(helper, fn, *values, span=e.span)
 
