@@ -142,6 +142,10 @@ class Compiler:
                 self.name(expr.id),
             )
             return self.at(forced, span) if span is not None else forced
+        if isinstance(expr, py.Call) and isinstance(expr.func, py.Name) and expr.func.id == "WITH":
+            # A variable found through ``with``, forced: one helper call instead of two.
+            expr.func = self.name("WITH_F")
+            return self.at(expr, span) if span is not None else expr
         return self.call("F", expr, span=span)
 
     # -- scopes -------------------------------------------------------------------------------

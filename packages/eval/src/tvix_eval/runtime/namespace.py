@@ -197,6 +197,16 @@ def _with_lookup(name: str, envs: tuple[Thunk, ...]) -> Value:
     raise NixError(f"undefined variable '{name}'")
 
 
+def _with_lookup_forced(name: str, envs: tuple[Thunk, ...]) -> Value:
+    """:func:`_with_lookup`, forced."""
+    for env in envs:
+        attrs = env.value if env.fn is None else env.force()
+        if name in attrs:
+            value = attrs[name]
+            return value.force() if type(value) is Thunk else value
+    raise NixError(f"undefined variable '{name}'")
+
+
 def _overrides(value: Value) -> dict[str, Value]:
     if isinstance(value, dict):
         return value
@@ -250,6 +260,7 @@ def runtime_namespace() -> dict[str, Any]:
         "ATTRS": with_positions,
         "DYNAMIC_ATTRS": _dynamic_attrs,
         "WITH": _with_lookup,
+        "WITH_F": _with_lookup_forced,
         "WITH_ENV": _with_env,
         "COND": _cond,
         "ASSERT": _assert,
