@@ -19,6 +19,7 @@ from tvix_eval.runtime.trace import definition_span
 from tvix_eval.syntax.source import Span
 from tvix_eval.value import (
     LAMBDAS,
+    Attrs,
     PrimOp,
     PrimOpApp,
     Thunk,
@@ -101,6 +102,14 @@ def list_to_attrs(items: Value) -> dict[str, Value]:
     positions: dict[str, Span | None] = {}
     pair = "in a {name=...; value=...;} pair"
     for item in list_arg(items, "listToAttrs", None):
+        if type(item) is Thunk:
+            item = item.value if item.fn is None else item.force()
+        if type(item) is Attrs and "name" in item:  # a pair written in the source
+            key = str(_name_of(item["name"], item.positions.get("name")))
+            if key not in result:
+                result[key] = required_attr(item, "value", pair)
+                positions[key] = item.positions.get("value")
+            continue
         entry = set_arg(item, "", what="an element of the list passed to builtins.listToAttrs")
         name = required_attr(entry, "name", pair)
         key = str(_name_of(name, attr_position(entry, "name")))
