@@ -82,6 +82,8 @@ FAILING = [
     '"x${{ __toString = s: { __toString = s: 1; }; }}"',
     "toString { __toString = 1; }",
     '"${[ ]}"',
+    './a${{ __toString = s: throw "t"; }}',
+    "/a/${{ a = 1; }}",
     # A failed assert on == says what differs.
     "assert true == false; 1",
     "assert 1 == 2.5; 1",

@@ -266,12 +266,11 @@ class Evaluator:
 
             key = compile_cache.cache_key(source, names, dynamic_globals=False)
             compiled = compile_cache.load(key, source) if key is not None else None
+        filename = trace.register_source(source, key)
         if compiled is not None:
-            filename = trace.register_source(source, key)
             register_lambdas(compiled)
         else:
             tree = self.parse(source)
-            filename = trace.register_source(source, key)
             compiled = compile_expr(tree, source, names, filename=filename)
             if key is not None:
                 compile_cache.store(key, compiled)

@@ -167,9 +167,9 @@ class Attrs(dict[str, Any]):
     ``removeAttrs``, ``intersectAttrs``, ``listToAttrs``, ``functionArgs``) are ``Attrs``;
     sets whose attributes have no position (``mapAttrs``, ``fromJSON``...) stay plain ``dict``.
 
-    ``positions`` maps a name to its :class:`Span` (None: no position). It is shared between
-    sets made from one literal, so it may name attributes a set no longer has; a name the set
-    has but ``positions`` lacks has no position.
+    ``positions`` maps a name to its :class:`Span` (None: no position). Its names are exactly
+    the set's (``//`` merges two of them as it merges the sets); it is shared between the sets
+    one literal makes.
     """
 
     __slots__ = ("positions",)

@@ -222,11 +222,8 @@ def _path_interp(kind: str, parts: list[Value], spans: tuple[Any, ...]) -> NixPa
         if type(part) is str:
             texts.append(part)
         else:
-            try:
-                texts.append(ops.coerce_to_string(part, copy_to_store=False))
-            except NixError as e:
-                e.add_trace("while evaluating a path segment", span)
-                raise
+            what = "while evaluating a path segment"
+            texts.append(ops.coerce_to_string(part, what, copy_to_store=False, span=span))
     text = "".join(texts)
     if kind == "home":
         text = os.path.expanduser("~") + text[1:]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os.path
 import sys
-from types import FunctionType
+from types import FrameType, FunctionType
 from typing import Any, Final
 
 from tvix_eval.errors import NixError, TypeMismatch
@@ -312,13 +312,18 @@ def _levenshtein(a: str, b: str) -> int:
     return previous[-1]
 
 
+def _not_a_set(value: Value, selecting: FrameType) -> NixError:
+    """Selecting from ``value``, which is no set, in the compiled frame ``selecting``."""
+    error = type_error("a set", value)
+    error.add_trace("while selecting an attribute", frame=selecting)
+    error.positioned = False
+    return error
+
+
 def select(value: Value, name: str) -> Value:
     """``value.name`` for a forced ``value``, forced."""
     if not isinstance(value, dict):
-        error = type_error("a set", value)
-        error.add_trace("while selecting an attribute", frame=sys._getframe(1))
-        error.positioned = False
-        raise error
+        raise _not_a_set(value, sys._getframe(1))
     try:
         found = value[name]
     except KeyError:
@@ -346,10 +351,7 @@ def select_path(value: Value, names: list[str]) -> Value:
             if type(value) is Thunk:
                 value = value.force()
             if not isinstance(value, dict):
-                error = type_error("a set", value)
-                error.add_trace("while selecting an attribute", frame=sys._getframe(1))
-                error.positioned = False
-                raise error
+                raise _not_a_set(value, sys._getframe(1))
             try:
                 found = value[name]
             except KeyError:
