@@ -130,6 +130,20 @@ class Compiler:
             self.at(node, span)
         return node
 
+    def is_int(self, expr: py.expr) -> py.expr:
+        """``type(expr) is int``."""
+        return py.Compare(self.call("type", expr), [py.Is()], [self.name("int")])
+
+    def computed_int64(self, left: py.expr, op: py.operator, right: py.expr) -> tuple[str, py.expr]:
+        """A fresh name and the test ``MIN <= (name := left OP right) <= MAX``: the integer
+        operation, kept only if it does not overflow Nix's 64 bits."""
+        result = self.fresh("result")
+        computed = py.NamedExpr(py.Name(result, py.Store()), py.BinOp(left, op, right))
+        fits = py.Compare(
+            py.Constant(-(2**63)), [py.LtE(), py.LtE()], [computed, py.Constant(2**63 - 1)]
+        )
+        return result, fits
+
     def force(self, expr: py.expr, span: Span | None = None) -> py.expr:
         if isinstance(expr, py.Constant):
             return expr
@@ -285,20 +299,10 @@ class Compiler:
             if not (isinstance(resolved, py.Name) and resolved.id in self.forced):
                 return None
             operands.append(resolved)
-        checks: list[py.expr] = [
-            py.Compare(self.call("type", o), [py.Is()], [self.name("int")])
-            for o in operands
-            if not isinstance(o, py.Constant)
-        ]
+        checks = [self.is_int(o) for o in operands if not isinstance(o, py.Constant)]
         if not checks:
             return None
-        result = self.fresh("spec")
-        computed = py.NamedExpr(
-            py.Name(result, py.Store()), py.BinOp(operands[0], self.SPECULABLE[e.op], operands[1])
-        )
-        fits = py.Compare(
-            py.Constant(-(2**63)), [py.LtE(), py.LtE()], [computed, py.Constant(2**63 - 1)]
-        )
+        result, fits = self.computed_int64(operands[0], self.SPECULABLE[e.op], operands[1])
         body: list[py.stmt] = []
         value = self.expr(e, scopes, body)
         assert not body
@@ -750,9 +754,7 @@ class Compiler:
             return general
         if any(isinstance(o, py.Constant) and type(o.value) is not int for o in (left, right)):
             return general
-        checks: list[py.expr] = [
-            py.Compare(self.call("type", o), [py.Is()], [self.name("int")]) for o in operands
-        ]
+        checks = [self.is_int(o) for o in operands]
         test = checks[0] if len(checks) == 1 else py.BoolOp(py.And(), checks)
         return py.IfExp(test, py.Compare(left, [op], [right]), general)
 
@@ -767,17 +769,8 @@ class Compiler:
             py.NamedExpr(py.Name(side, py.Store()), operand)
             for side, operand in zip(sides, (left, right), strict=True)
         ]
-        left_int, right_int = (
-            py.Compare(self.call("type", h), [py.Is()], [self.name("int")]) for h in held
-        )
-        both_ints = py.BinOp(left_int, py.BitAnd(), right_int)
-        result = self.fresh("result")
-        computed = py.NamedExpr(
-            py.Name(result, py.Store()), py.BinOp(self.name(sides[0]), op, self.name(sides[1]))
-        )
-        fits = py.Compare(
-            py.Constant(-(2**63)), [py.LtE(), py.LtE()], [computed, py.Constant(2**63 - 1)]
-        )
+        both_ints = py.BinOp(self.is_int(held[0]), py.BitAnd(), self.is_int(held[1]))
+        result, fits = self.computed_int64(self.name(sides[0]), op, self.name(sides[1]))
         return py.IfExp(py.BoolOp(py.And(), [both_ints, fits]), self.name(result), general)
 
     def e_BinOp(self, e: nix.BinOp, scopes: list[Scope | WithScope], out: list[py.stmt]) -> py.expr:
@@ -787,12 +780,12 @@ class Compiler:
         op = e.op
         if op in self.SPECULABLE:
             sides = [self.fresh("left"), self.fresh("right")]
-            general_args: list[py.expr] = [self.name(side) for side in sides]
             never_ints = any(
                 isinstance(o, py.Constant) and type(o.value) is not int for o in (left, right)
             )
-            if never_ints:
-                general_args = [left, right]
+            general_args: list[py.expr] = (
+                [left, right] if never_ints else [self.name(side) for side in sides]
+            )
             if op == "+":
                 # C++ Nix evaluates + as a concatenation and reports each operand's failure
                 # at that operand.
