@@ -101,16 +101,9 @@ def list_to_attrs(items: Value) -> dict[str, Value]:
     result: dict[str, Value] = {}
     positions: dict[str, Span | None] = {}
     pair = "in a {name=...; value=...;} pair"
+    what = "an element of the list passed to builtins.listToAttrs"
     for item in list_arg(items, "listToAttrs", None):
-        if type(item) is Thunk:
-            item = item.value if item.fn is None else item.force()
-        if type(item) is Attrs and "name" in item:  # a pair written in the source
-            key = str(_name_of(item["name"], item.positions.get("name")))
-            if key not in result:
-                result[key] = required_attr(item, "value", pair)
-                positions[key] = item.positions.get("value")
-            continue
-        entry = set_arg(item, "", what="an element of the list passed to builtins.listToAttrs")
+        entry = item if type(item) is Attrs else set_arg(item, "", what=what)
         name = required_attr(entry, "name", pair)
         key = str(_name_of(name, attr_position(entry, "name")))
         if key not in result:

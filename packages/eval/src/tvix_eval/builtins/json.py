@@ -71,7 +71,7 @@ def _write_list(items: list[Value], out: list[str], context: set[str], span: Any
         try:
             _write_json(force(item), out, context, span)
         except NixError as e:
-            e.add_trace(f"while evaluating list element at index {i}", _span(span))
+            e.add_trace(f"while evaluating list element at index {i}", span)
             raise
     out.append("]")
 
@@ -83,7 +83,7 @@ def _write_attrs(attrs: dict[str, Value], out: list[str], context: set[str], spa
         return
     if "outPath" in attrs:
         out_path = attrs["outPath"]
-        _write_json(force(out_path), out, context, _Lazy(attrs, "outPath"))
+        _write_json(force(out_path), out, context, attr_position(attrs, "outPath"))
         return
     out.append("{")
     for i, name in enumerate(sorted_names(attrs)):
@@ -92,26 +92,13 @@ def _write_attrs(attrs: dict[str, Value], out: list[str], context: set[str], spa
         out.append(_json_string(name))
         out.append(":")
         item = attrs[name]
+        position = attr_position(attrs, name)
         try:
-            _write_json(force(item), out, context, _Lazy(attrs, name))
+            _write_json(force(item), out, context, position)
         except NixError as e:
-            e.add_trace(f"while evaluating attribute '{name}'", attr_position(attrs, name))
+            e.add_trace(f"while evaluating attribute '{name}'", position)
             raise
     out.append("}")
-
-
-class _Lazy:
-    """The position of an attribute, looked up only if an error needs it."""
-
-    __slots__ = ("attrs", "name")
-
-    def __init__(self, attrs: dict[str, Value], name: str) -> None:
-        self.attrs = attrs
-        self.name = name
-
-
-def _span(span: Any) -> Any:
-    return attr_position(span.attrs, span.name) if type(span) is _Lazy else span
 
 
 def _not_convertible(value: Value, span: Any) -> NixError:
@@ -125,7 +112,6 @@ def _not_convertible(value: Value, span: Any) -> NixError:
         if info is not None:
             span = info.span
     error = TypeMismatch(f"cannot convert {what} to JSON")
-    span = _span(span)
     if span is not None:
         error.span, error.located = span, True
     else:
