@@ -170,7 +170,7 @@ class XmlWriter:
             if info.ellipsis:
                 pattern["ellipsis"] = "1"
             with self.element("attrspat", pattern):
-                for formal in sorted(info.formals, key=lambda f: f.name.encode()):
+                for formal in info.formals:  # sorted by name already
                     self.empty("attr", {"name": formal.name})
 
 
