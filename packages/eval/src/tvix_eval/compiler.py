@@ -148,12 +148,22 @@ class Compiler:
         if isinstance(expr, py.Constant):
             return expr
         if isinstance(expr, py.Name):
-            # F inlined: ``x.force() if type(x) is T else x`` saves a call per use.
-            method = py.Attribute(self.name(expr.id), "force", py.Load())
+            # F inlined, and a thunk's known value read in place: a method call costs more
+            # than the rest of ``x if type(x) is not T else x.value if x.fn is None else
+            # x.force()``, and most thunks are forced more than once.
+            var = expr.id
             forced = py.IfExp(
-                py.Compare(self.call("type", self.name(expr.id)), [py.Is()], [self.name("T")]),
-                py.Call(method, [], []),
-                self.name(expr.id),
+                py.Compare(self.call("type", self.name(var)), [py.IsNot()], [self.name("T")]),
+                self.name(var),
+                py.IfExp(
+                    py.Compare(
+                        py.Attribute(self.name(var), "fn", py.Load()),
+                        [py.Is()],
+                        [py.Constant(None)],
+                    ),
+                    py.Attribute(self.name(var), "value", py.Load()),
+                    py.Call(py.Attribute(self.name(var), "force", py.Load()), [], []),
+                ),
             )
             return self.at(forced, span) if span is not None else forced
         if isinstance(expr, py.Call) and isinstance(expr.func, py.Name) and expr.func.id == "WITH":

@@ -77,6 +77,9 @@ class Thunk:
     While ``fn`` runs the thunk is a black hole, so a value that needs itself is reported as
     infinite recursion instead of overflowing the stack. If ``fn`` fails the thunk is
     restored, so ``tryEval`` and a later access see the same error again, as in C++ Nix.
+
+    ``fn`` must return a forced value (compiled thunk bodies and builtins' thunks do): the
+    result is stored as it is, without a loop forcing thunks that return thunks.
     """
 
     __slots__ = ("fn", "value")
@@ -100,8 +103,6 @@ class Thunk:
         self.fn = BLACKHOLE
         try:
             value = fn()
-            while type(value) is Thunk:
-                value = value.force()
         except BaseException:
             self.fn = fn
             raise
