@@ -754,63 +754,98 @@ class Compiler:
         ">=": ("NOT_LT", py.GtE(), False),
     }
 
-    def int_fast_path(
-        self, left: py.expr, right: py.expr, op: py.cmpop, general: py.expr
+    def compare(
+        self, left: py.expr, right: py.expr, op: str, span: Span
     ) -> py.expr:
-        """``left OP right`` inline when both are integers, else ``general``; only for operands
-        that are names or constants, which can be evaluated twice."""
-        operands = [o for o in (left, right) if not isinstance(o, py.Constant)]
-        if not all(isinstance(o, py.Name) for o in operands) or not operands:
-            return general
+        """``left OP right`` inline when both are integers, else the comparison's helper.
+        Operands other than names and constants are held in fresh names, evaluated in the
+        order C++ Nix evaluates them (the right one first where the helper swaps them)."""
+        helper, python_op, swap = self.COMPARISONS[op]
         if any(isinstance(o, py.Constant) and type(o.value) is not int for o in (left, right)):
+            a, b = (right, left) if swap else (left, right)
+            return self.call(helper, a, b, span=span)
+        held: list[py.expr] = []
+        checks: list[py.expr] = []
+        for operand in (right, left) if swap else (left, right):
+            if isinstance(operand, py.Constant | py.Name):
+                held.append(operand)
+                if isinstance(operand, py.Name):
+                    checks.append(self.is_int(operand))
+            else:
+                name = self.fresh("operand")
+                held.append(self.name(name))
+                checks.append(self.is_int(py.NamedExpr(py.Name(name, py.Store()), operand)))
+        first, second = held
+        general = self.call(helper, first, second, span=span)
+        if not checks:
             return general
-        checks = [self.is_int(o) for o in operands]
-        test = checks[0] if len(checks) == 1 else py.BoolOp(py.And(), checks)
-        return py.IfExp(test, py.Compare(left, [op], [right]), general)
+        test = checks[0] if len(checks) == 1 else py.BinOp(checks[0], py.BitAnd(), checks[1])
+        a, b = (second, first) if swap else (first, second)
+        return py.IfExp(test, py.Compare(a, [python_op], [b]), general)
 
     def arith_fast_path(
-        self, left: py.expr, right: py.expr, sides: list[str], op: py.operator, general: py.expr
+        self, left: py.expr, right: py.expr, op: str, span: Span, spans: tuple[Span, Span]
     ) -> py.expr:
         """``left OP right`` inline when both are integers and the result fits in 64 bits,
-        else ``general`` on the same operands (held in ``sides``, evaluated once, in order:
-        ``&`` instead of ``and`` so that the right one is evaluated even if the left one is
-        no integer)."""
-        held = [
-            py.NamedExpr(py.Name(side, py.Store()), operand)
-            for side, operand in zip(sides, (left, right), strict=True)
-        ]
-        both_ints = py.BinOp(self.is_int(held[0]), py.BitAnd(), self.is_int(held[1]))
-        result, fits = self.computed_int64(self.name(sides[0]), op, self.name(sides[1]))
-        return py.IfExp(py.BoolOp(py.And(), [both_ints, fits]), self.name(result), general)
+        else the operator's helper on the same operands. Operands other than names and
+        constants are held in fresh names, evaluated once and in order (``&`` instead of
+        ``and``, so that the right one is evaluated even if the left one is no integer)."""
+        never_ints = any(
+            isinstance(o, py.Constant) and type(o.value) is not int for o in (left, right)
+        )
+        held: list[py.expr] = []
+        checks: list[py.expr] = []
+        for operand in (left, right):
+            if isinstance(operand, py.Constant | py.Name) or never_ints:
+                held.append(operand)
+                if isinstance(operand, py.Name):
+                    checks.append(self.is_int(operand))
+            else:
+                name = self.fresh("operand")
+                held.append(self.name(name))
+                checks.append(self.is_int(py.NamedExpr(py.Name(name, py.Store()), operand)))
+        if op == "+":
+            # C++ Nix evaluates + as a concatenation and reports each operand's failure at
+            # that operand.
+            general = self.call("ADD", *held, self.constant(spans, "spans"), span=spans[1])
+        else:
+            general = self.call(self.BINARY[op], *held, span=span)
+        if never_ints:
+            return general
+        result, fits = self.computed_int64(held[0], self.SPECULABLE[op], held[1])
+        if len(checks) == 2:
+            checks = [py.BinOp(checks[0], py.BitAnd(), checks[1])]
+        test = py.BoolOp(py.And(), [*checks, fits]) if checks else fits
+        return py.IfExp(test, self.name(result), general)
+
+    #: Operators C++ Nix parses as calls of a builtin (``a - b`` is ``__sub a b``, ``a >= b``
+    #: is ``!(__lessThan a b)``): an error in an operand is reported inside those calls.
+    BUILTIN_OPERATORS: ClassVar[dict[str, tuple[str, ...]]] = {
+        "-": ("while calling the 'sub' builtin",),
+        "*": ("while calling the 'mul' builtin",),
+        "/": ("while calling the 'div' builtin",),
+        "<": ("while calling the 'lessThan' builtin",),
+        ">": ("while calling the 'lessThan' builtin",),
+        "<=": ("in the argument of the not operator", "while calling the 'lessThan' builtin"),
+        ">=": ("in the argument of the not operator", "while calling the 'lessThan' builtin"),
+    }
 
     def e_BinOp(self, e: nix.BinOp, scopes: list[Scope | WithScope], out: list[py.stmt]) -> py.expr:
         span = e.op_span or e.span
+        if e.op == "//":
+            self.region(e.left, "in the left operand of the update (//) operator", span)
+            self.region(e.right, "in the right operand of the update (//) operator", span)
+        else:
+            for message in self.BUILTIN_OPERATORS.get(e.op, ()):  # outermost first
+                self.region(e.left, message, span)
+                self.region(e.right, message, span)
         left = self.strict(e.left, scopes, out)
         right = self.strict(e.right, scopes, out)
         op = e.op
         if op in self.SPECULABLE:
-            sides = [self.fresh("left"), self.fresh("right")]
-            never_ints = any(
-                isinstance(o, py.Constant) and type(o.value) is not int for o in (left, right)
-            )
-            general_args: list[py.expr] = (
-                [left, right] if never_ints else [self.name(side) for side in sides]
-            )
-            if op == "+":
-                # C++ Nix evaluates + as a concatenation and reports each operand's failure
-                # at that operand.
-                general_args.append(self.constant((e.left.span, e.right.span), "spans"))
-                general = self.call("ADD", *general_args, span=e.right.span)
-            else:
-                general = self.call(self.BINARY[op], *general_args, span=span)
-            if never_ints:
-                return general
-            return self.arith_fast_path(left, right, sides, self.SPECULABLE[op], general)
+            return self.arith_fast_path(left, right, op, span, (e.left.span, e.right.span))
         if op in self.COMPARISONS:
-            helper, python_op, swap = self.COMPARISONS[op]
-            a, b = (right, left) if swap else (left, right)
-            general = self.call(helper, a, b, span=span)
-            return self.int_fast_path(left, right, python_op, general)
+            return self.compare(left, right, op, span)
         if op in self.BINARY:
             return self.call(self.BINARY[op], left, right, span=span)
         if op in ("&&", "||", "->"):
@@ -848,8 +883,14 @@ class Compiler:
     def e_UnaryOp(
         self, e: nix.UnaryOp, scopes: list[Scope | WithScope], out: list[py.stmt]
     ) -> py.expr:
+        if e.op == "neg":
+            self.region(e.expr, "while calling the 'sub' builtin", e.span)
+        else:
+            self.region(e.expr, "in the argument of the not operator", _position(e.expr))
         operand = self.strict(e.expr, scopes, out)
         if e.op == "neg":
+            if isinstance(operand, py.Constant) and type(operand.value) is int:
+                return py.Constant(-operand.value)  # a negative literal: 0 - n cannot fail
             return self.call("SUB", py.Constant(0), operand, span=e.span)
         return py.UnaryOp(py.Not(), self.call("NOT", operand, span=e.span))
 
@@ -857,6 +898,16 @@ class Compiler:
 _BOOLEAN_OPS = frozenset({"==", "!=", "<", "<=", ">", ">=", "&&", "||", "->"})
 _RIGHT_FIRST = frozenset({">", "<="})
 _STRICT_OPS = frozenset({"+", "-", "*", "/", "++", "//", "==", "!=", "<", ">=", "&&", "||", "->"})
+
+
+def _position(e: nix.Expr) -> Span:
+    """Where C++ Nix places ``e``: a binary operation at its operator, a negation (which
+    has no position of its own) where its argument is."""
+    while isinstance(e, nix.UnaryOp) and e.op == "not":
+        e = e.expr
+    if isinstance(e, nix.BinOp) and e.op_span is not None:
+        return e.op_span
+    return e.span
 
 
 def _is_boolean(e: nix.Expr) -> bool:
