@@ -123,6 +123,22 @@ def test_a_damaged_entry_is_compiled_again_and_replaced(
     assert compiled == []
 
 
+def test_an_entry_of_another_key_under_the_same_name_is_not_used(
+    cache: Path, tmp_path: Path
+) -> None:
+    # Entries are named by a checksum of their key: two keys may share a name, and the
+    # entry's own copy of its key tells them apart.
+    first, second = tmp_path / "a.nix", tmp_path / "b.nix"
+    first.write_text("[ 1 ]")
+    second.write_text("[ 2 ]")
+    assert _value(first) == "[ 1 ]"
+    (entry_of_first,) = _entries(cache)
+    assert _value(second) == "[ 2 ]"
+    (entry_of_second,) = (e for e in _entries(cache) if e != entry_of_first)
+    entry_of_second.write_bytes(entry_of_first.read_bytes())
+    assert _value(second) == "[ 2 ]"
+
+
 def test_cache_turned_off_writes_nothing(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

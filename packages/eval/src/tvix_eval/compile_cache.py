@@ -2,10 +2,15 @@
 
 Parsing a Nix file and compiling it to Python code costs more than evaluating most of what
 it defines: a quarter of the time of an evaluation that imports nixpkgs' lib. Files (not
-``-E`` text or standard input, which rarely come twice) are therefore stored compiled,
-keyed by everything the compiled code depends on: the text, the file's path, the names of
-the base environment, this evaluator's own source and the Python version. A file that
-changes gets a new key; nothing is ever invalidated in place.
+``-E`` text or standard input, which rarely come twice) are therefore stored compiled, under
+everything the compiled code depends on (its :class:`CacheKey`): the text, the file's path,
+the names of the base environment, this evaluator's own source files (as Python checks a
+``.pyc`` against its source: by size and modification time) and the Python version. A file
+that changes gets a new key; nothing is ever invalidated in place.
+
+An entry's name is a 64-bit checksum of its key, and the entry holds the key itself, compared
+in full on load: a checksum needs no cryptographic hash (whose library costs more to load
+than most of an entry), and two keys sharing a name only cost a compilation.
 
 The cache is a directory: ``$TVIX_EVAL_CACHE``, else ``$XDG_CACHE_HOME/tvix/eval``, else
 ``~/.cache/tvix/eval``; ``TVIX_EVAL_CACHE=off`` turns it off. It is kept under
@@ -14,6 +19,9 @@ The cache is a directory: ``$TVIX_EVAL_CACHE``, else ``$XDG_CACHE_HOME/tvix/eval
 back, whatever is wrong with it, is compiled again and overwritten; a cache that cannot be
 written is simply not used. Like Python's own bytecode cache, it trusts the directory: it
 must be writable by its owner only.
+
+Start-up matters here (every evaluation of a file pays it), hence ``os`` rather than
+``pathlib`` and ``zlib`` rather than ``hashlib``.
 """
 
 from __future__ import annotations
@@ -24,18 +32,18 @@ import marshal
 import os
 import pickle
 import sys
-from pathlib import Path
+import zlib
 from typing import Any
 
 from tvix_eval.compiler import CompiledFile
 from tvix_eval.syntax.source import Source
 
-__all__ = ["CACHE_ENV", "MAX_BYTES", "cache_key", "load", "store", "trim"]
+__all__ = ["CACHE_ENV", "MAX_BYTES", "CacheKey", "cache_key", "load", "store", "trim"]
 
 CACHE_ENV = "TVIX_EVAL_CACHE"
 
 #: Bumped when the format of an entry changes.
-_FORMAT = b"tvix-eval compiled file 1\n"
+_FORMAT = b"tvix-eval compiled file 2\n"
 
 #: The cache is trimmed (oldest entries first) once it holds more than this many bytes, to
 #: three quarters of it; checked on about one store in :data:`TRIM_EVERY`, so that storing
@@ -46,50 +54,66 @@ TRIM_EVERY = 64
 _fingerprint: bytes | None = None
 
 
-def cache_dir() -> Path | None:
-    """Where compiled files are kept, or None when the cache is off."""
+class CacheKey:
+    """What a compiled file depends on (``identity``), and the entry's name made from it;
+    compiled code is named after ``name`` too, so its error positions find their file."""
+
+    __slots__ = ("identity", "name")
+
+    def __init__(self, identity: bytes) -> None:
+        self.identity = identity
+        self.name = f"{zlib.crc32(identity):08x}{zlib.adler32(identity):08x}"
+
+
+def cache_dir() -> str | None:
+    """The cache's directory, or None when the cache is off."""
     configured = os.environ.get(CACHE_ENV)
     if configured == "off":
         return None
     if configured:
-        return Path(configured)
+        return configured
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "tvix" / "eval"
+    return os.path.join(base, "tvix", "eval")
 
 
 def _evaluator_fingerprint() -> bytes:
-    """What the compiled code depends on besides the file: this package's source (the
-    compiler and the runtime names it emits) and the Python version (the bytecode)."""
+    """What the compiled code depends on besides the file: this package's source files (the
+    compiler and the runtime names it emits), by name, size and modification time, and the
+    Python version (the bytecode)."""
     global _fingerprint
     if _fingerprint is None:
-        import hashlib
-        from importlib.util import MAGIC_NUMBER
-
-        digest = hashlib.sha256(MAGIC_NUMBER + sys.version.encode())
-        package = Path(__file__).parent
-        for path in sorted(package.rglob("*.py")):
-            digest.update(str(path.relative_to(package)).encode() + b"\0" + path.read_bytes())
-        _fingerprint = digest.digest()
+        parts = [sys.version]
+        package = os.path.dirname(__file__)
+        pending = [package]
+        while pending:
+            directory = pending.pop()
+            with os.scandir(directory) as entries:
+                for entry in sorted(entries, key=lambda e: e.name):
+                    if entry.is_dir() and entry.name != "__pycache__":
+                        pending.append(entry.path)
+                    elif entry.name.endswith(".py"):
+                        status = entry.stat()
+                        relative = os.path.relpath(entry.path, package)
+                        parts.append(f"{relative}:{status.st_size}:{status.st_mtime_ns}")
+        _fingerprint = "\0".join(parts).encode()
     return _fingerprint
 
 
-def cache_key(source: Source, globals_: set[str], dynamic_globals: bool) -> str | None:
+def cache_key(source: Source, globals_: set[str], dynamic_globals: bool) -> CacheKey | None:
     """The key of ``source`` compiled against ``globals_``, or None if it is not cached."""
     if source.path is None or cache_dir() is None:
         return None
-    import hashlib
-
-    digest = hashlib.sha256(_evaluator_fingerprint())
+    parts = [_evaluator_fingerprint()]
     for part in (source.name, source.path, "\0".join(sorted(globals_)), str(dynamic_globals)):
-        digest.update(part.encode("utf-8", "surrogateescape") + b"\0\0")
-    digest.update(source.text.encode("utf-8", "surrogateescape"))
-    return digest.hexdigest()
+        parts.append(part.encode("utf-8", "surrogateescape"))
+    parts.append(source.text.encode("utf-8", "surrogateescape"))
+    return CacheKey(b"\0\0".join(parts))
 
 
-def _entry(key: str) -> Path:
+def _entry(key: CacheKey) -> str:
     directory = cache_dir()
     assert directory is not None
-    return directory / key[:2] / key[2:]
+    return os.path.join(directory, key.name[:2], key.name[2:])
 
 
 class _Pickler(pickle.Pickler):
@@ -119,25 +143,32 @@ class _Unpickler(pickle.Unpickler):
         return self.source
 
 
-def load(key: str, source: Source) -> CompiledFile | None:
+def load(key: CacheKey, source: Source) -> CompiledFile | None:
     """The compiled file stored under ``key``, for ``source``, or None."""
     try:
-        data = _entry(key).read_bytes()
+        with open(_entry(key), "rb") as f:
+            data = f.read()
     except OSError:
         return None
+    identity_at = len(_FORMAT) + 8
     if not data.startswith(_FORMAT):
         return None
+    identity_size = int.from_bytes(data[len(_FORMAT) : identity_at], "little")
+    code_at = identity_at + identity_size + 8
+    if data[identity_at : code_at - 8] != key.identity:
+        return None  # another key with the same name, or damage
     try:
-        size = int.from_bytes(data[len(_FORMAT) : len(_FORMAT) + 8], "little")
-        start = len(_FORMAT) + 8
-        code = marshal.loads(data[start : start + size])
-        constants, lambdas, regions = _Unpickler(io.BytesIO(data[start + size :]), source).load()
+        code_size = int.from_bytes(data[code_at - 8 : code_at], "little")
+        code = marshal.loads(data[code_at : code_at + code_size])
+        constants, lambdas, regions = _Unpickler(
+            io.BytesIO(data[code_at + code_size :]), source
+        ).load()
     except Exception:  # a damaged entry, whatever the damage: compile again
         return None
     return CompiledFile(code, source, constants, lambdas, regions)
 
 
-def store(key: str, compiled: CompiledFile) -> None:
+def store(key: CacheKey, compiled: CompiledFile) -> None:
     """Keep ``compiled`` under ``key``; silently nothing if that is not possible."""
     try:
         code = marshal.dumps(compiled.code)
@@ -150,35 +181,49 @@ def store(key: str, compiled: CompiledFile) -> None:
     import tempfile
 
     entry = _entry(key)
+    directory = os.path.dirname(entry)
     try:
-        entry.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        fd, temporary = tempfile.mkstemp(dir=entry.parent)
+        os.makedirs(directory, mode=0o700, exist_ok=True)
+        fd, temporary = tempfile.mkstemp(dir=directory)
     except OSError:
         return
     try:
         with os.fdopen(fd, "wb") as f:
-            f.write(_FORMAT + len(code).to_bytes(8, "little") + code + rest.getvalue())
+            for part in (
+                _FORMAT,
+                len(key.identity).to_bytes(8, "little"),
+                key.identity,
+                len(code).to_bytes(8, "little"),
+                code,
+                rest.getvalue(),
+            ):
+                f.write(part)
         os.replace(temporary, entry)
     except OSError:
         with contextlib.suppress(OSError):
             os.unlink(temporary)
         return
     if os.urandom(1)[0] < 256 // TRIM_EVERY:  # by chance: runs that store little trim too
-        trim(entry.parent.parent)
+        trim(os.path.dirname(directory))
 
 
-def trim(directory: Path, limit: int | None = None) -> None:
+def trim(directory: str | os.PathLike[str], limit: int | None = None) -> None:
     """Remove the oldest entries until the cache holds at most three quarters of ``limit``
     bytes (:data:`MAX_BYTES`), if it holds more than ``limit``. Entries another evaluation
     removes or writes meanwhile are fine: a missing entry is compiled again."""
     limit = MAX_BYTES if limit is None else limit
     entries = []
     total = 0
-    for path in directory.glob("??/*"):
-        with contextlib.suppress(OSError):
-            status = path.stat()
-            entries.append((status.st_mtime, status.st_size, path))
-            total += status.st_size
+    with contextlib.suppress(OSError), os.scandir(directory) as buckets:
+        for bucket in buckets:
+            if len(bucket.name) != 2 or not bucket.is_dir():
+                continue
+            with contextlib.suppress(OSError), os.scandir(bucket.path) as files:
+                for file in files:
+                    with contextlib.suppress(OSError):
+                        status = file.stat()
+                        entries.append((status.st_mtime, status.st_size, file.path))
+                        total += status.st_size
     if total <= limit:
         return
     entries.sort()
@@ -186,5 +231,5 @@ def trim(directory: Path, limit: int | None = None) -> None:
         if total <= limit * 3 // 4:
             break
         with contextlib.suppress(OSError):
-            path.unlink()
+            os.unlink(path)
             total -= size

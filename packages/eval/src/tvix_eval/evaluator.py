@@ -266,7 +266,7 @@ class Evaluator:
 
             key = compile_cache.cache_key(source, names, dynamic_globals=False)
             compiled = compile_cache.load(key, source) if key is not None else None
-        filename = trace.register_source(source, key)
+        filename = trace.register_source(source, key.name if key is not None else None)
         if compiled is not None:
             register_lambdas(compiled)
         else:
