@@ -52,16 +52,16 @@ def _entries(cache: Path) -> list[Path]:
 
 def _compiles(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Record every compilation from source from now on."""
-    import tvix_eval.evaluator as evaluator
+    import tvix_eval.compiler as compiler
 
     seen: list[str] = []
-    real = evaluator.compile_expr
+    real = compiler.compile_expr
 
     def counting(tree, source, *args, **kwargs):  # type: ignore[no-untyped-def]
         seen.append(source.name)
         return real(tree, source, *args, **kwargs)
 
-    monkeypatch.setattr(evaluator, "compile_expr", counting)
+    monkeypatch.setattr(compiler, "compile_expr", counting)
     return seen
 
 

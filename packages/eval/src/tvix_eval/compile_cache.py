@@ -35,7 +35,7 @@ import sys
 import zlib
 from typing import Any
 
-from tvix_eval.compiler import CompiledFile
+from tvix_eval.compiled import CompiledFile
 from tvix_eval.syntax.source import Source
 
 __all__ = ["CACHE_ENV", "MAX_BYTES", "CacheKey", "cache_key", "load", "store", "trim"]

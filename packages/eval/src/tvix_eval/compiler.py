@@ -22,22 +22,19 @@ import itertools
 import os.path
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from types import CodeType
+from dataclasses import dataclass
 from typing import ClassVar, TypeVar
 
+from tvix_eval.compiled import PREFIX, CompiledFile, Region, register_lambdas
 from tvix_eval.errors import ParseError
 from tvix_eval.runtime.ops import canon_path
 from tvix_eval.syntax import ast as nix
 from tvix_eval.syntax.source import Source, Span
-from tvix_eval.value import LAMBDAS, Formal, LambdaInfo, position_value
+from tvix_eval.value import Formal, LambdaInfo, position_value
 
-__all__ = ["CompiledFile", "compile_expr", "register_lambdas"]
+__all__ = ["compile_expr"]
 
 N = TypeVar("N", bound=py.AST)
-
-PREFIX = "<nix>"
-
 
 @dataclass
 class Scope:
@@ -51,25 +48,6 @@ class WithScope:
     """A ``with e;``: ``var`` is the Python name of the (lazy) environment."""
 
     var: str
-
-
-@dataclass
-class CompiledFile:
-    code: CodeType
-    source: Source
-    constants: dict[str, object]
-    lambdas: dict[str, LambdaInfo] = field(default_factory=dict)
-    #: Trace regions: an error raised while evaluating the characters ``[start, end)``
-    #: gets the line ``message`` at ``span`` (see :mod:`tvix_eval.runtime.trace`).
-    regions: list[Region] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class Region:
-    start: int
-    end: int
-    message: str
-    span: Span
 
 
 class Compiler:
@@ -961,13 +939,6 @@ def _def(name: str, params: list[str], body: list[py.stmt]) -> py.FunctionDef:
     return py.FunctionDef(name, args, body, [], None)
 
 
-def _code_objects(code: CodeType) -> Iterator[CodeType]:
-    yield code
-    for const in code.co_consts:
-        if isinstance(const, CodeType):
-            yield from _code_objects(const)
-
-
 def compile_expr(
     root: nix.Expr,
     source: Source,
@@ -1014,14 +985,6 @@ def compile_expr(
     compiled = CompiledFile(code, source, compiler.constants, infos, compiler.regions)
     register_lambdas(compiled)
     return compiled
-
-
-def register_lambdas(compiled: CompiledFile) -> None:
-    """Tell the runtime which code objects are which Nix lambdas (:data:`LAMBDAS`)."""
-    infos = compiled.lambdas
-    for sub in _code_objects(compiled.code):
-        if sub.co_name in infos:
-            LAMBDAS[sub] = infos[sub.co_name]
 
 
 def _lambda_names(root: nix.Expr) -> dict[int, str]:

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from tvix_eval.builtins import REGISTRY
-from tvix_eval.compiler import compile_expr, register_lambdas
+from tvix_eval.compiled import register_lambdas
 from tvix_eval.errors import EvalError, NixError, ParseError
 from tvix_eval.io import EvalIO, LocalIO
 from tvix_eval.runtime import ops, trace
@@ -270,8 +270,10 @@ class Evaluator:
         if compiled is not None:
             register_lambdas(compiled)
         else:
+            from tvix_eval import compiler  # not loaded when every file comes from the cache
+
             tree = self.parse(source)
-            compiled = compile_expr(tree, source, names, filename=filename)
+            compiled = compiler.compile_expr(tree, source, names, filename=filename)
             if key is not None:
                 compile_cache.store(key, compiled)
         if compiled.regions:

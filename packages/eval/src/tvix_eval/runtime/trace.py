@@ -12,14 +12,14 @@ import itertools
 from types import CodeType, FrameType, TracebackType
 from typing import Any
 
-from tvix_eval.compiler import PREFIX
+from tvix_eval.compiled import PREFIX
 from tvix_eval.errors import TraceFrame
 from tvix_eval.syntax.source import Source, Span
 from tvix_eval.value import LAMBDAS
 
 #: Sources of compiled code, by the file name their code objects carry.
 SOURCES: dict[str, Source] = {}
-#: Trace regions of compiled code (see :class:`tvix_eval.compiler.Region`), by file name.
+#: Trace regions of compiled code (see :class:`tvix_eval.compiled.Region`), by file name.
 REGIONS: dict[str, list[Any]] = {}
 
 
