@@ -7,17 +7,26 @@ load the compiler (nor Python's ``ast``).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from types import CodeType
+from types import CellType, CodeType, FunctionType
+from typing import Any
 
+from tvix_eval.runtime.calls import DEPTH
 from tvix_eval.syntax.source import Source, Span
 from tvix_eval.value import LAMBDAS, LambdaInfo
 
-__all__ = ["PREFIX", "CompiledFile", "Region", "register_lambdas"]
+__all__ = ["PREFIX", "CompiledFile", "Region", "entry_point", "register_lambdas"]
 
 #: How the code file names of compiled Nix start (see :mod:`tvix_eval.runtime.trace`).
 PREFIX = "<nix>"
+
+#: A compiled file's code defines this function, which defines ``main`` inside it: only
+#: nested functions can share variables (``DEPTH``) through closure cells.
+OUTER = "outer"
+
+#: The cells compiled code closes over, by variable name: the same for every file.
+CELLS: dict[str, CellType] = {"DEPTH": DEPTH}
 
 
 @dataclass
@@ -52,3 +61,15 @@ def _code_objects(code: CodeType) -> Iterator[CodeType]:
     for const in code.co_consts:
         if isinstance(const, CodeType):
             yield from _code_objects(const)
+
+
+def entry_point(compiled: CompiledFile, namespace: dict[str, Any]) -> Callable[[], Any]:
+    """The file's ``main()``, which computes its value: its code run in ``namespace`` (its
+    globals), closing over the runtime's :data:`CELLS` rather than fresh ones."""
+    exec(compiled.code, namespace)
+    outer = namespace.pop(OUTER)
+    main = next(
+        c for c in outer.__code__.co_consts if isinstance(c, CodeType) and c.co_name == "main"
+    )
+    closure = tuple(CELLS[name] for name in main.co_freevars)
+    return FunctionType(main, namespace, "main", None, closure or None)

@@ -25,7 +25,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import ClassVar, TypeVar
 
-from tvix_eval.compiled import PREFIX, CompiledFile, Region, register_lambdas
+from tvix_eval.compiled import OUTER, PREFIX, CompiledFile, Region, register_lambdas
 from tvix_eval.errors import ParseError
 from tvix_eval.runtime.ops import canon_path
 from tvix_eval.syntax import ast as nix
@@ -68,6 +68,10 @@ class Compiler:
         self.direct: dict[str, str] = {}
         #: Python functions of lambdas that force their argument before anything else.
         self.forces_argument: set[str] = set()
+        #: Python functions of lambdas (a call site naming one calls it directly), and those
+        #: of them that return a lambda (``a: b: ...``).
+        self.functions: set[str] = set()
+        self.curried: set[str] = set()
         #: Python names that may be assigned again (``__overrides``): never known forced.
         self.mutable: set[str] = set()
         self.regions: list[Region] = []
@@ -689,7 +693,10 @@ class Compiler:
                 self.forced.add(arg)
         result = self.strict(e.body, inner, body)
         body.append(self.at(py.Return(result), e.body.span))  # type: ignore[arg-type]
-        out.append(self.at(_def(fn, [arg], body), e.span))  # type: ignore[arg-type]
+        out.append(self.at(_def(fn, [arg], _counting_depth(body)), e.span))  # type: ignore[arg-type]
+        self.functions.add(fn)
+        if isinstance(e.body, nix.Lambda):
+            self.curried.add(fn)
         return self.name(fn)
 
     def e_Apply(self, e: nix.Apply, scopes: list[Scope | WithScope], out: list[py.stmt]) -> py.expr:
@@ -707,6 +714,15 @@ class Compiler:
         # computed ahead as it is: nothing could see it unforced.
         raw = len(args) == 1 and isinstance(fn, py.Name) and fn.id in self.forces_argument
         values = [self.lazy(a, scopes, out, raw=raw) for a in args]
+        if isinstance(fn, py.Name) and fn.id in self.functions:
+            # A known lambda, which counts its own call depth: called directly, and so is
+            # the lambda it is known to return.
+            applied: py.expr = self.at(py.Call(fn, [values.pop(0)], []), e.span)
+            if values and fn.id in self.curried:
+                applied = self.at(py.Call(applied, [values.pop(0)], []), e.span)
+            if not values:
+                return applied
+            fn = applied
         helper = ("CALL", "CALL2", "CALL3")[len(values) - 1]
         return self.call(helper, fn, *values, span=e.span)
 
@@ -924,6 +940,32 @@ def _first_forced(e: nix.Expr) -> nix.Var | None:
             return None
 
 
+def _counting_depth(body: list[py.stmt]) -> list[py.stmt]:
+    """A lambda's ``body`` (ending in its one ``return``), run one call deeper
+    (``max-call-depth``): ``DEPTH``, the calls still allowed, a cell all compiled code
+    shares, is taken one from on entry and given back on return.
+
+    Not on an exception: a ``finally`` would run in the frame and move its position, which
+    error traces read later. The calls an error unwinds keep their count; ``tryEval``, the
+    one place evaluation goes on after an error, puts the count back as it found it."""
+    *statements, returned = body
+    assert isinstance(returned, py.Return) and returned.value is not None
+    depth = py.Name("DEPTH", py.Store())
+    return [
+        py.Nonlocal(["DEPTH"]),
+        py.AugAssign(depth, py.Sub(), py.Constant(1)),
+        py.If(
+            py.Compare(py.Name("DEPTH", py.Load()), [py.Lt()], [py.Constant(0)]),
+            [py.Expr(py.Call(py.Name("TOO_DEEP", py.Load()), [], []))],
+            [],
+        ),
+        *statements,
+        py.Assign([py.Name("RESULT", py.Store())], returned.value),
+        py.AugAssign(depth, py.Add(), py.Constant(1)),
+        py.Return(py.Name("RESULT", py.Load())),
+    ]
+
+
 def _no_args() -> py.arguments:
     return py.arguments(posonlyargs=[], args=[], kwonlyargs=[], kw_defaults=[], defaults=[])
 
@@ -958,7 +1000,9 @@ def compile_expr(
     body: list[py.stmt] = []
     result = compiler.lazy(root, [], body)
     body.append(py.Return(compiler.call("F", result)))
-    module = py.Module([_def("main", [], body)], [])
+    depth = py.Assign([py.Name("DEPTH", py.Store())], py.Constant(0))  # makes DEPTH a cell
+    outer = _def(OUTER, [], [depth, _def("main", [], body), py.Return(compiler.name("main"))])
+    module = py.Module([outer], [])
     binding_names = _lambda_names(root)
     _fill_positions(module)
     code = compile(module, filename or PREFIX + source.name, "exec", dont_inherit=True, optimize=2)

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from tvix_eval.builtins import REGISTRY
-from tvix_eval.compiled import register_lambdas
+from tvix_eval.compiled import entry_point, register_lambdas
 from tvix_eval.errors import EvalError, NixError, ParseError
 from tvix_eval.io import EvalIO, LocalIO
 from tvix_eval.runtime import ops, trace
@@ -286,9 +286,7 @@ class Evaluator:
                 namespace[name] = NixPath(value[1])
             else:
                 namespace[name] = value
-        exec(compiled.code, namespace)
-        main: Callable[[], Value] = namespace["main"]
-        return main
+        return entry_point(compiled, namespace)
 
     def evaluate_nested(self, source: Source) -> Value:
         """Evaluate ``source`` on the current evaluation thread (from inside :meth:`evaluate`)."""

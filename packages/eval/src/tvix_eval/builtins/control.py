@@ -11,6 +11,7 @@ from tvix_eval.builtins.registry import builtin
 from tvix_eval.errors import Abort, NixError, ThrownError
 from tvix_eval.printer import print_value
 from tvix_eval.runtime import ops
+from tvix_eval.runtime.calls import DEPTH
 from tvix_eval.value import Attrs, ContextStr, Thunk, attr_position, force
 
 __all__ = ["deep_force"]
@@ -37,11 +38,14 @@ def abort(message: Value) -> Value:
 
 @builtin("tryEval", 1)
 def try_eval(expr: Value) -> dict[str, Value]:
+    depth = DEPTH.cell_contents
     try:
         value = force(expr)
     except NixError as e:
         if not e.catchable:
             raise
+        # The calls the error unwound did not give their depth back (see compiled lambdas).
+        DEPTH.cell_contents = depth
         return {"success": False, "value": False}
     return {"success": True, "value": value}
 

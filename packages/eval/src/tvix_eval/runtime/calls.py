@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from types import FunctionType
+from types import CellType, FunctionType
 from typing import Any, NoReturn
 
 from tvix_eval.errors import NixError, TypeMismatch
@@ -13,40 +13,43 @@ from tvix_eval.value import Attrs, PrimOp, PrimOpApp, Thunk, attr_position, forc
 Value = Any
 
 
-# How deep Nix function calls are nested, against ``max-call-depth``. Module globals rather
-# than an argument or a class attribute: compiled code calls :func:`call` millions of times,
-# a global is the cheapest counter there is, and writing a class attribute would invalidate
-# CPython's type caches on every call.
-_depth = 0
-_limit = 10_000
+#: How many more Nix function calls may be nested (``max-call-depth`` minus the calls in
+#: progress). Compiled lambdas count themselves, on entry and on exit, through this cell,
+#: which compiled code closes over as the variable ``DEPTH`` (see
+#: :func:`tvix_eval.compiled.entry_point`): a closure cell is the cheapest shared counter
+#: Python has, and with the count in the lambda a call site that knows its callee is a
+#: lambda calls it directly.
+DEPTH = CellType(10_000)
 
 
 def reset_call_depth(limit: int) -> None:
     """Start an evaluation: no calls in progress, at most ``limit`` nested."""
-    global _depth, _limit
-    _depth = 0
-    _limit = limit
+    DEPTH.cell_contents = limit
 
 
-def _too_deep() -> NoReturn:
-    global _depth
-    _depth -= 1
-    raise NixError("stack overflow; max-call-depth exceeded")
+def too_deep() -> NoReturn:
+    """Raised by a compiled lambda entered with no depth left (``TOO_DEEP`` there). C++ Nix
+    refuses the call before entering the lambda: the error is the call site's."""
+    from tvix_eval.runtime.trace import SOURCES, span_at
+
+    caller = sys._getframe(2)
+    while caller is not None and caller.f_code in _CALLING_CODES:
+        caller = caller.f_back  # type: ignore[assignment]
+    span = None
+    if caller is not None and caller.f_code.co_filename in SOURCES:
+        span = span_at(caller.f_code, caller.f_lasti)
+    error = NixError("stack overflow; max-call-depth exceeded", span)
+    error.positioned = span is not None  # called by a builtin: no position, as in C++ Nix
+    error.refused_arguments = True
+    raise error
 
 
 def call(fn: Value, arg: Value) -> Value:
     """Apply a forced function value to one (possibly lazy) argument; the result is forced
     (compiled lambdas return forced values, and builtins must too)."""
-    global _depth
     t = type(fn)
     if t is FunctionType:
-        _depth += 1
-        if _depth > _limit:
-            _too_deep()
-        try:
-            return fn(arg)
-        finally:
-            _depth -= 1
+        return fn(arg)
     if t is PrimOp:
         if fn.arity == 1:
             return _run_primop(fn, (arg,))
@@ -111,19 +114,12 @@ def _not_a_function(value: Value, span: Span | None = None) -> TypeMismatch:
 def call2(fn: Value, first: Value, second: Value) -> Value:
     """``fn first second``: one call level, as in C++ Nix (whose calls take all their
     arguments at once), and no partial application for a builtin of two arguments."""
-    global _depth
     t = type(fn)
     if t is FunctionType:
-        _depth += 1
-        if _depth > _limit:
-            _too_deep()
-        try:
-            inner = fn(first)
-            if type(inner) is FunctionType:
-                return inner(second)
-            return call(inner, second)
-        finally:
-            _depth -= 1
+        inner = fn(first)
+        if type(inner) is FunctionType:
+            return inner(second)
+        return call(inner, second)
     if t is PrimOp and fn.arity == 2:
         return _run_primop(fn, (first, second))
     return call(call(fn, first), second)
@@ -131,22 +127,15 @@ def call2(fn: Value, first: Value, second: Value) -> Value:
 
 def call3(fn: Value, first: Value, second: Value, third: Value) -> Value:
     """``fn first second third``, as :func:`call2`."""
-    global _depth
     t = type(fn)
     if t is FunctionType:
-        _depth += 1
-        if _depth > _limit:
-            _too_deep()
-        try:
-            inner = fn(first)
+        inner = fn(first)
+        if type(inner) is FunctionType:
+            inner = inner(second)
             if type(inner) is FunctionType:
-                inner = inner(second)
-                if type(inner) is FunctionType:
-                    return inner(third)
-                return call(inner, third)
-            return call(call(inner, second), third)
-        finally:
-            _depth -= 1
+                return inner(third)
+            return call(inner, third)
+        return call(call(inner, second), third)
     if t is PrimOp and fn.arity == 3:
         return _run_primop(fn, (first, second, third))
     return call(call(call(fn, first), second), third)

@@ -13,7 +13,7 @@ from typing import Any, NoReturn
 
 from tvix_eval.errors import AssertionFailed, NixError, ParseError
 from tvix_eval.runtime import ops
-from tvix_eval.runtime.calls import call, call2, call3, check_formals
+from tvix_eval.runtime.calls import call, call2, call3, check_formals, too_deep
 from tvix_eval.value import (
     Attrs,
     NixPath,
@@ -246,6 +246,7 @@ def runtime_namespace() -> dict[str, Any]:
         "CALL": call,
         "CALL2": call2,
         "CALL3": call3,
+        "TOO_DEEP": too_deep,
         "FORMALS": check_formals,
         "SELECT": ops.select,
         "SELECT_PATH": ops.select_path,
