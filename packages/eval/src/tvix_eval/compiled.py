@@ -8,7 +8,6 @@ load the compiler (nor Python's ``ast``).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from types import CellType, CodeType, FunctionType
 from typing import Any
 
@@ -29,23 +28,42 @@ OUTER = "outer"
 CELLS: dict[str, CellType] = {"DEPTH": DEPTH}
 
 
-@dataclass
 class CompiledFile:
-    code: CodeType
-    source: Source
-    constants: dict[str, object]
-    lambdas: dict[str, LambdaInfo] = field(default_factory=dict)
-    #: Trace regions: an error raised while evaluating the characters ``[start, end)``
-    #: gets the line ``message`` at ``span`` (see :mod:`tvix_eval.runtime.trace`).
-    regions: list[Region] = field(default_factory=list)
+    """The code of a file, the values its code reads as globals (``constants``), its
+    lambdas' descriptions by function name, and its trace regions. (Plain classes here: see
+    :mod:`tvix_eval.syntax.source` on start-up.)"""
+
+    __slots__ = ("code", "constants", "lambdas", "regions", "source")
+
+    def __init__(
+        self,
+        code: CodeType,
+        source: Source,
+        constants: dict[str, object],
+        lambdas: dict[str, LambdaInfo],
+        regions: list[Region],
+    ) -> None:
+        self.code = code
+        self.source = source
+        self.constants = constants
+        self.lambdas = lambdas
+        self.regions = regions
 
 
-@dataclass(frozen=True)
 class Region:
-    start: int
-    end: int
-    message: str
-    span: Span
+    """An error raised while evaluating the characters ``[start, end)`` gets the trace line
+    ``message`` at ``span`` (see :mod:`tvix_eval.runtime.trace`); immutable."""
+
+    __slots__ = ("end", "message", "span", "start")
+
+    def __init__(self, start: int, end: int, message: str, span: Span) -> None:
+        self.start = start
+        self.end = end
+        self.message = message
+        self.span = span
+
+    def __repr__(self) -> str:
+        return f"Region({self.start}, {self.end}, {self.message!r})"
 
 
 def register_lambdas(compiled: CompiledFile) -> None:

@@ -26,7 +26,6 @@ Anything lazy is a :class:`Thunk` until forced. Strings hold Nix's bytes decoded
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from types import CodeType, FunctionType
 from typing import Any, Final
 
@@ -214,14 +213,26 @@ def position_value(span: Span | None) -> dict[str, Any] | None:
     return {"column": column, "file": span.source.path, "line": line}
 
 
-@dataclass(frozen=True, slots=True)
 class NixPath:
-    """A path value: absolute and normalised (no ``.``/``..``, no trailing slash)."""
+    """A path value: absolute and normalised (no ``.``/``..``, no trailing slash); equal to
+    another of the same path, immutable."""
 
-    path: str
+    __slots__ = ("path",)
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is NixPath and self.path == other.path
+
+    def __hash__(self) -> int:
+        return hash(self.path)
 
     def __str__(self) -> str:
         return self.path
+
+    def __repr__(self) -> str:
+        return f"NixPath({self.path!r})"
 
 
 class PrimOp:
@@ -254,33 +265,59 @@ class PrimOpApp:
         self.args = args
 
 
-@dataclass(frozen=True, slots=True)
 class Formal:
-    name: str
-    has_default: bool
-    span: Span | None = None
+    """One formal of a lambda's ``{ ... }`` pattern; immutable."""
+
+    __slots__ = ("has_default", "name", "span")
+
+    def __init__(self, name: str, has_default: bool, span: Span | None = None) -> None:
+        self.name = name
+        self.has_default = has_default
+        self.span = span
+
+    def __eq__(self, other: object) -> bool:
+        return (
+            type(other) is Formal
+            and (self.name, self.has_default, self.span)
+            == (other.name, other.has_default, other.span)
+        )
+
+    def __hash__(self) -> int:
+        return hash((self.name, self.has_default, self.span))
+
+    def __repr__(self) -> str:
+        return f"Formal({self.name!r}, has_default={self.has_default})"
 
 
-@dataclass(frozen=True, slots=True)
 class LambdaInfo:
-    """What the compiler knows about a Nix lambda, found by its Python code object.
+    """What the compiler knows about a Nix lambda, found by its Python code object;
+    immutable.
 
     ``name`` is the binding it was defined under (for traces: ``while calling 'f'``);
     ``formals`` is None for a plain ``x: ...`` lambda, otherwise its formals sorted by name;
     ``param`` is the name of a plain lambda's argument or of an ``@`` pattern.
     """
 
-    name: str | None
-    span: Span
-    formals: tuple[Formal, ...] | None
-    ellipsis: bool
-    param: str | None = None
+    __slots__ = ("ellipsis", "formals", "name", "names", "param", "span")
 
-    #: The formals' names, checked against the argument on every call.
-    names: frozenset[str] = field(init=False)
+    def __init__(
+        self,
+        name: str | None,
+        span: Span,
+        formals: tuple[Formal, ...] | None,
+        ellipsis: bool,
+        param: str | None = None,
+    ) -> None:
+        self.name = name
+        self.span = span
+        self.formals = formals
+        self.ellipsis = ellipsis
+        self.param = param
+        #: The formals' names, checked against the argument on every call.
+        self.names = frozenset(f.name for f in formals or ())
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "names", frozenset(f.name for f in self.formals or ()))
+    def __repr__(self) -> str:
+        return f"LambdaInfo({self.name!r}, {self.span!r})"
 
 
 #: Code object of every compiled Nix lambda -> its description. Filled by the compiler;

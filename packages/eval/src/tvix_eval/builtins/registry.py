@@ -3,26 +3,38 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 Value = Any
 
 
-@dataclass(frozen=True)
 class Builtin:
     """A builtin: a function of ``arity`` lazy arguments, or a constant (arity 0).
 
     ``global_`` builtins are also reachable without ``builtins.`` (``map``, ``toString``...);
     every builtin is reachable as ``__name`` too. Errors through a call of a ``traced``
-    builtin get ``while calling the 'name' builtin``.
+    builtin get ``while calling the 'name' builtin``. (A plain class: see
+    :mod:`tvix_eval.syntax.source` on start-up.)
     """
 
-    name: str
-    arity: int
-    fn: Callable[..., Value]
-    global_: bool = False
-    traced: bool = True
+    __slots__ = ("arity", "fn", "global_", "name", "traced")
+
+    def __init__(
+        self,
+        name: str,
+        arity: int,
+        fn: Callable[..., Value],
+        global_: bool = False,
+        traced: bool = True,
+    ) -> None:
+        self.name = name
+        self.arity = arity
+        self.fn = fn
+        self.global_ = global_
+        self.traced = traced
+
+    def __repr__(self) -> str:
+        return f"Builtin({self.name!r}, {self.arity})"
 
 
 REGISTRY: dict[str, Builtin] = {}

@@ -2,30 +2,37 @@
 
 A :class:`Span` is two byte offsets into a :class:`Source`; lines and columns are computed only
 when an error is printed, so the parser pays for nothing but two integers per node.
+
+Plain classes rather than dataclasses, here and in the other modules every evaluation loads:
+``dataclasses`` loads ``inspect``, which costs more start-up than these classes' whole code.
 """
 
 from __future__ import annotations
 
 import bisect
 import re
-from dataclasses import dataclass, field
 
 _LINE_END = re.compile(r"\r\n|\r|\n")
 
 
-@dataclass(eq=False, slots=True)
 class Source:
     """One parsed text: a file, ``«string»`` for ``-E``, or ``«stdin»``.
 
     ``path`` is the file's absolute path, or None for text that is not a file; ``name`` is what
     error messages print. ``text`` holds the bytes decoded as UTF-8 with surrogateescape, so
-    offsets count characters of that string.
+    offsets count characters of that string. Two sources are equal only if they are the same.
     """
 
-    name: str
-    text: str
-    path: str | None = None
-    _line_starts: list[int] | None = field(default=None, repr=False)
+    __slots__ = ("_line_starts", "name", "path", "text")
+
+    def __init__(self, name: str, text: str, path: str | None = None) -> None:
+        self.name = name
+        self.text = text
+        self.path = path
+        self._line_starts: list[int] | None = None
+
+    def __repr__(self) -> str:
+        return f"Source(name={self.name!r}, path={self.path!r})"
 
     def line_starts(self) -> list[int]:
         """Offsets where lines start. C++ Nix ends a line at LF, CR LF or a lone CR."""
@@ -66,13 +73,29 @@ class Source:
         return text
 
 
-@dataclass(frozen=True, slots=True)
 class Span:
-    """The characters ``[start, end)`` of ``source``."""
+    """The characters ``[start, end)`` of ``source``; immutable."""
 
-    source: Source
-    start: int
-    end: int
+    __slots__ = ("end", "source", "start")
+
+    def __init__(self, source: Source, start: int, end: int) -> None:
+        self.source = source
+        self.start = start
+        self.end = end
+
+    def __eq__(self, other: object) -> bool:
+        return (
+            type(other) is Span
+            and self.source is other.source
+            and self.start == other.start
+            and self.end == other.end
+        )
+
+    def __hash__(self) -> int:
+        return hash((id(self.source), self.start, self.end))
+
+    def __repr__(self) -> str:
+        return f"Span({self.source.name!r}, {self.start}, {self.end})"
 
     @property
     def line(self) -> int:
