@@ -7,7 +7,6 @@ followed by Python's description of the problem.
 
 from __future__ import annotations
 
-import datetime
 from typing import Any
 
 from tvix_eval.builtins.arguments import string_arg
@@ -32,6 +31,8 @@ def from_toml(text: Value) -> Value:
 
 def _convert(value: Any) -> Value:
     """TOML values as Nix values; dates and times have none."""
+    import datetime  # loaded by tomllib anyway, and only then
+
     if isinstance(value, dict):
         return {key: _convert(item) for key, item in value.items()}
     if isinstance(value, list):
