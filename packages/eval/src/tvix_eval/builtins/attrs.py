@@ -14,7 +14,7 @@ from tvix_eval.builtins.arguments import (
 )
 from tvix_eval.builtins.registry import builtin
 from tvix_eval.errors import NixError, TypeMismatch
-from tvix_eval.runtime.calls import call
+from tvix_eval.runtime.calls import call2
 from tvix_eval.runtime.trace import definition_span
 from tvix_eval.syntax.source import Span
 from tvix_eval.value import (
@@ -142,7 +142,7 @@ def map_attrs(fn: Value, attrs: Value) -> dict[str, Value]:
 
 
 def _apply2(fn: Value, first: Value, second: Value) -> Value:
-    return call(force(call(force(fn), first)), second)
+    return call2(force(fn), first, second)
 
 
 @builtin("zipAttrsWith", 2)

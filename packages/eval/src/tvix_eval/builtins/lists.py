@@ -6,6 +6,7 @@ wrong) and stays exactly as lazy: elements are forced only where C++ Nix forces 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
 from typing import Any
 
@@ -14,15 +15,10 @@ from tvix_eval.builtins.registry import builtin
 from tvix_eval.builtins.sorting import stable_sort
 from tvix_eval.errors import NixError
 from tvix_eval.runtime import ops
-from tvix_eval.runtime.calls import call
+from tvix_eval.runtime.calls import applier, call, call2
 from tvix_eval.value import LAMBDAS, PrimOp, Thunk, force
 
 Value = Any
-
-
-def call2(fn: Value, first: Value, second: Value) -> Value:
-    """``fn first second``, forced."""
-    return force(call(force(call(fn, first)), second))
 
 
 @builtin("length", 1)
@@ -66,15 +62,14 @@ def map_(fn: Value, items: Value) -> list[Value]:
     items = list_arg(items, "map", 1)
     if not items:
         return items
-    fn = function_arg(fn, "map", 0)
-    return [Thunk(partial(call, fn, item)) for item in items]
+    apply = applier(function_arg(fn, "map", 0))
+    return [Thunk(partial(apply, item)) for item in items]
 
 
-def _predicate(fn: Value, item: Value, what: str) -> bool:
-    """``fn item``, which must be a Boolean (else an error saying ``what`` it was)."""
-    result = call(fn, item)
-    if type(result) is Thunk:
-        result = result.force()
+def _predicate(apply: Callable[[Value], Value], item: Value, what: str) -> bool:
+    """``apply(item)`` (see :func:`applier`), which must be a Boolean (else an error saying
+    ``what`` it was)."""
+    result = apply(item)
     if result is True or result is False:
         return result
     return checked(result, ops.expect_bool, "", what=what)
@@ -85,9 +80,9 @@ def filter_(fn: Value, items: Value) -> list[Value]:
     items = list_arg(items, "filter", 1)
     if not items:
         return items
-    fn = function_arg(fn, "filter", 0)
+    apply = applier(function_arg(fn, "filter", 0))
     what = "the return value of the filtering function passed to builtins.filter"
-    kept = [item for item in items if _predicate(fn, item, what)]
+    kept = [item for item in items if _predicate(apply, item, what)]
     return kept if len(kept) != len(items) else items
 
 
@@ -106,8 +101,8 @@ def gen_list(fn: Value, count: Value) -> list[Value]:
     n = int_arg(count, "genList", 1)
     if n < 0:
         raise NixError(f"cannot create list of size {n}")
-    fn = function_arg(fn, "genList", 0)
-    return [Thunk(partial(call, fn, i)) for i in range(n)]
+    apply = applier(function_arg(fn, "genList", 0))
+    return [Thunk(partial(apply, i)) for i in range(n)]
 
 
 @builtin("concatLists", 1)
@@ -169,10 +164,10 @@ def elem(value: Value, items: Value) -> bool:
 
 
 def _any_all(name: str, fn: Value, items: Value, wanted: bool) -> bool:
-    fn = function_arg(fn, name, 0)
+    apply = applier(function_arg(fn, name, 0))
     items = list_arg(items, name, 1)
     what = f"the return value of the function passed to builtins.{name}"
-    return any(_predicate(fn, item, what) is wanted for item in items)
+    return any(_predicate(apply, item, what) is wanted for item in items)
 
 
 @builtin("all", 2)
@@ -187,14 +182,14 @@ def any_(fn: Value, items: Value) -> bool:
 
 @builtin("partition", 2)
 def partition(fn: Value, items: Value) -> dict[str, Value]:
-    fn = function_arg(fn, "partition", 0)
+    apply = applier(function_arg(fn, "partition", 0))
     items = list_arg(items, "partition", 1)
     right: list[Value] = []
     wrong: list[Value] = []
     what = "the return value of the partition function passed to builtins.partition"
     for item in items:
         force(item)
-        (right if _predicate(fn, item, what) else wrong).append(item)
+        (right if _predicate(apply, item, what) else wrong).append(item)
     return {"right": right, "wrong": wrong}
 
 

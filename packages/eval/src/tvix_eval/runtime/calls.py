@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
+from functools import partial
 from types import CellType, FunctionType
 from typing import Any, NoReturn
 
@@ -72,6 +74,13 @@ def call(fn: Value, arg: Value) -> Value:
                 )
                 raise
     raise _not_a_function(fn)
+
+
+def applier(fn: Value) -> Callable[[Value], Value]:
+    """A forced function value as a Python callable of one argument, for builtins that apply
+    it many times (``map``, ``filter``...): a compiled lambda is its own (it counts its call
+    depth itself), anything else goes through :func:`call`."""
+    return fn if type(fn) is FunctionType else partial(call, fn)  # type: ignore[no-any-return]
 
 
 def call_at(fn: Value, arg: Value, span: Span | None) -> Value:
