@@ -22,7 +22,6 @@ import itertools
 import os.path
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import ClassVar, TypeVar
 
 from tvix_eval.compiled import OUTER, PREFIX, CompiledFile, Region, register_lambdas
@@ -36,18 +35,23 @@ __all__ = ["compile_expr"]
 
 N = TypeVar("N", bound=py.AST)
 
-@dataclass
 class Scope:
-    """Names bound statically by one construct (lambda, let, rec set, formals)."""
+    """Names bound statically by one construct (lambda, let, rec set, formals): Nix name ->
+    Python name. (Plain classes: see :mod:`tvix_eval.syntax.source` on start-up.)"""
 
-    names: dict[str, str]
+    __slots__ = ("names",)
+
+    def __init__(self, names: dict[str, str]) -> None:
+        self.names = names
 
 
-@dataclass
 class WithScope:
     """A ``with e;``: ``var`` is the Python name of the (lazy) environment."""
 
-    var: str
+    __slots__ = ("var",)
+
+    def __init__(self, var: str) -> None:
+        self.var = var
 
 
 class Compiler:
