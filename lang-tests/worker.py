@@ -35,7 +35,7 @@ def serve_one(request: dict[str, Any]) -> dict[str, Any]:
     The captured streams write through at once, as the real ones seen from outside do:
     standard error's text and bytes (``print`` and ``.buffer.write``) keep their order.
     """
-    from tvix_cli.main import cli
+    from tvix_cli.main import main as tvix
 
     os.chdir(request["cwd"])
     out, err = io.BytesIO(), io.BytesIO()
@@ -44,7 +44,7 @@ def serve_one(request: dict[str, Any]) -> dict[str, Any]:
     sys.stderr = io.TextIOWrapper(err, "utf-8", "backslashreplace", write_through=True)
     status: int
     try:
-        cli.main(args=_decode_args(request["argv"]), prog_name="tvix")
+        tvix(_decode_args(request["argv"]))
         status = 0
     except SystemExit as stop:
         status = _exit_status(stop.code)

@@ -8,10 +8,10 @@ stderr and exit 1; no Python traceback reaches the user.
 
 from __future__ import annotations
 
+import argparse
 from functools import partial
 from typing import Any
 
-import click
 from tvix_eval.builtins.control import deep_force
 from tvix_eval.builtins.xml import XmlWriter
 from tvix_eval.errors import EvalError, NixError
@@ -21,10 +21,11 @@ from tvix_eval.runtime.calls import call
 from tvix_eval.syntax.source import Source
 from tvix_eval.value import LAMBDAS, Thunk, force
 
-from tvix_cli.sources import SourceUnreadable, read_source
+from tvix_cli.sources import SourceUnreadable, add_source_arguments, read_source
 from tvix_cli.terminal import fail, internal_error, write_stdout
+from tvix_cli.usage import UsageError
 
-__all__ = ["eval_command"]
+__all__ = ["configure", "run"]
 
 Value = Any
 
@@ -75,77 +76,83 @@ def _output(value: Value, strict: bool, as_json: bool, xml: XmlWriter | None) ->
     return print_value(value, strict=strict)
 
 
-@click.command("eval")
-@click.argument("target", required=False, metavar="FILE|-")
-@click.option("-E", "--expr", help="Evaluate this expression instead of a file.")
-@click.option("--strict", is_flag=True, help="Evaluate the result completely.")
-@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
-@click.option("--xml", "as_xml", is_flag=True, help="Print the result as XML.")
-@click.option(
-    "--no-location", is_flag=True, help="With --xml, leave out where things were defined."
-)
-@click.option(
-    "--arg",
-    "args",
-    type=(str, str),
-    multiple=True,
-    metavar="NAME EXPR",
-    help="Pass EXPR as argument NAME to a top-level function.",
-)
-@click.option(
-    "--argstr",
-    "argstrs",
-    type=(str, str),
-    multiple=True,
-    metavar="NAME STRING",
-    help="Pass STRING as argument NAME to a top-level function.",
-)
-@click.option("-I", "include", multiple=True, metavar="PATH", help="Add a search path entry.")
-@click.option("--show-trace", is_flag=True, help="Show the whole trace of an error.")
-@click.option(
-    "--max-call-depth",
-    type=int,
-    default=10_000,
-    show_default=True,
-    help="Deepest nesting of function calls before an error.",
-)
-def eval_command(
-    target: str | None,
-    expr: str | None,
-    strict: bool,
-    as_json: bool,
-    as_xml: bool,
-    no_location: bool,
-    args: tuple[tuple[str, str], ...],
-    argstrs: tuple[tuple[str, str], ...],
-    include: tuple[str, ...],
-    show_trace: bool,
-    max_call_depth: int,
-) -> None:
-    """Evaluate a Nix expression (from -E, a file, or '-' for standard input)."""
-    if expr is None and target is None:
-        raise click.UsageError("give an expression with -E, a file, or '-'")
+def configure(parser: argparse.ArgumentParser) -> None:
+    """``tvix eval``'s arguments: those of ``nix-instantiate --eval`` that it implements."""
+    add_source_arguments(parser, "Evaluate this expression instead of a file.")
+    parser.add_argument("--strict", action="store_true", help="Evaluate the result completely.")
+    parser.add_argument(
+        "--json", dest="as_json", action="store_true", help="Print the result as JSON."
+    )
+    parser.add_argument(
+        "--xml", dest="as_xml", action="store_true", help="Print the result as XML."
+    )
+    parser.add_argument(
+        "--no-location",
+        action="store_true",
+        help="With --xml, leave out where things were defined.",
+    )
+    # Repeatable pairs: a list of [NAME, EXPR] lists, in the order given.
+    parser.add_argument(
+        "--arg",
+        nargs=2,
+        action="append",
+        default=[],
+        metavar=("NAME", "EXPR"),
+        help="Pass EXPR as argument NAME to a top-level function.",
+    )
+    parser.add_argument(
+        "--argstr",
+        nargs=2,
+        action="append",
+        default=[],
+        metavar=("NAME", "STRING"),
+        help="Pass STRING as argument NAME to a top-level function.",
+    )
+    parser.add_argument(
+        "-I",
+        dest="include",
+        action="append",
+        default=[],
+        metavar="PATH",
+        help="Add a search path entry.",
+    )
+    parser.add_argument(
+        "--show-trace", action="store_true", help="Show the whole trace of an error."
+    )
+    parser.add_argument(
+        "--max-call-depth",
+        type=int,
+        default=10_000,
+        metavar="N",
+        help="Deepest nesting of function calls before an error (default: %(default)s).",
+    )
+
+
+def run(args: argparse.Namespace) -> None:
+    """Evaluate, print the value, or exit 1 with the error as C++ Nix prints it."""
+    if args.expr is None and args.target is None:
+        raise UsageError("give an expression with -E, a file, or '-'")
     try:
-        source = read_source(target, expr)
+        source = read_source(args.target, args.expr)
     except SourceUnreadable as error:
         fail(f"error: {error}")
-    evaluator = Evaluator(max_call_depth=max_call_depth, nix_path=list(include))
-    xml = XmlWriter([], strict=strict, location=not no_location) if as_xml else None
+    evaluator = Evaluator(max_call_depth=args.max_call_depth, nix_path=list(args.include))
+    xml = XmlWriter([], strict=args.strict, location=not args.no_location) if args.as_xml else None
 
-    def run(value: Value) -> str:
-        auto_args: dict[str, Value] = {name: text for name, text in argstrs}
-        for name, text in args:
+    def finish(value: Value) -> str:
+        auto_args: dict[str, Value] = {name: text for name, text in args.argstr}
+        for name, text in args.arg:
             # Lazy, as in C++ Nix: an argument the function never uses is never evaluated.
             source = Source("«string»", text)
             auto_args[name] = Thunk(partial(evaluator.evaluate_nested, source))
-        return _output(_auto_call(value, auto_args), strict, as_json, xml)
+        return _output(_auto_call(value, auto_args), args.strict, args.as_json, xml)
 
     try:
-        text = evaluator.evaluate(source, then=run)
+        text = evaluator.evaluate(source, then=finish)
     except EvalError as error:
         if xml is not None:
             write_stdout("".join(xml.out), end="")
-        fail(error.render(show_trace))
+        fail(error.render(args.show_trace))
     except Exception as error:  # a bug of ours must still not show a traceback
         internal_error(error)
-    write_stdout(text, end="" if as_xml else "\n")
+    write_stdout(text, end="" if args.as_xml else "\n")

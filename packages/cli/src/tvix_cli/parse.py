@@ -8,26 +8,31 @@ work runs on a thread with a big stack, because printing a deep tree recurses.
 
 from __future__ import annotations
 
-import click
+import argparse
+
 from tvix_eval.errors import EvalError
 from tvix_eval.evaluator import run_with_big_stack
 from tvix_eval.syntax.parser import parse
 from tvix_eval.syntax.printer import print_expr
 
-from tvix_cli.sources import SourceUnreadable, read_source
+from tvix_cli.sources import SourceUnreadable, add_source_arguments, read_source
 from tvix_cli.terminal import fail, warn, write_stdout
 
-__all__ = ["parse_command"]
+__all__ = ["configure", "run"]
 
 
-@click.command("parse")
-@click.argument("target", required=False, metavar="FILE|-")
-@click.option("-E", "--expr", help="Parse this text instead of a file.")
-@click.option("--dump", is_flag=True, help="Print the tree as nix-instantiate --parse does.")
-def parse_command(target: str | None, expr: str | None, dump: bool) -> None:
-    """Check the syntax of a Nix file (or '-' for standard input)."""
+def configure(parser: argparse.ArgumentParser) -> None:
+    """``tvix parse``'s arguments: what to read (standard input if nothing), and ``--dump``."""
+    add_source_arguments(parser, "Parse this text instead of a file.")
+    parser.add_argument(
+        "--dump", action="store_true", help="Print the tree as nix-instantiate --parse does."
+    )
+
+
+def run(args: argparse.Namespace) -> None:
+    """Parse, print the tree if asked, or exit 1 with the syntax error as C++ Nix prints it."""
     try:
-        source = read_source(target, expr)
+        source = read_source(args.target, args.expr)
     except SourceUnreadable as error:
         fail(f"error: {error}")
 
@@ -35,7 +40,7 @@ def parse_command(target: str | None, expr: str | None, dump: bool) -> None:
 
     def work() -> str | None:
         tree = parse(source, warnings.append)
-        return print_expr(tree) if dump else None
+        return print_expr(tree) if args.dump else None
 
     try:
         printed = run_with_big_stack(work)
