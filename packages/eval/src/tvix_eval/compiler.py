@@ -569,7 +569,12 @@ class Compiler:
 
     def e_With(self, e: nix.With, scopes: list[Scope | WithScope], out: list[py.stmt]) -> py.expr:
         var = self.fresh("with")
-        env = self.lazy(e.env, scopes, out)
+        if isinstance(e.env, nix.AttrSet) and not e.env.dynamic and not e.env.recursive:
+            # A set written out (``with { a = 1; }; ...``): building it cannot fail, so it
+            # is built at once, saving the thunk that would build it on first lookup.
+            env = self.expr(e.env, scopes, out)
+        else:
+            env = self.lazy(e.env, scopes, out)
         out.append(
             py.Assign(
                 [py.Name(var, py.Store())],

@@ -166,16 +166,13 @@ def _dynamic_attrs(
     return result
 
 
-def _with_env(env: Value, span: Any) -> Thunk:
-    """The environment of ``with e;``: forced (and checked to be a set) on first lookup."""
+def _with_env(env: Value, span: Any) -> Value:
+    """The environment of ``with e;``: the set itself when it is one already (the common
+    ``with lib;``), else a thunk that forces it (and checks it is a set) on first lookup."""
     if type(env) is Thunk and env.fn is None:
         env = env.value
     if type(env) is dict or type(env) is Attrs:
-        # Already a set (the common ``with lib;``): nothing left to force or check.
-        ready = Thunk.__new__(Thunk)
-        ready.fn = None
-        ready.value = env
-        return ready
+        return env
 
     def forced() -> Value:
         value = force(env)
@@ -189,18 +186,19 @@ def _with_env(env: Value, span: Any) -> Thunk:
     return Thunk(forced)
 
 
-def _with_lookup(name: str, envs: tuple[Thunk, ...]) -> Value:
+def _with_lookup(name: str, envs: tuple[Value, ...]) -> Value:
+    """``name`` in the innermost of the ``with`` environments (:func:`_with_env`) that has it."""
     for env in envs:
-        attrs = env.value if env.fn is None else env.force()
+        attrs = env if type(env) is not Thunk else env.value if env.fn is None else env.force()
         if name in attrs:
             return attrs[name]
     raise NixError(f"undefined variable '{name}'")
 
 
-def _with_lookup_forced(name: str, envs: tuple[Thunk, ...]) -> Value:
+def _with_lookup_forced(name: str, envs: tuple[Value, ...]) -> Value:
     """:func:`_with_lookup`, forced."""
     for env in envs:
-        attrs = env.value if env.fn is None else env.force()
+        attrs = env if type(env) is not Thunk else env.value if env.fn is None else env.force()
         if name in attrs:
             value = attrs[name]
             return value.force() if type(value) is Thunk else value
