@@ -46,12 +46,13 @@ class Scope:
 
 
 class WithScope:
-    """A ``with e;``: ``var`` is the Python name of the (lazy) environment."""
+    """A ``with e;``: ``chain`` is the Python name of the tuple of its environment and those
+    of the ``with`` around it, innermost first: what a lookup searches."""
 
-    __slots__ = ("var",)
+    __slots__ = ("chain",)
 
-    def __init__(self, var: str) -> None:
-        self.var = var
+    def __init__(self, chain: str) -> None:
+        self.chain = chain
 
 
 class Compiler:
@@ -161,22 +162,17 @@ class Compiler:
     # -- scopes -------------------------------------------------------------------------------
 
     def lookup(self, scopes: list[Scope | WithScope], name: str, span: Span) -> py.expr:
-        withs: list[str] = []
+        chain: str | None = None
         for scope in reversed(scopes):
             if isinstance(scope, WithScope):
-                withs.append(scope.var)
+                chain = chain or scope.chain
             elif name in scope.names:
                 return self.name(scope.names[name])
         # The base environment is static too: it wins over every ``with``.
         if name in self.base_names:
             return self.name("G_" + name)
-        if withs:
-            return self.call(
-                "WITH",
-                py.Constant(name),
-                py.Tuple([self.name(w) for w in withs], py.Load()),
-                span=span,
-            )
+        if chain is not None:
+            return self.call("WITH", py.Constant(name), self.name(chain), span=span)
         if self.dynamic_globals:
             return self.call("SCOPE", py.Constant(name), span=span)
         raise ParseError(f"undefined variable '{name}'", span)
@@ -568,20 +564,19 @@ class Compiler:
         return self.strict(e.body, inner, out)
 
     def e_With(self, e: nix.With, scopes: list[Scope | WithScope], out: list[py.stmt]) -> py.expr:
-        var = self.fresh("with")
         if isinstance(e.env, nix.AttrSet) and not e.env.dynamic and not e.env.recursive:
             # A set written out (``with { a = 1; }; ...``): building it cannot fail, so it
             # is built at once, saving the thunk that would build it on first lookup.
             env = self.expr(e.env, scopes, out)
         else:
             env = self.lazy(e.env, scopes, out)
-        out.append(
-            py.Assign(
-                [py.Name(var, py.Store())],
-                self.call("WITH_ENV", env, self.constant(e.span, "span")),
-            )
-        )
-        return self.strict(e.body, [*scopes, WithScope(var)], out)
+        outer = next((s.chain for s in reversed(scopes) if isinstance(s, WithScope)), None)
+        chain = self.fresh("withs")
+        environments: list[py.expr] = [self.call("WITH_ENV", env, self.constant(e.span, "span"))]
+        if outer is not None:
+            environments.append(py.Starred(self.name(outer), py.Load()))
+        out.append(py.Assign([py.Name(chain, py.Store())], py.Tuple(environments, py.Load())))
+        return self.strict(e.body, [*scopes, WithScope(chain)], out)
 
     def e_InheritSource(
         self, e: nix.InheritSource, scopes: list[Scope | WithScope], out: list[py.stmt]
