@@ -201,8 +201,11 @@ def coerced_arg(
     ``context``); paths are copied to the store when ``copy_to_store``."""
     if type(value) is Thunk:
         value = value.force()
-    if type(value) is str:
-        return value
+    t = type(value)
+    if t is str:
+        return value  # type: ignore[no-any-return]
+    if coerce_more and (t is int or t is bool or value is None):
+        return ops.coerce_to_string(value, coerce_more=True)  # cannot fail: no message to make
     from tvix_eval.builtins import io
 
     return ops.coerce_to_string(

@@ -563,6 +563,15 @@ def coerce_to_string(
                 context.add(stored)
             return stored  # type: ignore[no-any-return]
         return value.path  # type: ignore[no-any-return]
+    if coerce_more:
+        if t is int:
+            return str(value)
+        if value is None or value is False:
+            return ""
+        if value is True:
+            return "1"
+        if t is float:
+            return "%f" % value
     more = {
         "coerce_more": coerce_more,
         "copy_to_store": copy_to_store,
@@ -582,17 +591,8 @@ def coerce_to_string(
         out_path = value.get("outPath")
         if out_path is not None:
             return coerce_to_string(force(out_path), error_ctx, **more)
-    elif coerce_more:
-        if value is None or value is False:
-            return ""
-        if value is True:
-            return "1"
-        if t is int:
-            return str(value)
-        if t is float:
-            return "%f" % value
-        if t is list:
-            return _coerce_list(value, error_ctx, more)
+    elif coerce_more and t is list:
+        return _coerce_list(value, error_ctx, more)
     error = TypeMismatch(
         f"cannot coerce {_describe_for_coercion(value)} to a string: {show_value(value)}"
     )
