@@ -469,19 +469,21 @@ def interpolate(parts: list[Value], spans: Any = None, copy_path: Any = None) ->
 # The operators ``-``, ``*`` and ``/`` are these same primops in C++ Nix.
 
 
-def _arith_operand(value: Value, want_float: bool, context: str) -> Value:
+def _arith_operand(value: Value, want_float: bool, which: str, operation: str) -> Value:
+    """``value`` if it is a number the operation takes, else the error saying it is the
+    ``which`` (operand) of the ``operation``."""
     t = type(value)
     if t is int or (want_float and t is float):
         return value
     error = type_error("a float" if want_float else "an integer", value)
-    error.add_trace(context)
+    error.add_trace(f"while evaluating the {which} of the {operation}")
     raise error
 
 
 def _arith(a: Value, b: Value, operation: str, first: str) -> tuple[Value, Value, bool]:
     floats = type(a) is float or type(b) is float
-    a = _arith_operand(a, floats, f"while evaluating the {first} of the {operation}")
-    b = _arith_operand(b, floats, f"while evaluating the second argument of the {operation}")
+    a = _arith_operand(a, floats, first, operation)
+    b = _arith_operand(b, floats, "second argument", operation)
     return a, b, floats
 
 
@@ -511,13 +513,12 @@ def prim_mul(a: Value, b: Value) -> Value:
 
 def prim_div(a: Value, b: Value) -> Value:
     """``builtins.div``: the divisor is checked (and compared with zero) first."""
-    divisor = _arith_operand(b, True, "while evaluating the second operand of the division")
+    divisor = _arith_operand(b, True, "second operand", "division")
     if divisor == 0:
         raise NixError("division by zero")
-    first = "while evaluating the first operand of the division"
     if type(a) is float or type(b) is float:
-        return float(_arith_operand(a, True, first)) / float(divisor)
-    a = _arith_operand(a, False, first)
+        return float(_arith_operand(a, True, "first operand", "division")) / float(divisor)
+    a = _arith_operand(a, False, "first operand", "division")
     if a == INT_MIN and b == -1:
         raise _overflow("dividing", a, "/", b)
     q = abs(a) // abs(b)
