@@ -35,6 +35,7 @@ __all__ = ["compile_expr"]
 
 N = TypeVar("N", bound=py.AST)
 
+
 class Scope:
     """Names bound statically by one construct (lambda, let, rec set, formals): Nix name ->
     Python name. (Plain classes: see :mod:`tvix_eval.syntax.source` on start-up.)"""
@@ -73,10 +74,10 @@ class Compiler:
         self.direct: dict[str, str] = {}
         #: Python functions of lambdas that force their argument before anything else.
         self.forces_argument: set[str] = set()
-        #: Python functions of lambdas (a call site naming one calls it directly), and those
-        #: of them that return a lambda (``a: b: ...``).
-        self.functions: set[str] = set()
-        self.curried: set[str] = set()
+        #: Python functions of lambdas (a call site naming one calls it directly), and how
+        #: many arguments each takes before its body is something else than a lambda
+        #: (``a: b: c: ...`` takes three): so many are applied directly.
+        self.arities: dict[str, int] = {}
         #: Python names that may be assigned again (``__overrides``): never known forced.
         self.mutable: set[str] = set()
         self.regions: list[Region] = []
@@ -643,6 +644,11 @@ class Compiler:
     def _compile_lambda(
         self, e: nix.Lambda, scopes: list[Scope | WithScope], out: list[py.stmt], fn: str
     ) -> py.expr:
+        # Known before the body is compiled: a recursive call is direct too.
+        arity, inner_body = 1, e.body
+        while isinstance(inner_body, nix.Lambda):
+            arity, inner_body = arity + 1, inner_body.body
+        self.arities[fn] = arity
         body: list[py.stmt] = []
         names: dict[str, str] = {}
         if e.formals is None:
@@ -698,9 +704,6 @@ class Compiler:
         result = self.strict(e.body, inner, body)
         body.append(self.at(py.Return(result), e.body.span))  # type: ignore[arg-type]
         out.append(self.at(_def(fn, [arg], _counting_depth(body)), e.span))  # type: ignore[arg-type]
-        self.functions.add(fn)
-        if isinstance(e.body, nix.Lambda):
-            self.curried.add(fn)
         return self.name(fn)
 
     def e_Apply(self, e: nix.Apply, scopes: list[Scope | WithScope], out: list[py.stmt]) -> py.expr:
@@ -718,11 +721,11 @@ class Compiler:
         # computed ahead as it is: nothing could see it unforced.
         raw = len(args) == 1 and isinstance(fn, py.Name) and fn.id in self.forces_argument
         values = [self.lazy(a, scopes, out, raw=raw) for a in args]
-        if isinstance(fn, py.Name) and fn.id in self.functions:
-            # A known lambda, which counts its own call depth: called directly, and so is
-            # the lambda it is known to return.
-            applied: py.expr = self.at(py.Call(fn, [values.pop(0)], []), e.span)
-            if values and fn.id in self.curried:
+        if isinstance(fn, py.Name) and fn.id in self.arities:
+            # A known lambda, which counts its own call depth: called directly, and so are
+            # the lambdas it is known to return.
+            applied: py.expr = fn
+            for _ in range(min(self.arities[fn.id], len(values))):
                 applied = self.at(py.Call(applied, [values.pop(0)], []), e.span)
             if not values:
                 return applied
@@ -752,19 +755,14 @@ class Compiler:
         ">=": ("NOT_LT", py.GtE(), False),
     }
 
-    def compare(
-        self, left: py.expr, right: py.expr, op: str, span: Span
-    ) -> py.expr:
-        """``left OP right`` inline when both are integers, else the comparison's helper.
-        Operands other than names and constants are held in fresh names, evaluated in the
-        order C++ Nix evaluates them (the right one first where the helper swaps them)."""
-        helper, python_op, swap = self.COMPARISONS[op]
-        if any(isinstance(o, py.Constant) and type(o.value) is not int for o in (left, right)):
-            a, b = (right, left) if swap else (left, right)
-            return self.call(helper, a, b, span=span)
+    def held_ints(self, operands: tuple[py.expr, py.expr]) -> tuple[list[py.expr], py.expr | None]:
+        """The operands as code that evaluates each once, in the order given (names and
+        constants as they are, others held in fresh names), and the test that the held ones
+        are integers (None if both are constants): ``&`` rather than ``and``, so that the
+        second is evaluated even if the first is no integer."""
         held: list[py.expr] = []
         checks: list[py.expr] = []
-        for operand in (right, left) if swap else (left, right):
+        for operand in operands:
             if isinstance(operand, py.Constant | py.Name):
                 held.append(operand)
                 if isinstance(operand, py.Name):
@@ -773,11 +771,26 @@ class Compiler:
                 name = self.fresh("operand")
                 held.append(self.name(name))
                 checks.append(self.is_int(py.NamedExpr(py.Name(name, py.Store()), operand)))
-        first, second = held
-        general = self.call(helper, first, second, span=span)
         if not checks:
+            return held, None
+        return held, checks[0] if len(checks) == 1 else py.BinOp(checks[0], py.BitAnd(), checks[1])
+
+    @staticmethod
+    def never_ints(left: py.expr, right: py.expr) -> bool:
+        return any(isinstance(o, py.Constant) and type(o.value) is not int for o in (left, right))
+
+    def compare(self, left: py.expr, right: py.expr, op: str, span: Span) -> py.expr:
+        """``left OP right`` inline when both are integers, else the comparison's helper,
+        the operands evaluated in the order C++ Nix evaluates them (the right one first
+        where the helper swaps them)."""
+        helper, python_op, swap = self.COMPARISONS[op]
+        if self.never_ints(left, right):
+            a, b = (right, left) if swap else (left, right)
+            return self.call(helper, a, b, span=span)
+        (first, second), test = self.held_ints((right, left) if swap else (left, right))
+        general = self.call(helper, first, second, span=span)
+        if test is None:
             return general
-        test = checks[0] if len(checks) == 1 else py.BinOp(checks[0], py.BitAnd(), checks[1])
         a, b = (second, first) if swap else (first, second)
         return py.IfExp(test, py.Compare(a, [python_op], [b]), general)
 
@@ -785,23 +798,9 @@ class Compiler:
         self, left: py.expr, right: py.expr, op: str, span: Span, spans: tuple[Span, Span]
     ) -> py.expr:
         """``left OP right`` inline when both are integers and the result fits in 64 bits,
-        else the operator's helper on the same operands. Operands other than names and
-        constants are held in fresh names, evaluated once and in order (``&`` instead of
-        ``and``, so that the right one is evaluated even if the left one is no integer)."""
-        never_ints = any(
-            isinstance(o, py.Constant) and type(o.value) is not int for o in (left, right)
-        )
-        held: list[py.expr] = []
-        checks: list[py.expr] = []
-        for operand in (left, right):
-            if isinstance(operand, py.Constant | py.Name) or never_ints:
-                held.append(operand)
-                if isinstance(operand, py.Name):
-                    checks.append(self.is_int(operand))
-            else:
-                name = self.fresh("operand")
-                held.append(self.name(name))
-                checks.append(self.is_int(py.NamedExpr(py.Name(name, py.Store()), operand)))
+        else the operator's helper on the same operands, evaluated once and in order."""
+        never_ints = self.never_ints(left, right)
+        held, test = ([left, right], None) if never_ints else self.held_ints((left, right))
         if op == "+":
             # C++ Nix evaluates + as a concatenation and reports each operand's failure at
             # that operand.
@@ -811,9 +810,7 @@ class Compiler:
         if never_ints:
             return general
         result, fits = self.computed_int64(held[0], self.SPECULABLE[op], held[1])
-        if len(checks) == 2:
-            checks = [py.BinOp(checks[0], py.BitAnd(), checks[1])]
-        test = py.BoolOp(py.And(), [*checks, fits]) if checks else fits
+        test = fits if test is None else py.BoolOp(py.And(), [test, fits])
         return py.IfExp(test, self.name(result), general)
 
     #: Operators C++ Nix parses as calls of a builtin (``a - b`` is ``__sub a b``, ``a >= b``
