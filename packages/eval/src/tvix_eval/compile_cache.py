@@ -99,12 +99,24 @@ def _evaluator_fingerprint() -> bytes:
     return _fingerprint
 
 
-def cache_key(source: Source, globals_: set[str], dynamic_globals: bool) -> CacheKey | None:
-    """The key of ``source`` compiled against ``globals_``, or None if it is not cached."""
+def cache_key(
+    source: Source,
+    globals_: set[str],
+    dynamic_globals: bool,
+    forced_globals: frozenset[str] = frozenset(),
+) -> CacheKey | None:
+    """The key of ``source`` compiled against ``globals_`` (see
+    :func:`tvix_eval.compiler.compile_expr`), or None if it is not cached."""
     if source.path is None or cache_dir() is None:
         return None
     parts = [_evaluator_fingerprint()]
-    for part in (source.name, source.path, "\0".join(sorted(globals_)), str(dynamic_globals)):
+    for part in (
+        source.name,
+        source.path,
+        "\0".join(sorted(globals_)),
+        str(dynamic_globals),
+        "\0".join(sorted(forced_globals)),
+    ):
         parts.append(part.encode("utf-8", "surrogateescape"))
     parts.append(source.text.encode("utf-8", "surrogateescape"))
     return CacheKey(b"\0\0".join(parts))

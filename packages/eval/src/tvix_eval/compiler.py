@@ -57,10 +57,17 @@ class WithScope:
 
 
 class Compiler:
-    def __init__(self, source: Source, globals_: set[str], dynamic_globals: bool) -> None:
+    def __init__(
+        self,
+        source: Source,
+        globals_: set[str],
+        dynamic_globals: bool,
+        forced_globals: frozenset[str] = frozenset(),
+    ) -> None:
         self.source = source
         self.base_names = globals_
         self.dynamic_globals = dynamic_globals
+        self.forced_globals = forced_globals
         self.counter = itertools.count()
         self.constants: dict[str, object] = {}
         self.lambdas: dict[str, LambdaInfo] = {}
@@ -68,7 +75,7 @@ class Compiler:
         #: Python names of bindings whose assignment has not been emitted yet.
         self.unassigned: set[str] = set()
         #: Python names known to hold forced values wherever they are visible.
-        self.forced: set[str] = set()
+        self.forced: set[str] = {"G_" + name for name in forced_globals}
         #: Python name of a binding's thunk -> a name holding its value directly (a ``let``
         #: bound lambda): strict uses skip the thunk.
         self.direct: dict[str, str] = {}
@@ -171,6 +178,8 @@ class Compiler:
                 return self.name(scope.names[name])
         # The base environment is static too: it wins over every ``with``.
         if name in self.base_names:
+            if name in _CONSTANTS and name in self.forced_globals:
+                return py.Constant(_CONSTANTS[name])
             return self.name("G_" + name)
         if chain is not None:
             return self.call("WITH", py.Constant(name), self.name(chain), span=span)
@@ -223,6 +232,8 @@ class Compiler:
             return speculated
         if isinstance(e, nix.Var):
             resolved = self.expr(e, scopes, out)
+            if isinstance(resolved, py.Constant):  # ``true``, ``false``, ``null``
+                return resolved
             if isinstance(resolved, py.Name) and resolved.id not in self.unassigned:
                 return resolved
             # Found through ``with`` (looked up when forced, as C++ Nix does), or a sibling
@@ -890,6 +901,9 @@ class Compiler:
         return py.UnaryOp(py.Not(), self.call("NOT", operand, span=e.span))
 
 
+#: Names of the base environment that are constants, when nothing overrides them.
+_CONSTANTS = {"true": True, "false": False, "null": None}
+
 _BOOLEAN_OPS = frozenset({"==", "!=", "<", "<=", ">", ">=", "&&", "||", "->"})
 _RIGHT_FIRST = frozenset({">", "<="})
 _STRICT_OPS = frozenset({"+", "-", "*", "/", "++", "//", "==", "!=", "<", ">=", "&&", "||", "->"})
@@ -988,16 +1002,18 @@ def compile_expr(
     globals_: set[str],
     *,
     dynamic_globals: bool = False,
+    forced_globals: frozenset[str] = frozenset(),
     filename: str | None = None,
 ) -> CompiledFile:
     """Compile ``root`` into a code object defining ``main()``, which returns its value.
 
     ``globals_`` are the names of the base environment (``builtins``, ``true``, ``map``...),
-    which compiled code reads as module globals ``G_<name>``. With ``dynamic_globals`` an
-    unknown name is looked up at run time with ``SCOPE`` (for ``scopedImport``) instead of
-    being an ``undefined variable`` error.
+    which compiled code reads as module globals ``G_<name>``; those in ``forced_globals``
+    are never thunks (``true``, ``false`` and ``null`` among them become constants). With
+    ``dynamic_globals`` an unknown name is looked up at run time with ``SCOPE`` (for
+    ``scopedImport``) instead of being an ``undefined variable`` error.
     """
-    compiler = Compiler(source, globals_, dynamic_globals)
+    compiler = Compiler(source, globals_, dynamic_globals, forced_globals)
     body: list[py.stmt] = []
     result = compiler.lazy(root, [], body)
     body.append(py.Return(compiler.call("F", result)))

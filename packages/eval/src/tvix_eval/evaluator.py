@@ -122,6 +122,8 @@ class Evaluator:
                 base[name] = builtins[name[2:]]
                 continue
             base[name] = builtins[name]
+        # Compiled code takes these values as they are, never forcing them.
+        assert not any(type(v) is Thunk for v in base.values()), "a thunk in the base environment"
         return base
 
     def _session_builtins(self) -> dict[str, Value]:
@@ -258,13 +260,15 @@ class Evaluator:
 
     def _compile(self, source: Source, extra_scope: dict[str, Value] | None) -> Callable[[], Value]:
         names = set(self.base)
+        forced = frozenset(self.base)  # the base environment holds no thunks
         if extra_scope is not None:
             names |= extra_scope.keys()
+            forced = forced - extra_scope.keys()
         key = compiled = None
         if source.path is not None:  # only files are cached: -E text need not load pickle
             from tvix_eval import compile_cache
 
-            key = compile_cache.cache_key(source, names, dynamic_globals=False)
+            key = compile_cache.cache_key(source, names, False, forced)
             compiled = compile_cache.load(key, source) if key is not None else None
         filename = trace.register_source(source, key.name if key is not None else None)
         if compiled is not None:
@@ -273,7 +277,9 @@ class Evaluator:
             from tvix_eval import compiler  # not loaded when every file comes from the cache
 
             tree = self.parse(source)
-            compiled = compiler.compile_expr(tree, source, names, filename=filename)
+            compiled = compiler.compile_expr(
+                tree, source, names, forced_globals=forced, filename=filename
+            )
             if key is not None:
                 compile_cache.store(key, compiled)
         if compiled.regions:
