@@ -852,6 +852,20 @@ class Compiler:
             return self.arith_fast_path(left, right, op, span, (e.left.span, e.right.span))
         if op in self.COMPARISONS:
             return self.compare(left, right, op, span)
+        if op == "/" and not self.never_ints(left, right):
+            # Inline for a non-negative integer by a positive one, where Python's floor
+            # division is Nix's (which truncates toward zero).
+            (a, b), test = self.held_ints((left, right))
+            general = self.call("DIV", a, b, span=span)
+            if test is None:
+                return general
+            signs = (
+                py.Compare(a, [py.GtE()], [py.Constant(0)]),
+                py.Compare(b, [py.Gt()], [py.Constant(0)]),
+            )
+            return py.IfExp(
+                py.BoolOp(py.And(), [test, *signs]), py.BinOp(a, py.FloorDiv(), b), general
+            )
         if op in self.BINARY:
             return self.call(self.BINARY[op], left, right, span=span)
         if op in ("&&", "||", "->"):
