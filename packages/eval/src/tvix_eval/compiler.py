@@ -80,7 +80,8 @@ class Compiler:
         #: bound lambda): strict uses skip the thunk.
         self.direct: dict[str, str] = {}
         #: Python functions of lambdas that force their argument before anything else.
-        self.forces_argument: set[str] = set()
+        #: (and how many calls deep into the body: operators C++ Nix runs as calls).
+        self.forces_argument: dict[str, int] = {}
         #: Python functions of lambdas (a call site naming one calls it directly), and how
         #: many arguments each takes before its body is something else than a lambda
         #: (``a: b: c: ...`` takes three): so many are applied directly.
@@ -208,15 +209,16 @@ class Compiler:
         out: list[py.stmt],
         definition: Span | None = None,
         always: bool = False,
-        raw: bool = False,
+        raw: int | None = None,
     ) -> py.expr:
         """Code computing ``e`` as a value or thunk, thunking exactly where C++ Nix does.
 
         ``definition`` is where the binding holding the value is defined: it becomes the
         position of the thunk's code (``co_firstlineno``), which error traces report.
         ``always`` makes a thunk of anything (C++ Nix does so in sets with ``__overrides``,
-        whose thunks must see the overridden values). ``raw``: a value computed ahead needs
-        no ready thunk around it (the argument of a lambda that forces it first thing)."""
+        whose thunks must see the overridden values). ``raw``: the argument of a lambda that
+        forces it first thing, that many calls deep into its body (operators C++ Nix runs as
+        calls): a value computed ahead needs no ready thunk around it."""
         if always:
             return self.thunk(e, scopes, out, definition)
         if isinstance(e, nix.Int | nix.Float):
@@ -284,13 +286,17 @@ class Compiler:
         scopes: list[Scope | WithScope],
         out: list[py.stmt],
         definition: Span | None,
-        raw: bool = False,
+        raw: int | None = None,
     ) -> py.expr | None:
         """For ``n - 1`` with ``n`` already forced: compute it now when both sides are
         integers and the result fits, which can neither fail nor diverge, and hand out a
         ready thunk (with ``raw``, the value itself); otherwise the usual thunk. Saves a
         closure and two calls."""
         if not isinstance(e, nix.BinOp) or e.op not in self.SPECULABLE:
+            return None
+        counted = e.op in self.BUILTIN_OPERATORS  # ``-`` and ``*``: calls in C++ Nix
+        if counted and raw is None:
+            # Where a thunk is forced, hence how deep its call would be, is not known here.
             return None
         operands: list[py.expr] = []
         for side in (e.left, e.right):
@@ -307,6 +313,12 @@ class Compiler:
         if not checks:
             return None
         result, fits = self.computed_int64(operands[0], self.SPECULABLE[e.op], operands[1])
+        if counted:
+            # The callee forces it first thing, one call deeper than here, and the operation
+            # is a call deeper still: computed now only if neither exceeds the limit.
+            assert raw is not None
+            needed = py.Constant(1 + raw)
+            checks.append(py.Compare(py.Name("DEPTH", py.Load()), [py.Gt()], [needed]))
         body: list[py.stmt] = []
         value = self.expr(e, scopes, body)
         assert not body
@@ -314,7 +326,7 @@ class Compiler:
         return self.at(
             py.IfExp(
                 py.BoolOp(py.And(), [*checks, fits]),
-                self.name(result) if raw else self.call("READY", self.name(result)),
+                self.name(result) if raw is not None else self.call("READY", self.name(result)),
                 self.call("T", thunk),
             ),
             e.span,
@@ -701,16 +713,18 @@ class Compiler:
             self.lambda_infos_pending.append((fn, info_name, e))
         else:
             self.lambda_infos_pending.append((fn, None, e))
-            first = _first_forced(e.body)
+            first, calls = _first_forced(e.body)
             if first is not None and first.name == e.param:
-                self.forces_argument.add(fn)
-                # The body forces the argument before anything else: force it once here.
-                body.append(
-                    self.at(
-                        py.Assign([py.Name(arg, py.Store())], self.force(self.name(arg))),
-                        first.span,
+                self.forces_argument[fn] = calls
+                # The body forces the argument before anything else: force it once here (as
+                # many calls deep as the body would).
+                forced = self.force(self.name(arg))
+                if calls:
+                    assert isinstance(forced, py.IfExp) and isinstance(forced.orelse, py.IfExp)
+                    forced.orelse.orelse = self.call(
+                        "FORCE_DEEPER", self.name(arg), py.Constant(calls)
                     )
-                )
+                body.append(self.at(py.Assign([py.Name(arg, py.Store())], forced), first.span))
                 self.forced.add(arg)
         result = self.strict(e.body, inner, body)
         body.append(self.at(py.Return(result), e.body.span))  # type: ignore[arg-type]
@@ -730,7 +744,9 @@ class Compiler:
         fn = self.strict(fn_expr, scopes, out)
         # A known lambda that forces its argument before anything else can be given a value
         # computed ahead as it is: nothing could see it unforced.
-        raw = len(args) == 1 and isinstance(fn, py.Name) and fn.id in self.forces_argument
+        raw = None
+        if len(args) == 1 and isinstance(fn, py.Name):
+            raw = self.forces_argument.get(fn.id)
         values = [self.lazy(a, scopes, out, raw=raw) for a in args]
         if isinstance(fn, py.Name) and fn.id in self.arities:
             # A known lambda, which counts its own call depth: called directly, and so are
@@ -847,9 +863,32 @@ class Compiler:
                 self.region(e.right, message, span)
         left = self.strict(e.left, scopes, out)
         right = self.strict(e.right, scopes, out)
-        op = e.op
+        if e.op in ("&&", "||", "->"):
+            name = {"&&": "AND (&&)", "||": "OR (||)", "->": "IMPL (->)"}[e.op]
+            self.region(e.left, f"in the left operand of the {name} operator", span)
+            self.region(e.right, f"in the right operand of the {name} operator", span)
+        value = self.operation(e.op, left, right, span, (e.left.span, e.right.span))
+        if e.op in self.BUILTIN_OPERATORS:
+            return self.one_call_deeper(value, (left, right), span)
+        return value
+
+    def one_call_deeper(self, value: py.expr, operands: tuple[py.expr, ...], span: Span) -> py.expr:
+        """``value``, the code of an operator C++ Nix evaluates as a call of a builtin (``-``
+        is ``__sub``...), computed one call deeper (``max-call-depth``): its operands are
+        evaluated in that call. Operands that are constants or forced values run no code,
+        so only the call itself is checked."""
+        if all(isinstance(o, py.Constant | py.Name) for o in operands):
+            depth_left = py.Compare(py.Name("DEPTH", py.Load()), [py.Gt()], [py.Constant(0)])
+            return py.IfExp(depth_left, value, self.call("TOO_DEEP_HERE", span=span))
+        entered = py.BoolOp(py.Or(), [self.call("ENTER", span=span), value])
+        return self.call("LEAVE", entered, span=span)
+
+    def operation(
+        self, op: str, left: py.expr, right: py.expr, span: Span, spans: tuple[Span, Span]
+    ) -> py.expr:
+        """``left op right``, both already computed (forced)."""
         if op in self.SPECULABLE:
-            return self.arith_fast_path(left, right, op, span, (e.left.span, e.right.span))
+            return self.arith_fast_path(left, right, op, span, spans)
         if op in self.COMPARISONS:
             return self.compare(left, right, op, span)
         if op == "/" and not self.never_ints(left, right):
@@ -868,10 +907,6 @@ class Compiler:
             )
         if op in self.BINARY:
             return self.call(self.BINARY[op], left, right, span=span)
-        if op in ("&&", "||", "->"):
-            name = {"&&": "AND (&&)", "||": "OR (||)", "->": "IMPL (->)"}[op]
-            self.region(e.left, f"in the left operand of the {name} operator", span)
-            self.region(e.right, f"in the right operand of the {name} operator", span)
         if op == "&&":
             return py.IfExp(
                 self.call("BOOL_OP", left, py.Constant("AND (&&)"), py.Constant("left"), span=span),
@@ -910,8 +945,10 @@ class Compiler:
         operand = self.strict(e.expr, scopes, out)
         if e.op == "neg":
             if isinstance(operand, py.Constant) and type(operand.value) is int:
-                return py.Constant(-operand.value)  # a negative literal: 0 - n cannot fail
-            return self.call("SUB", py.Constant(0), operand, span=e.span)
+                negated: py.expr = py.Constant(-operand.value)  # 0 - n cannot fail
+            else:
+                negated = self.call("SUB", py.Constant(0), operand, span=e.span)
+            return self.one_call_deeper(negated, (operand,), e.span)  # C++ Nix: __sub 0 x
         return py.UnaryOp(py.Not(), self.call("NOT", operand, span=e.span))
 
 
@@ -942,31 +979,35 @@ def _is_boolean(e: nix.Expr) -> bool:
     return isinstance(e, nix.HasAttr)
 
 
-def _first_forced(e: nix.Expr) -> nix.Var | None:
-    """The variable ``e`` forces before doing anything else, if one does.
+def _first_forced(e: nix.Expr) -> tuple[nix.Var | None, int]:
+    """The variable ``e`` forces before doing anything else, if one does, and inside how
+    many calls (operators C++ Nix runs as calls: ``n < 2`` forces ``n`` in ``__lessThan``).
 
     Only looks through constructs that bind nothing, so the name found is the one visible
     where ``e`` is."""
+    calls = 0
     while True:
         if isinstance(e, nix.Var):
-            return e
+            return e, calls
         if isinstance(e, nix.If | nix.Assert):
             e = e.cond
         elif isinstance(e, nix.BinOp):
+            calls += e.op in Compiler.BUILTIN_OPERATORS
             if e.op in _RIGHT_FIRST:
                 e = e.right
             elif e.op in _STRICT_OPS:
                 e = e.left
             else:
-                return None
+                return None, 0
         elif isinstance(e, nix.Select | nix.HasAttr):
             e = e.expr
         elif isinstance(e, nix.Apply):
             e = e.fn
         elif isinstance(e, nix.UnaryOp):
+            calls += e.op == "neg"
             e = e.expr
         else:
-            return None
+            return None, 0
 
 
 def _counting_depth(body: list[py.stmt]) -> list[py.stmt]:

@@ -25,8 +25,48 @@ DEPTH = CellType(10_000)
 
 
 def reset_call_depth(limit: int) -> None:
-    """Start an evaluation: no calls in progress, at most ``limit`` nested."""
-    DEPTH.cell_contents = limit
+    """Start an evaluation: no calls in progress. C++ Nix refuses a call when ``limit``
+    calls are in progress already: one more than ``limit`` may be nested."""
+    DEPTH.cell_contents = limit + 1
+
+
+def _depth_exceeded() -> NixError:
+    return NixError("stack overflow; max-call-depth exceeded")
+
+
+def enter() -> None:
+    """One call deeper, for what C++ Nix runs as a call but compiled code does not (an
+    operator such as ``-``, which C++ Nix parses as ``__sub``): ``ENTER() or value``, then
+    :func:`leave`. The error, if the limit is reached, is the operator's."""
+    depth = DEPTH.cell_contents
+    if depth <= 0:
+        raise _depth_exceeded()
+    DEPTH.cell_contents = depth - 1
+
+
+def leave(value: Value) -> Value:
+    """The call :func:`enter` began is over: ``value`` is its result."""
+    DEPTH.cell_contents += 1
+    return value
+
+
+def force_deeper(thunk: Thunk, calls: int) -> Value:
+    """A lambda's argument forced where its body first forces it, ``calls`` calls deeper
+    (inside operators such as ``n < 2``). Without the depth for them, the thunk is left as
+    it is: the body fails entering one of those calls before it looks at the argument."""
+    depth = DEPTH.cell_contents
+    if depth < calls:
+        return thunk
+    DEPTH.cell_contents = depth - calls
+    value = thunk.force()
+    DEPTH.cell_contents = depth
+    return value
+
+
+def too_deep_here() -> NoReturn:
+    """A call that runs no code of its own (an operator on computed values) made with no
+    depth left: the error is the call's."""
+    raise _depth_exceeded()
 
 
 def too_deep() -> NoReturn:
@@ -40,7 +80,8 @@ def too_deep() -> NoReturn:
     span = None
     if caller is not None and caller.f_code.co_filename in SOURCES:
         span = span_at(caller.f_code, caller.f_lasti)
-    error = NixError("stack overflow; max-call-depth exceeded", span)
+    error = _depth_exceeded()
+    error.span, error.located = span, span is not None
     error.positioned = span is not None  # called by a builtin: no position, as in C++ Nix
     error.refused_arguments = True
     raise error
@@ -55,13 +96,13 @@ def call(fn: Value, arg: Value) -> Value:
     if t is PrimOp:
         if fn.arity == 1:
             return _run_primop(fn, (arg,))
-        return PrimOpApp(fn, (arg,))
+        return _partial(fn, (arg,))
     if t is PrimOpApp:
         args = (*fn.args, arg)
         primop = fn.primop
         if len(args) == primop.arity:
             return _run_primop(primop, args)
-        return PrimOpApp(primop, args)
+        return _partial(primop, args)
     if t is dict or t is Attrs:
         functor = fn.get("__functor")
         if functor is not None:
@@ -83,6 +124,13 @@ def applier(fn: Value) -> Callable[[Value], Value]:
     return fn if type(fn) is FunctionType else partial(call, fn)  # type: ignore[no-any-return]
 
 
+def _partial(primop: PrimOp, args: tuple[Value, ...]) -> PrimOpApp:
+    """A builtin given too few arguments: a call all the same for ``max-call-depth``."""
+    if DEPTH.cell_contents <= 0:
+        raise _depth_exceeded()
+    return PrimOpApp(primop, args)
+
+
 def call_at(fn: Value, arg: Value, span: Span | None) -> Value:
     """:func:`call` where C++ Nix blames a value that is no function at ``span``."""
     if not _callable(fn):
@@ -96,10 +144,19 @@ def _call_functor(attrs: dict[str, Value], functor: Value, arg: Value) -> Value:
     fn = force(functor)
     if not _callable(fn):
         raise _not_a_function(fn, attr_position(attrs, "__functor"))
+    # C++ Nix counts the call of the set (refused at the call site), then calls the functor
+    # from inside it (refused at the ``__functor`` attribute), applying it to both arguments
+    # in that one call: here, the functor's lambda counts that call.
+    enter()
+    if DEPTH.cell_contents <= 0:
+        error = _depth_exceeded()
+        error.span = attr_position(attrs, "__functor")
+        error.located = error.span is not None
+        raise error
     inner = force(call(fn, attrs))
     if not _callable(inner):
         raise _not_a_function(inner, attr_position(attrs, "__functor"))
-    return call(inner, arg)
+    return leave(call(inner, arg))
 
 
 def _callable(value: Value) -> bool:
@@ -151,8 +208,15 @@ def call3(fn: Value, first: Value, second: Value, third: Value) -> Value:
 
 
 def _run_primop(primop: PrimOp, args: tuple[Value, ...]) -> Value:
+    """A builtin's call, one call deeper (C++ Nix counts builtins' calls against
+    ``max-call-depth`` as it counts lambdas'). As in compiled lambdas, the depth is given
+    back on return only (see :func:`tvix_eval.builtins.control.try_eval`)."""
+    depth = DEPTH.cell_contents
+    if depth <= 0:
+        raise _depth_exceeded()
+    DEPTH.cell_contents = depth - 1
     try:
-        return primop.fn(*args)
+        result = primop.fn(*args)
     except NixError as e:
         if not primop.traced:
             raise
@@ -162,6 +226,8 @@ def _run_primop(primop: PrimOp, args: tuple[Value, ...]) -> Value:
             # "while calling" line says where.
             e.positioned = False
         raise
+    DEPTH.cell_contents = depth
+    return result
 
 
 def _calling_code() -> Any:

@@ -13,7 +13,17 @@ from typing import Any, NoReturn
 
 from tvix_eval.errors import AssertionFailed, NixError, ParseError
 from tvix_eval.runtime import ops
-from tvix_eval.runtime.calls import call, call2, call3, check_formals, too_deep
+from tvix_eval.runtime.calls import (
+    call,
+    call2,
+    call3,
+    check_formals,
+    enter,
+    force_deeper,
+    leave,
+    too_deep,
+    too_deep_here,
+)
 from tvix_eval.value import (
     Attrs,
     NixPath,
@@ -245,6 +255,10 @@ def runtime_namespace() -> dict[str, Any]:
         "CALL2": call2,
         "CALL3": call3,
         "TOO_DEEP": too_deep,
+        "TOO_DEEP_HERE": too_deep_here,
+        "ENTER": enter,
+        "FORCE_DEEPER": force_deeper,
+        "LEAVE": leave,
         "FORMALS": check_formals,
         "SELECT": ops.select,
         "SELECT_PATH": ops.select_path,
