@@ -861,23 +861,48 @@ class Compiler:
             for message in self.BUILTIN_OPERATORS.get(e.op, ()):  # outermost first
                 self.region(e.left, message, span)
                 self.region(e.right, message, span)
-        left = self.strict(e.left, scopes, out)
-        right = self.strict(e.right, scopes, out)
-        if e.op in ("&&", "||", "->"):
-            name = {"&&": "AND (&&)", "||": "OR (||)", "->": "IMPL (->)"}[e.op]
-            self.region(e.left, f"in the left operand of the {name} operator", span)
-            self.region(e.right, f"in the right operand of the {name} operator", span)
+        if e.op not in self.BUILTIN_OPERATORS:
+            left = self.strict(e.left, scopes, out)
+            right = self.strict(e.right, scopes, out)
+            if e.op in ("&&", "||", "->"):
+                name = {"&&": "AND (&&)", "||": "OR (||)", "->": "IMPL (->)"}[e.op]
+                self.region(e.left, f"in the left operand of the {name} operator", span)
+                self.region(e.right, f"in the right operand of the {name} operator", span)
+            return self.operation(e.op, left, right, span, (e.left.span, e.right.span))
+        (left, quiet_left), (right, quiet_right) = (
+            self.operand(e.left, scopes, out),
+            self.operand(e.right, scopes, out),
+        )
         value = self.operation(e.op, left, right, span, (e.left.span, e.right.span))
-        if e.op in self.BUILTIN_OPERATORS:
-            return self.one_call_deeper(value, (left, right), span)
-        return value
+        return self.one_call_deeper(value, quiet_left and quiet_right, span)
 
-    def one_call_deeper(self, value: py.expr, operands: tuple[py.expr, ...], span: Span) -> py.expr:
+    def operand(
+        self, e: nix.Expr, scopes: list[Scope | WithScope], out: list[py.stmt]
+    ) -> tuple[py.expr, bool]:
+        """The forced value of an operand of an operator C++ Nix runs as a builtin call, and
+        whether computing it can run no other code than forcing a variable (which is then
+        done one call deeper, as it would be inside that call)."""
+        value = self.strict(e, scopes, out)
+        if isinstance(value, py.Constant | py.Name):
+            return value, True
+        if (
+            isinstance(e, nix.Var)
+            and isinstance(value, py.IfExp)
+            and isinstance(value.orelse, py.IfExp)
+            and isinstance(value.orelse.orelse, py.Call)
+        ):
+            # ``x if type(x) is not T else x.value if x.fn is None else x.force()``
+            variable = value.body
+            value.orelse.orelse = self.call("FORCE_DEEPER", variable, py.Constant(1))
+            return value, True
+        return value, False
+
+    def one_call_deeper(self, value: py.expr, quiet: bool, span: Span) -> py.expr:
         """``value``, the code of an operator C++ Nix evaluates as a call of a builtin (``-``
         is ``__sub``...), computed one call deeper (``max-call-depth``): its operands are
-        evaluated in that call. Operands that are constants or forced values run no code,
-        so only the call itself is checked."""
-        if all(isinstance(o, py.Constant | py.Name) for o in operands):
+        evaluated in that call. ``quiet`` operands run no code but forcing variables (done
+        one call deeper already, see :meth:`operand`), so only the call itself is checked."""
+        if quiet:
             depth_left = py.Compare(py.Name("DEPTH", py.Load()), [py.Gt()], [py.Constant(0)])
             return py.IfExp(depth_left, value, self.call("TOO_DEEP_HERE", span=span))
         entered = py.BoolOp(py.Or(), [self.call("ENTER", span=span), value])
@@ -942,13 +967,14 @@ class Compiler:
             self.region(e.expr, "while calling the 'sub' builtin", e.span)
         else:
             self.region(e.expr, "in the argument of the not operator", _position(e.expr))
-        operand = self.strict(e.expr, scopes, out)
         if e.op == "neg":
+            operand, quiet = self.operand(e.expr, scopes, out)
             if isinstance(operand, py.Constant) and type(operand.value) is int:
                 negated: py.expr = py.Constant(-operand.value)  # 0 - n cannot fail
             else:
                 negated = self.call("SUB", py.Constant(0), operand, span=e.span)
-            return self.one_call_deeper(negated, (operand,), e.span)  # C++ Nix: __sub 0 x
+            return self.one_call_deeper(negated, quiet, e.span)  # C++ Nix: __sub 0 x
+        operand = self.strict(e.expr, scopes, out)
         return py.UnaryOp(py.Not(), self.call("NOT", operand, span=e.span))
 
 
