@@ -15,12 +15,15 @@ from tvix_eval.value import Attrs, PrimOp, PrimOpApp, Thunk, attr_position, forc
 Value = Any
 
 
-#: How many more Nix function calls may be nested (``max-call-depth`` minus the calls in
-#: progress). Compiled lambdas count themselves, on entry and on exit, through this cell,
+#: How many more Nix function calls may be nested (``max-call-depth``, plus one, minus the
+#: calls in progress), counting what C++ Nix counts as a call: lambdas', builtins' (here)
+#: and the operators it runs as builtins (``-``, ``<``...: compiled code, with the helpers
+#: below). Compiled lambdas count themselves, on entry and on return, through this cell,
 #: which compiled code closes over as the variable ``DEPTH`` (see
 #: :func:`tvix_eval.compiled.entry_point`): a closure cell is the cheapest shared counter
 #: Python has, and with the count in the lambda a call site that knows its callee is a
-#: lambda calls it directly.
+#: lambda calls it directly. An error leaves the count of the calls it unwound: only
+#: ``tryEval`` goes on after one, and it puts the count back.
 DEPTH = CellType(10_000)
 
 
