@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from concurrent import futures
 from typing import Final
 from urllib.parse import urlsplit
@@ -10,7 +11,7 @@ import grpc
 
 from tvix_castore.errors import CompositionError
 
-__all__ = ["MESSAGE_LIMIT", "channel_from_url", "grpc_target", "make_server"]
+__all__ = ["MESSAGE_LIMIT", "channel_from_url", "client_stayed", "grpc_target", "make_server"]
 
 #: Directory messages of huge folders exceed gRPC's 4 MiB default.
 MESSAGE_LIMIT: Final = 64 * 1024 * 1024
@@ -45,3 +46,22 @@ def channel_from_url(url: str) -> grpc.Channel:
 def make_server(workers: int = 16) -> grpc.Server:
     """A thread-pool server with the same message limits as our channels."""
     return grpc.server(futures.ThreadPoolExecutor(max_workers=workers), options=_OPTIONS)
+
+
+#: How long a server waits, once a client's request stream has ended, for grpcio to tell a
+#: cancellation from the client's own end of the stream (see :func:`client_stayed`).
+CANCELLATION_NOTICE: Final = 0.002
+
+
+def client_stayed(context: grpc.ServicerContext) -> bool:
+    """Whether the client ended its request stream itself, rather than went away, so what
+    it sent may be stored.
+
+    grpcio ends the request iterator of a cancelled call just as if the client had closed its
+    stream, and marks the call cancelled a moment later, when its own thread handles the
+    second event: checking at once can miss it, and store half an upload. So the check is
+    made again after that moment, which costs a successful upload that much latency."""
+    if not context.is_active():
+        return False
+    time.sleep(CANCELLATION_NOTICE)
+    return bool(context.is_active())

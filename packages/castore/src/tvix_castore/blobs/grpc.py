@@ -26,6 +26,7 @@ from tvix_castore.errors import (
     CastoreError,
     DigestError,
 )
+from tvix_castore.grpc_channel import client_stayed
 from tvix_castore.protos import rpc_blobstore_pb2 as pb
 from tvix_castore.protos import rpc_blobstore_pb2_grpc as pb_grpc
 
@@ -290,7 +291,7 @@ class GrpcBlobServicer(pb_grpc.BlobServiceServicer):
         try:
             for piece in request_iterator:
                 writer.write(piece.data)
-            if not context.is_active():
+            if not client_stayed(context):
                 raise BlobServiceError("client went away")
             digest = writer.close()
         except BaseException:

@@ -27,6 +27,7 @@ from tvix_castore.errors import (
     DirectoryServiceError,
     NodeError,
 )
+from tvix_castore.grpc_channel import client_stayed
 from tvix_castore.nodes import Directory
 from tvix_castore.protos import castore_pb2
 from tvix_castore.protos import rpc_directory_pb2 as pb
@@ -166,7 +167,7 @@ class GrpcDirectoryServicer(pb_grpc.DirectoryServiceServicer):
                 except NodeError as exc:
                     raise ClosureError(str(exc), index) from None
                 index += 1
-            if not context.is_active():
+            if not client_stayed(context):
                 raise DirectoryServiceError("client went away")
             root = putter.close()
         except ClosureError as exc:
