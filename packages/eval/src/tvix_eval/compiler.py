@@ -140,7 +140,10 @@ class Compiler:
         )
         return result, fits
 
-    def force(self, expr: py.expr, span: Span | None = None) -> py.expr:
+    def force(self, expr: py.expr, span: Span | None = None, deeper: int = 0) -> py.expr:
+        """``expr``'s value, forced. A variable holding a thunk not computed yet is forced
+        ``deeper`` calls deeper (``FORCE_DEEPER``): where C++ Nix forces it inside operators
+        it runs as calls (``n`` in ``n < 2``)."""
         if isinstance(expr, py.Constant):
             return expr
         if isinstance(expr, py.Name):
@@ -158,7 +161,9 @@ class Compiler:
                         [py.Constant(None)],
                     ),
                     py.Attribute(self.name(var), "value", py.Load()),
-                    py.Call(py.Attribute(self.name(var), "force", py.Load()), [], []),
+                    self.call("FORCE_DEEPER", self.name(var), py.Constant(deeper))
+                    if deeper
+                    else py.Call(py.Attribute(self.name(var), "force", py.Load()), [], []),
                 ),
             )
             return self.at(forced, span) if span is not None else forced
@@ -190,8 +195,11 @@ class Compiler:
 
     # -- expressions --------------------------------------------------------------------------
 
-    def strict(self, e: nix.Expr, scopes: list[Scope | WithScope], out: list[py.stmt]) -> py.expr:
-        """Code computing the forced value of ``e``."""
+    def strict(
+        self, e: nix.Expr, scopes: list[Scope | WithScope], out: list[py.stmt], deeper: int = 0
+    ) -> py.expr:
+        """Code computing the forced value of ``e`` (a variable's ``deeper`` calls deeper,
+        see :meth:`force`)."""
         expr = self.expr(e, scopes, out)
         if isinstance(e, nix.Var):
             if isinstance(expr, py.Name):
@@ -199,7 +207,7 @@ class Compiler:
                     return expr
                 if expr.id in self.direct:
                     return self.name(self.direct[expr.id])
-            return self.force(expr, e.span)
+            return self.force(expr, e.span, deeper)
         return expr
 
     def lazy(
@@ -718,12 +726,7 @@ class Compiler:
                 self.forces_argument[fn] = calls
                 # The body forces the argument before anything else: force it once here (as
                 # many calls deep as the body would).
-                forced = self.force(self.name(arg))
-                if calls:
-                    assert isinstance(forced, py.IfExp) and isinstance(forced.orelse, py.IfExp)
-                    forced.orelse.orelse = self.call(
-                        "FORCE_DEEPER", self.name(arg), py.Constant(calls)
-                    )
+                forced = self.force(self.name(arg), deeper=calls)
                 body.append(self.at(py.Assign([py.Name(arg, py.Store())], forced), first.span))
                 self.forced.add(arg)
         result = self.strict(e.body, inner, body)
@@ -882,20 +885,11 @@ class Compiler:
         """The forced value of an operand of an operator C++ Nix runs as a builtin call, and
         whether computing it can run no other code than forcing a variable (which is then
         done one call deeper, as it would be inside that call)."""
-        value = self.strict(e, scopes, out)
-        if isinstance(value, py.Constant | py.Name):
-            return value, True
-        if (
-            isinstance(e, nix.Var)
-            and isinstance(value, py.IfExp)
-            and isinstance(value.orelse, py.IfExp)
-            and isinstance(value.orelse.orelse, py.Call)
-        ):
-            # ``x if type(x) is not T else x.value if x.fn is None else x.force()``
-            variable = value.body
-            value.orelse.orelse = self.call("FORCE_DEEPER", variable, py.Constant(1))
-            return value, True
-        return value, False
+        value = self.strict(e, scopes, out, deeper=1)
+        # A variable is forced in place (``x if type(x) is not T else ...``), unless it is
+        # looked up through ``with``.
+        forced_variable = isinstance(e, nix.Var) and isinstance(value, py.IfExp)
+        return value, forced_variable or isinstance(value, py.Constant | py.Name)
 
     def one_call_deeper(self, value: py.expr, quiet: bool, span: Span) -> py.expr:
         """``value``, the code of an operator C++ Nix evaluates as a call of a builtin (``-``
@@ -963,19 +957,17 @@ class Compiler:
     def e_UnaryOp(
         self, e: nix.UnaryOp, scopes: list[Scope | WithScope], out: list[py.stmt]
     ) -> py.expr:
-        if e.op == "neg":
-            self.region(e.expr, "while calling the 'sub' builtin", e.span)
-        else:
+        if e.op == "not":
             self.region(e.expr, "in the argument of the not operator", _position(e.expr))
-        if e.op == "neg":
-            operand, quiet = self.operand(e.expr, scopes, out)
-            if isinstance(operand, py.Constant) and type(operand.value) is int:
-                negated: py.expr = py.Constant(-operand.value)  # 0 - n cannot fail
-            else:
-                negated = self.call("SUB", py.Constant(0), operand, span=e.span)
-            return self.one_call_deeper(negated, quiet, e.span)  # C++ Nix: __sub 0 x
-        operand = self.strict(e.expr, scopes, out)
-        return py.UnaryOp(py.Not(), self.call("NOT", operand, span=e.span))
+            operand = self.strict(e.expr, scopes, out)
+            return py.UnaryOp(py.Not(), self.call("NOT", operand, span=e.span))
+        self.region(e.expr, "while calling the 'sub' builtin", e.span)
+        operand, quiet = self.operand(e.expr, scopes, out)
+        if isinstance(operand, py.Constant) and type(operand.value) is int:
+            negated: py.expr = py.Constant(-operand.value)  # 0 - n cannot fail
+        else:
+            negated = self.call("SUB", py.Constant(0), operand, span=e.span)
+        return self.one_call_deeper(negated, quiet, e.span)  # C++ Nix: __sub 0 x
 
 
 #: Names of the base environment that are constants, when nothing overrides them.

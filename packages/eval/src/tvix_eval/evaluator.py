@@ -268,7 +268,9 @@ class Evaluator:
         if source.path is not None:  # only files are cached: -E text need not load pickle
             from tvix_eval import compile_cache
 
-            key = compile_cache.cache_key(source, names, False, forced)
+            key = compile_cache.cache_key(
+                source, names, dynamic_globals=False, forced_globals=forced
+            )
             compiled = compile_cache.load(key, source) if key is not None else None
         filename = trace.register_source(source, key.name if key is not None else None)
         if compiled is not None:

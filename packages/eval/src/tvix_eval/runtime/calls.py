@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from functools import partial
-from types import CellType, FunctionType
+from types import CellType, FrameType, FunctionType
 from typing import Any, NoReturn
 
 from tvix_eval.errors import NixError, TypeMismatch
@@ -75,14 +75,10 @@ def too_deep_here() -> NoReturn:
 def too_deep() -> NoReturn:
     """Raised by a compiled lambda entered with no depth left (``TOO_DEEP`` there). C++ Nix
     refuses the call before entering the lambda: the error is the call site's."""
-    from tvix_eval.runtime.trace import SOURCES, span_at
+    from tvix_eval.runtime.trace import span_at
 
-    caller = sys._getframe(2)
-    while caller is not None and caller.f_code in _CALLING_CODES:
-        caller = caller.f_back  # type: ignore[assignment]
-    span = None
-    if caller is not None and caller.f_code.co_filename in SOURCES:
-        span = span_at(caller.f_code, caller.f_lasti)
+    caller = _calling_code(sys._getframe(2))  # the lambda's caller
+    span = span_at(caller.f_code, caller.f_lasti) if caller is not None else None
     error = _depth_exceeded()
     error.span, error.located = span, span is not None
     error.positioned = span is not None  # called by a builtin: no position, as in C++ Nix
@@ -223,7 +219,9 @@ def _run_primop(primop: PrimOp, args: tuple[Value, ...]) -> Value:
     except NixError as e:
         if not primop.traced:
             raise
-        e.add_trace(f"while calling the '{primop.name}' builtin", frame=_calling_code())
+        e.add_trace(
+            f"while calling the '{primop.name}' builtin", frame=_calling_code(sys._getframe(1))
+        )
         if not e.located and not raised_in_nix_code(e.__traceback__):
             # Raised by the builtin itself: C++ Nix gives it no position of its own, the
             # "while calling" line says where.
@@ -233,13 +231,13 @@ def _run_primop(primop: PrimOp, args: tuple[Value, ...]) -> Value:
     return result
 
 
-def _calling_code() -> Any:
-    """The compiled Nix code that made the call being run (whose position the "while
-    calling" line gets), or None when a builtin made it (``map``'s thunks...): C++ Nix gives
-    such a call no position."""
+def _calling_code(frame: FrameType | None) -> FrameType | None:
+    """The compiled Nix code that made a call, found from ``frame`` (the frame that called
+    the callee) up past the call helpers: whose position a "while calling" line or a refused
+    call gets. None when a builtin made it (``map``'s thunks...): C++ Nix gives such a call
+    no position."""
     from tvix_eval.runtime.trace import SOURCES
 
-    frame = sys._getframe(2)
     while frame is not None and frame.f_code in _CALLING_CODES:
         frame = frame.f_back  # type: ignore[assignment]
     if frame is None or frame.f_code.co_filename not in SOURCES:
