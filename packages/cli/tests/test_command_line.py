@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from typing import Any
 
 import pytest
 from cli_harness import Tvix
@@ -97,6 +98,26 @@ def test_a_missing_or_unknown_command_or_value_is_a_usage_error(
 def test_arguments_are_repeatable_pairs(tvix: Tvix, argv: list[str], printed: str) -> None:
     result = tvix("eval", *argv)
     assert (result.exit_code, result.stdout, result.stderr) == (0, printed, "")
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--argstr", "a", "-v", "-E", "{a}: a"],
+        ["--argstr", "a", "--strict", "--strict", "-E", "{a}: a"],
+        ["--argstr", "a", "--", "-E", "{a}: a"],
+        ["--arg", "a", "-1", "-E", "{a}: a"],
+        ["--arg", "a", "-(1)", "-E", "{a}: a"],
+        ["-I", "-x=/", "-E", "<-x>"],
+    ],
+)
+def test_option_values_starting_with_a_dash_are_values(
+    tvix: Tvix, oracle: Any, argv: list[str]
+) -> None:
+    """As C++ Nix reads them: what follows an option that takes values is its values."""
+    result = tvix("eval", *argv)
+    reference = oracle.run("nix-instantiate", "--eval", *argv)
+    assert (result.exit_code, result.stdout) == (0, reference.stdout.decode())
 
 
 #: Runs ``tvix ARGV`` in a fresh process, then prints the modules it loaded on stderr.

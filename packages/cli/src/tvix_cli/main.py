@@ -22,6 +22,7 @@ import argparse
 import importlib
 import os
 import sys
+from typing import Any
 
 from tvix_cli._version import __version__
 from tvix_cli.usage import UsageError
@@ -69,11 +70,15 @@ def main(argv: list[str] | None = None) -> None:
     command = importlib.import_module(COMMANDS[name][0]) if name in COMMANDS else None
     if command is not None:
         command.configure(subparsers[name])
+    if command is not None:
+        argv = _protect_option_values(subparsers[name], argv)
     args, unknown = parser.parse_known_args(argv)
     # Without a known command parsing has ended the process (help, version or an error).
     assert command is not None and args.command == name
     if unknown:  # reported with the command's usage, which shows what it takes
-        subparsers[name].error(f"unrecognized arguments: {' '.join(unknown)}")
+        subparsers[name].error(f"unrecognized arguments: {' '.join(_unprotect(unknown))}")
+    for key, value in vars(args).items():
+        setattr(args, key, _unprotect(value))
     try:
         command.run(args)
     except UsageError as error:
@@ -87,6 +92,49 @@ def main(argv: list[str] | None = None) -> None:
         # does. Python flushes standard output at exit, which would fail again and complain;
         # what is left in its buffer goes to /dev/null instead.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+
+
+#: Put before an option's value that starts with '-', so that argparse does not take it for an
+#: option; no command-line argument can hold it (they are C strings).
+_PROTECTED = "\0"
+
+
+def _protect_option_values(parser: argparse.ArgumentParser, argv: list[str]) -> list[str]:
+    """``argv`` with the text values of ``parser``'s options protected from argparse.
+
+    C++ Nix takes the arguments after an option that has values as its values, whatever they
+    look like (``--argstr flag -v``); argparse refuses a value starting with '-' (unless it
+    looks like a negative number). The values are marked here and unmarked after parsing.
+    """
+    takes = {
+        option: action.nargs if isinstance(action.nargs, int) else 1
+        for action in parser._actions
+        if action.option_strings and action.nargs != 0 and action.type is None
+        for option in action.option_strings
+    }
+    out: list[str] = []
+    rest = iter(argv)
+    for arg in rest:
+        out.append(arg)
+        if arg == "--":
+            out.extend(rest)
+            break
+        for _ in range(takes.get(arg, 0)):
+            value = next(rest, None)
+            if value is None:
+                break
+            out.append(_PROTECTED + value if value.startswith("-") else value)
+    return out
+
+
+def _unprotect(value: Any) -> Any:
+    """A parsed value (a string, or lists of them) without :func:`_protect_option_values`'s
+    marks."""
+    if isinstance(value, str):
+        return value.removeprefix(_PROTECTED)
+    if isinstance(value, list):
+        return [_unprotect(item) for item in value]
+    return value
 
 
 if __name__ == "__main__":
