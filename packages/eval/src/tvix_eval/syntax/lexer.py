@@ -181,12 +181,25 @@ class NixToken(str):
         return token
 
 
+#: Characters that are a token by themselves whatever follows them, in normal code.
+_SINGLE: dict[str, str] = {c: _CHARS[c] for c in ":@,;()[]?*"}
+#: What makes a '.' more than a DOT when it follows: a number, '...', a path ('..' or '../').
+_DOT_NOT_ALONE = frozenset("0123456789.")
+
+
 class Lexer:
     """One pass over one source, yielding tokens named as bison names them.
 
     ``eof_pos`` is where an "unexpected end of file" is reported once the tokens run out: the
     end of the last lexeme, as C++ Nix's location tracking leaves it. The tokens' positions
     are their extents, except ``PATH_END``'s, which is where C++ Nix reports it.
+
+    C++ Nix's scanner moves its location over every lexeme (whitespace and comments
+    included), and ``PATH_END`` takes back an earlier location: that of the lexeme before the
+    one-character lookahead that ended the path, which is always the token before it. Only at
+    the end of the input, where there is no lookahead, does it take the lexeme before that
+    token, which may be whitespace or a comment (:meth:`_lexeme_before`). Every other location
+    is the extent of the text just read, so no location is tracked lexeme by lexeme.
     """
 
     def __init__(self, source: Source) -> None:
@@ -194,85 +207,128 @@ class Lexer:
         self.text = source.text
         self.pos = 0
         self.modes: list[int] = [_INITIAL]
-        # C++ Nix's location: begin/end of the last lexeme, and the one before (the "stash").
-        self.loc = (0, 0)
-        self.stash = (0, 0)
-        self.eof_pos = 0
+        self.eof_pos = -1  # known once the tokens run out
         #: The token handed out last: the parser's lookahead while it reduces.
         self.last: NixToken | None = None
+        #: The token handed out before it.
+        self.before_last: NixToken | None = None
 
     # -- helpers -----------------------------------------------------------------------------
 
-    def _advance(self, end: int) -> tuple[int, int]:
-        """Consume ``text[pos:end]`` as one lexeme and return its location."""
-        self.stash = self.loc
-        self.loc = (self.loc[1], self.loc[1] + (end - self.pos))
-        self.pos = end
-        return self.loc
-
     def _token(self, kind: str, value: str, end: int) -> NixToken:
-        start = self.loc[1]
-        stop = start + (end - self.pos)
-        self.stash = self.loc
-        self.loc = (start, stop)
+        """The token of type ``kind`` from here to ``end``, which is consumed."""
+        token = NixToken(kind, value, self.pos, end)
         self.pos = end
-        return NixToken(kind, value, start, stop)
+        return token
 
-    def _error(self, message: str) -> ParseError:
-        """An error at the current location (the lexeme just read), as C++ Nix reports it."""
-        start, end = self.loc
-        return ParseError(message, Span(self.source, start, end))
+    def _error(self, message: str, start: int) -> ParseError:
+        """An error at the lexeme from ``start`` to here, as C++ Nix reports it."""
+        return ParseError(message, Span(self.source, start, self.pos))
 
     # -- the modes ---------------------------------------------------------------------------
 
     def tokens(self) -> Iterator[NixToken]:
-        """All tokens of the source; stops at the end (or where C++ Nix sees an end)."""
+        """All tokens of the source; stops at the end (or where C++ Nix sees an end).
+
+        Normal code's commonest tokens (identifiers, keywords, single characters, after
+        whitespace) are cut here, in one loop; the rest by one method per mode."""
         text = self.text
         n = len(text)
         modes = self.modes
+        ws_end = _WS.match
+        id_end = _ID.match
+        pc_end = _PC_RUN.match
+        keyword = KEYWORDS.get
+        single = _SINGLE.get
+        new = str.__new__
+        last: NixToken | None = None
+        pos = 0
         while True:
             mode = modes[-1]
             if mode <= _NORMAL:
-                if self.pos >= n:
+                if pos >= n:
                     break
-                token = self._normal()
-            elif mode == _STRING:
-                token = self._string()
-            elif mode == _IND_STRING:
-                token = self._ind_string()
+                c = text[pos]
+                if c in _WS_START:
+                    pos = ws_end(text, pos).end()  # type: ignore[union-attr]
+                    if pos >= n:
+                        break
+                    c = text[pos]
+                kind = single(c)
+                if kind is None:
+                    if c == "=":
+                        kind = "EQ" if text.startswith("=", pos + 1) else "ASSIGN"
+                    elif c == ".":
+                        # unless a number, '...' or a path starts here
+                        if text[pos + 1 : pos + 2] not in _DOT_NOT_ALONE:
+                            after = pc_end(text, pos).end()  # type: ignore[union-attr]
+                            if text[after : after + 1] != "/":
+                                kind = "DOT"
+                    elif c == "{":
+                        kind = "LBRACE"
+                        modes.append(_NORMAL)
+                    elif c == '"':
+                        kind = "DQUOTE"
+                        modes.append(_STRING)
+                    elif c == "}":
+                        kind = "RBRACE"
+                        if mode != _INITIAL:
+                            modes.pop()
+                if kind is not None:
+                    end = pos + (2 if kind == "EQ" else 1)
+                    value = text[pos:end]
+                    token = new(NixToken, value)
+                    token.type = kind
+                    token.value = value
+                    token.start_pos = pos
+                    token.end_pos = pos = end
+                    self.before_last = last
+                    self.last = last = token
+                    yield token
+                    continue
+                if c in _ID_START:
+                    # An identifier, unless a path or URI goes on from here.
+                    end = id_end(text, pos).end()  # type: ignore[union-attr]
+                    after = end
+                    if text[end : end + 1] in _MAYBE_LONGER:
+                        after = pc_end(text, pos).end()  # type: ignore[union-attr]
+                    if text[after : after + 1] not in ("/", ":"):
+                        value = text[pos:end]
+                        token = new(NixToken, value)
+                        token.type = keyword(value, "ID")
+                        token.value = value
+                        token.start_pos = pos
+                        token.end_pos = pos = end
+                        self.before_last = last
+                        self.last = last = token
+                        yield token
+                        continue
+                self.pos = pos
+                next_token = self._normal()
             else:
-                token = self._path()
-            if token is None:
+                self.pos = pos
+                if mode == _STRING:
+                    next_token = self._string()
+                elif mode == _IND_STRING:
+                    next_token = self._ind_string()
+                else:
+                    next_token = self._path()
+            pos = self.pos
+            if next_token is None:
                 break
-            self.last = token
-            yield token
-        self.eof_pos = self.loc[1]
+            self.before_last = last
+            self.last = last = next_token
+            yield next_token
+        self.pos = pos
+        if self.eof_pos < 0:
+            self.eof_pos = pos
 
     def _normal(self) -> NixToken | None:
         text = self.text
-        pos = self.pos
-        c = text[pos]
-        if c in _WS_START:
-            m = _WS.match(text, pos)
-            assert m is not None
-            self._advance(m.end())
-            pos = self.pos
-            if pos >= len(text):
-                return None
-            c = text[pos]
-        if c in _ID_START:
-            # An identifier, unless a path or URI goes on from here (then the full rules).
-            end = _ID.match(text, pos).end()  # type: ignore[union-attr]
-            after = end
-            if text[end : end + 1] in _MAYBE_LONGER:
-                after = _PC_RUN.match(text, pos).end()  # type: ignore[union-attr]
-            if text[after : after + 1] not in ("/", ":"):
-                value = text[pos:end]
-                return self._token(KEYWORDS.get(value, "ID"), value, end)
-        m = _DEFAULT.match(text, pos)
+        m = _DEFAULT.match(text, self.pos)
         assert m is not None  # the last alternative matches any character
         while m.lastgroup == "ws":
-            self._advance(m.end())
+            self.pos = m.end()
             m = _DEFAULT.match(text, self.pos)
             if m is None:
                 return None
@@ -288,7 +344,8 @@ class Lexer:
             if value in ("|>", "<|"):
                 raise self._error(
                     "experimental Nix feature 'pipe-operators' is disabled; add "
-                    "'--extra-experimental-features pipe-operators' to enable it"
+                    "'--extra-experimental-features pipe-operators' to enable it",
+                    token.start_pos,
                 )
             if value == "${":
                 self.modes.append(_NORMAL)
@@ -296,18 +353,18 @@ class Lexer:
         if kind == "int":
             token = self._token("INT_LIT", value, end)
             if int(value) > _INT_MAX:
-                raise self._error(f"invalid integer '{value}'")
+                raise self._error(f"invalid integer '{value}'", token.start_pos)
             return token
         if kind == "float":
             token = self._token("FLOAT_LIT", value, end)
             if not _check_float(value):
-                raise self._error(f"invalid float '{value}'")
+                raise self._error(f"invalid float '{value}'", token.start_pos)
             return token
         if kind == "comment":
             close = text.find("*/", self.pos + 2)
             if close < 0:  # not a comment after all: a lone '/'
                 return self._char("/", self.pos + 1)
-            self._advance(close + 2)
+            self.pos = close + 2
             return self._normal() if self.pos < len(text) else None
         if kind == "indopen":
             self.modes.append(_IND_STRING)
@@ -316,7 +373,7 @@ class Lexer:
 
     def _char(self, value: str, end: int) -> NixToken | None:
         if value == "\0":  # flex hands bison a 0 here, which bison takes for the end
-            self._advance(end)
+            self.pos = end
             return None
         if value == '"':
             self.modes.append(_STRING)
@@ -343,7 +400,7 @@ class Lexer:
         if end > pos:
             value = unescape(m.group())
             token = self._token("STR", value, end)
-            self._check_nul(value)
+            self._check_nul(value, pos)
             return token
         if text.startswith("${", pos):
             self.modes.append(_NORMAL)
@@ -352,8 +409,7 @@ class Lexer:
             self.modes.pop()
             return self._token("DQUOTE", '"', pos + 1)
         # A '$', '\' or '$\' right before the end: flex calls it the end of the file.
-        if pos < len(text):
-            self._advance(len(text))
+        self.pos = len(text)
         return None
 
     def _ind_string(self) -> NixToken | None:
@@ -362,7 +418,7 @@ class Lexer:
         m = _IND_BODY.match(text, pos)
         if m is not None:
             token = self._token("IND_STR", m.group(), m.end())
-            self._check_nul(token.value)
+            self._check_nul(token.value, pos)
             return token
         if text.startswith("''", pos):
             after = text[pos + 2 : pos + 3]
@@ -373,7 +429,7 @@ class Lexer:
             if after == "\\" and pos + 3 < len(text):
                 value = unescape(text[pos + 2 : pos + 4])
                 token = self._token("IND_STR_ESC", value, pos + 4)
-                self._check_nul(value)
+                self._check_nul(value, pos)
                 return token
             self.modes.pop()
             return self._token("IND_STRING_CLOSE", "''", pos + 2)
@@ -397,25 +453,50 @@ class Lexer:
             value = m.group()
             modes[-1] = _INPATH_SLASH if value.endswith("/") else _INPATH
             return self._token("STR", value, m.end())
+        last = self.last
+        assert last is not None  # a path piece or the '}' of an interpolation
         if modes[-1] == _INPATH_SLASH:
             if pos < len(text):
-                self._advance(pos + 1)
-            raise self._error("path has a trailing slash")
+                self.pos = pos + 1
+                raise self._error("path has a trailing slash", pos)
+            span = Span(self.source, last.start_pos, last.end_pos)
+            raise ParseError("path has a trailing slash", span)
         modes.pop()
         # PATH_END: flex matches one character, gives it back (yyless) and restores the
-        # location of the previous lexeme (unstash); at the very end only the restore happens.
+        # location of the lexeme before it (unstash): the token before, which ends here. At
+        # the very end only the restore happens, to the lexeme before that token.
         if pos < len(text):
-            self._advance(pos + 1)
-            self.pos = pos
-        self.loc = self.stash
-        return NixToken("PATH_END", "", self.loc[0], self.loc[1])
+            return NixToken("PATH_END", "", last.start_pos, last.end_pos)
+        start, end = self._lexeme_before(last)
+        self.eof_pos = end
+        return NixToken("PATH_END", "", start, end)
 
-    def _check_nul(self, value: str) -> None:
+    def _lexeme_before(self, token: NixToken) -> tuple[int, int]:
+        """The extent of the lexeme before ``token``: the token before it, or the last of the
+        whitespace and comments between them."""
+        previous = self.before_last
+        gap_start = previous.end_pos if previous is not None else 0
+        if gap_start == token.start_pos and previous is not None:
+            return previous.start_pos, previous.end_pos
+        lexeme = (gap_start, gap_start)
+        pos = gap_start
+        while pos < token.start_pos:
+            m = _DEFAULT.match(self.text, pos)
+            assert m is not None
+            end = m.end()
+            if m.lastgroup == "comment":
+                end = self.text.find("*/", pos + 2) + 2
+            lexeme = (pos, end)
+            pos = end
+        return lexeme
+
+    def _check_nul(self, value: str, start: int) -> None:
         if "\0" in value:
             shown = value.replace("\0", "\u2400")
             raise self._error(
                 f"input string '{shown}' cannot be represented as Nix string because it "
-                "contains null bytes"
+                "contains null bytes",
+                start,
             )
 
 

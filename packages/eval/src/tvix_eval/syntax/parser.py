@@ -20,7 +20,6 @@ from __future__ import annotations
 import itertools
 import threading
 from collections.abc import Callable
-from operator import itemgetter
 from typing import Any
 
 from tvix_eval.errors import ParseError
@@ -878,12 +877,12 @@ def _end_of(piece: str | ast.Expr | NixToken) -> int:
 _BUILDER = _Builder()
 _LOCK = threading.Lock()
 
-Reduction = tuple[int, str, Callable[[Children], Any]]
+Reduction = tuple[int, str, Callable[[Children], Any] | None]
 
-#: ``(length, name, callback)`` of each rule, with the builder's methods bound: an inlined
-#: ``?rule`` alternative (no callback in the tables) is the value of its one symbol.
+#: ``(length, name, callback)`` of each rule, with the builder's methods bound; None for an
+#: inlined ``?rule`` alternative (no callback in the tables): its value is its one symbol's.
 _REDUCTIONS: tuple[Reduction, ...] = tuple(
-    (size, name, itemgetter(0) if callback is None else getattr(_BUILDER, callback))
+    (size, name, None if callback is None else getattr(_BUILDER, callback))
     for name, size, callback in RULES
 )
 
@@ -893,34 +892,45 @@ _EOF = NixToken("$END", "", 0, 0)
 
 def _run(lexer: Lexer) -> ast.Expr:
     """Shift the tokens, reducing by the tables' actions, until the grammar's start symbol
-    is reduced at the end of the input (the state ``END``, which has no actions)."""
+    is reduced at the end of the input (the state ``END``, which has no actions).
+
+    The state on top of the stack is kept apart from those below it (``state``), so that a
+    rule of one symbol, the commonest, replaces it without touching the stack."""
     states = STATES
     reductions = _REDUCTIONS
-    state_stack = [START]
-    value_stack: list[Any] = []
-    push_state = state_stack.append
-    push_value = value_stack.append
+    state = START
+    below: list[int] = []
+    values: list[Any] = []
+    push_state = below.append
+    push_value = values.append
     for token in itertools.chain(lexer.tokens(), (_EOF,)):
         kind = token.type
         while True:
-            action = states[state_stack[-1]].get(kind)
+            action = states[state].get(kind)
             if action is None:
-                if state_stack[-1] == END and token is _EOF:
-                    return value_stack[-1]  # type: ignore[no-any-return]
-                raise _syntax_error(token, state_stack, value_stack, lexer)
+                if state == END and token is _EOF:
+                    return values[-1]  # type: ignore[no-any-return]
+                raise _syntax_error(token, [*below, state], values, lexer)
             if action >= 0:
-                push_state(action)
+                push_state(state)
+                state = action
                 push_value(token)
                 break
             size, name, callback = reductions[~action]
-            if size:
-                args = value_stack[-size:]
-                del state_stack[-size:]
-                del value_stack[-size:]
+            if size == 1:
+                if callback is not None:
+                    values[-1] = callback(values[-1:])
+            elif size:
+                args = values[-size:]
+                del values[-size:]
+                del below[1 - size :]
+                push_value(callback(args))  # type: ignore[misc]
             else:
-                args = []
-            push_value(callback(args))
-            push_state(states[state_stack[-1]][name])
+                push_state(state)
+                push_value(callback([]))  # type: ignore[misc]
+                state = states[state][name]
+                continue
+            state = states[below[-1]][name]
     raise AssertionError("the end of the input is always reduced or refused")
 
 
@@ -958,7 +968,7 @@ def _syntax_error(token: NixToken, stack: list[int], values: list[Any], lexer: L
         if size:
             del stack[-size:]
             del values[-size:]
-        values.append(callback(args))
+        values.append(args[0] if callback is None else callback(args))
         target = STATES[stack[-1]][name]
         assert target >= 0
         stack.append(target)
