@@ -1,10 +1,11 @@
 """Parsing nixpkgs' lib/: our parser against ``nix-instantiate --parse``.
 
-Every ``.nix`` file of ``../shared/corpus/nixpkgs-lib`` is parsed by us (in this process)
-and by the reference, both over a copy under /tmp (which the reference's sandbox sees). The
-reference runs once over all files (so its start-up is paid once) and once per file; the ratio
-is ours over the single run. Our output must equal the reference's for every file, or the
-benchmark fails.
+Every ``.nix`` file of ``../shared/corpus/nixpkgs-lib`` is parsed by us (in this process, as
+``tvix`` runs its parser: on the evaluator's thread, with its collector settings) and by the
+reference, both over a copy under /tmp (which the reference's sandbox sees). The reference
+runs over all files at once (so its start-up is paid once), and once per file; the ratio is
+ours over the run over all files, each side's best of three. Our output must equal the
+reference's for every file, or the benchmark fails.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from pathlib import Path
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "nixpkgs-lib"
 SMOKE_FILES = 5
+#: Both sides' best of this many runs, as the evaluation benchmark takes.
+RUNS = 3
 
 
 def _oracle() -> list[str] | None:
@@ -41,6 +44,7 @@ def run(smoke: bool) -> int:
         print("no reference C++ Nix (set NIX_ORACLE): nothing to compare with")
         return 0
 
+    from tvix_eval.evaluator import run_with_big_stack
     from tvix_eval.syntax.parser import parse
     from tvix_eval.syntax.printer import print_expr
     from tvix_eval.syntax.source import Source
@@ -56,14 +60,15 @@ def run(smoke: bool) -> int:
         ]
         size = sum(f.stat().st_size for f in files)
 
-        start = time.perf_counter()
-        trees = [parse(s) for s in sources]
-        ours = time.perf_counter() - start
-
+        ours = reference = float("inf")
         command = [*oracle, "nix-instantiate", "--parse"]
-        start = time.perf_counter()
-        batch = subprocess.run([*command, *map(str, files)], capture_output=True, check=True)
-        reference = time.perf_counter() - start
+        for _ in range(1 if smoke else RUNS):
+            start = time.perf_counter()
+            trees = run_with_big_stack(lambda: [parse(s) for s in sources])
+            ours = min(ours, time.perf_counter() - start)
+            start = time.perf_counter()
+            batch = subprocess.run([*command, *map(str, files)], capture_output=True, check=True)
+            reference = min(reference, time.perf_counter() - start)
         start = time.perf_counter()
         for f in files:
             subprocess.run([*command, str(f)], capture_output=True, check=True)
@@ -73,7 +78,8 @@ def run(smoke: bool) -> int:
     same = printed == batch.stdout
     print(f"{len(files)} files, {size / 1e6:.2f} MB")
     print(
-        f"ours: {ours:.3f} s   reference: {reference:.3f} s in one run, {per_file:.3f} s per file"
+        f"ours: {ours:.3f} s   reference: {reference:.3f} s in one run, {per_file:.3f} s one "
+        "run per file"
     )
     print(f"ratio (ours / reference, one run): {ours / reference:.1f}")
     print("printed trees equal the reference's" if same else "PRINTED TREES DIFFER")
