@@ -250,33 +250,49 @@ class Lexer:
                     break
                 c = text[pos]
                 if c in _WS_START:
-                    pos = ws_end(text, pos).end()  # type: ignore[union-attr]
+                    pos += 1  # often a single space
                     if pos >= n:
                         break
                     c = text[pos]
-                kind = single(c)
-                if kind is None:
-                    if c == "=":
-                        kind = "EQ" if text.startswith("=", pos + 1) else "ASSIGN"
-                    elif c == ".":
-                        # unless a number, '...' or a path starts here
-                        if text[pos + 1 : pos + 2] not in _DOT_NOT_ALONE:
-                            after = pc_end(text, pos).end()  # type: ignore[union-attr]
-                            if text[after : after + 1] != "/":
-                                kind = "DOT"
-                    elif c == "{":
-                        kind = "LBRACE"
-                        modes.append(_NORMAL)
-                    elif c == '"':
-                        kind = "DQUOTE"
-                        modes.append(_STRING)
-                    elif c == "}":
-                        kind = "RBRACE"
-                        if mode != _INITIAL:
-                            modes.pop()
-                if kind is not None:
-                    end = pos + (2 if kind == "EQ" else 1)
+                    if c in _WS_START:
+                        pos = ws_end(text, pos).end()  # type: ignore[union-attr]
+                        if pos >= n:
+                            break
+                        c = text[pos]
+                kind = None
+                if c in _ID_START:
+                    # An identifier, unless a path or URI goes on from here.
+                    end = id_end(text, pos).end()  # type: ignore[union-attr]
+                    if text[end : end + 1] not in _MAYBE_LONGER or (
+                        text[(after := pc_end(text, pos).end()) : after + 1]  # type: ignore[union-attr]
+                        not in ("/", ":")
+                    ):
+                        value = text[pos:end]
+                        kind = keyword(value, "ID")
+                else:
+                    kind = single(c)
+                    if kind is None:
+                        if c == "=":
+                            kind = "EQ" if text.startswith("=", pos + 1) else "ASSIGN"
+                        elif c == ".":
+                            # unless a number, '...' or a path starts here
+                            if text[pos + 1 : pos + 2] not in _DOT_NOT_ALONE:
+                                after = pc_end(text, pos).end()  # type: ignore[union-attr]
+                                if text[after : after + 1] != "/":
+                                    kind = "DOT"
+                        elif c == "{":
+                            kind = "LBRACE"
+                            modes.append(_NORMAL)
+                        elif c == '"':
+                            kind = "DQUOTE"
+                            modes.append(_STRING)
+                        elif c == "}":
+                            kind = "RBRACE"
+                            if mode != _INITIAL:
+                                modes.pop()
+                    end = pos + 2 if kind == "EQ" else pos + 1
                     value = text[pos:end]
+                if kind is not None:
                     token = new(NixToken, value)
                     token.type = kind
                     token.value = value
@@ -286,23 +302,6 @@ class Lexer:
                     self.last = last = token
                     yield token
                     continue
-                if c in _ID_START:
-                    # An identifier, unless a path or URI goes on from here.
-                    end = id_end(text, pos).end()  # type: ignore[union-attr]
-                    after = end
-                    if text[end : end + 1] in _MAYBE_LONGER:
-                        after = pc_end(text, pos).end()  # type: ignore[union-attr]
-                    if text[after : after + 1] not in ("/", ":"):
-                        value = text[pos:end]
-                        token = new(NixToken, value)
-                        token.type = keyword(value, "ID")
-                        token.value = value
-                        token.start_pos = pos
-                        token.end_pos = pos = end
-                        self.before_last = last
-                        self.last = last = token
-                        yield token
-                        continue
                 self.pos = pos
                 next_token = self._normal()
             else:

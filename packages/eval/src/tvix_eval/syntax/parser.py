@@ -330,11 +330,11 @@ class _Builder:
         """Where ``node`` ends, counting parentheses around it."""
         return self.extent.get(id(node), (0, node.span.end))[1]
 
-    def span(self, start: int | None, end: int | None) -> Span:
-        return Span(self.source, start or 0, end or 0)
+    def span(self, start: int, end: int) -> Span:
+        return Span(self.source, start, end)
 
     def tspan(self, token: NixToken) -> Span:
-        return Span(self.source, token.start_pos or 0, token.end_pos or 0)
+        return Span(self.source, token.start_pos, token.end_pos)
 
     def intern(self, name: str) -> str:
         self.symbols.setdefault(name, len(self.symbols))
