@@ -12,14 +12,15 @@ import argparse
 from functools import partial
 from typing import Any
 
+from tvix_eval.attr_path import find_along_attr_path
+from tvix_eval.auto_call import auto_call
 from tvix_eval.builtins.control import deep_force
 from tvix_eval.builtins.xml import XmlWriter
-from tvix_eval.errors import EvalError, NixError
+from tvix_eval.errors import EvalError
 from tvix_eval.evaluator import Evaluator
 from tvix_eval.printer import print_value
-from tvix_eval.runtime.calls import call
 from tvix_eval.syntax.source import Source
-from tvix_eval.value import LAMBDAS, Thunk, force
+from tvix_eval.value import Thunk
 
 from tvix_cli.sources import SourceUnreadable, add_source_arguments, read_source
 from tvix_cli.terminal import fail, internal_error, write_stdout
@@ -30,36 +31,6 @@ __all__ = ["configure", "run"]
 Value = Any
 
 
-MISSING_ARGUMENT = """cannot evaluate a function that has an argument without a value ('{}')
-Nix attempted to evaluate a function as a top level expression; in
-this case it must have its arguments supplied either by default
-values, or passed explicitly with '--arg' or '--argstr'. See
-https://nixos.org/manual/nix/stable/language/constructs.html#functions."""
-
-
-def _auto_call(value: Value, auto_args: dict[str, Value]) -> Value:
-    """Call a top-level function (or functor) with formals with the ``--arg``/``--argstr``
-    values, as nix-instantiate does when any are given."""
-    if not auto_args:
-        return value
-    value = force(value)
-    if isinstance(value, dict) and "__functor" in value:
-        return _auto_call(force(call(force(value["__functor"]), value)), auto_args)
-    info = LAMBDAS.get(getattr(value, "__code__", None))  # type: ignore[arg-type]
-    if info is None or info.formals is None:
-        return value
-    if info.ellipsis:
-        args = dict(auto_args)
-    else:
-        args = {}
-        for formal in info.formals:
-            if formal.name in auto_args:
-                args[formal.name] = auto_args[formal.name]
-            elif not formal.has_default:
-                raise NixError(MISSING_ARGUMENT.format(formal.name), formal.span)
-    return force(call(value, args))
-
-
 def _output(value: Value, strict: bool, as_json: bool, xml: XmlWriter | None) -> str:
     if xml is not None:
         # Forced while written, as nix-instantiate does: an error leaves what was written.
@@ -68,9 +39,9 @@ def _output(value: Value, strict: bool, as_json: bool, xml: XmlWriter | None) ->
     if as_json:
         from tvix_eval.builtins.json import to_json
 
-        if strict:
-            deep_force(value)
-        return str(to_json(value))
+        # Forced while written (with --strict) or refusing what is not yet evaluated, as
+        # nix-instantiate writes it: an error names the first attribute that fails.
+        return str(to_json(value, lazy=not strict))
     if strict:
         deep_force(value)
     return print_value(value, strict=strict)
@@ -109,6 +80,14 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="Pass STRING as argument NAME to a top-level function.",
     )
     parser.add_argument(
+        "-A",
+        "--attr",
+        action="append",
+        default=[],
+        metavar="PATH",
+        help="Print the attribute at PATH (a.b.\"c.d\".0) of the value instead; repeatable.",
+    )
+    parser.add_argument(
         "-I",
         dest="include",
         action="append",
@@ -137,22 +116,33 @@ def run(args: argparse.Namespace) -> None:
     except SourceUnreadable as error:
         fail(f"error: {error}")
     evaluator = Evaluator(max_call_depth=args.max_call_depth, nix_path=list(args.include))
-    xml = XmlWriter([], strict=args.strict, location=not args.no_location) if args.as_xml else None
+    # One output per attribute path, as nix-instantiate prints them: those done are printed
+    # even if a later one fails, and the XML written so far of the one that failed.
+    outputs: list[str] = []
+    xml: list[XmlWriter] = []
 
-    def finish(value: Value) -> str:
+    def finish(value: Value) -> None:
         auto_args: dict[str, Value] = {name: text for name, text in args.argstr}
         for name, text in args.arg:
             # Lazy, as in C++ Nix: an argument the function never uses is never evaluated.
             source = Source("«string»", text)
             auto_args[name] = Thunk(partial(evaluator.evaluate_nested, source))
-        return _output(_auto_call(value, auto_args), args.strict, args.as_json, xml)
+        for path in args.attr or [""]:
+            selected = find_along_attr_path(value, path, auto_args)
+            if auto_args:
+                selected = auto_call(selected, auto_args)
+            if args.as_xml:
+                xml.append(XmlWriter([], strict=args.strict, location=not args.no_location))
+            text = _output(selected, args.strict, args.as_json, xml[-1] if xml else None)
+            outputs.append(text if args.as_xml else text + "\n")
 
     try:
-        text = evaluator.evaluate(source, then=finish)
+        evaluator.evaluate(source, then=finish)
     except EvalError as error:
-        if xml is not None:
-            write_stdout("".join(xml.out), end="")
+        write_stdout("".join(outputs), end="")
+        if len(xml) > len(outputs):
+            write_stdout("".join(xml[-1].out), end="")
         fail(error.render(args.show_trace))
     except Exception as error:  # a bug of ours must still not show a traceback
         internal_error(error)
-    write_stdout(text, end="" if args.as_xml else "\n")
+    write_stdout("".join(outputs), end="")

@@ -12,11 +12,13 @@ from tvix_eval.errors import NixError, TypeMismatch
 from tvix_eval.runtime import ops
 from tvix_eval.value import (
     LAMBDAS,
+    READY,
     Attrs,
     ContextStr,
     NixPath,
     PrimOp,
     PrimOpApp,
+    Thunk,
     attr_position,
     force,
     make_string,
@@ -29,14 +31,28 @@ Value = Any
 
 
 @builtin("toJSON", 1)
-def to_json(value: Value) -> str:
+def to_json(value: Value, lazy: bool = False) -> str:
+    """``value`` as JSON, forcing what it holds; or, ``lazy``, refusing what is not evaluated
+    yet, as ``nix-instantiate --eval --json`` without ``--strict`` refuses it."""
     context: set[str] = set()
     out: list[str] = []
-    _write_json(force(value), out, context, None)
+    _write_json(force(value), out, context, None, lazy)
     return make_string("".join(out), frozenset(context))
 
 
-def _write_json(value: Value, out: list[str], context: set[str], span: Any) -> None:
+def _inner(value: Value, span: Any, lazy: bool) -> Value:
+    """A value inside the one being written: forced, or refused if ``lazy`` and a thunk."""
+    if lazy and type(value) is Thunk and value.fn is not None and value.fn is not READY:
+        error = TypeMismatch("cannot convert a thunk to JSON")
+        if span is not None:
+            error.span, error.located = span, True
+        else:
+            error.positioned = False
+        raise error
+    return force(value)
+
+
+def _write_json(value: Value, out: list[str], context: set[str], span: Any, lazy: bool) -> None:
     t = type(value)
     if t is str or t is ContextStr:
         context.update(getattr(value, "context", ()))
@@ -56,34 +72,38 @@ def _write_json(value: Value, out: list[str], context: set[str], span: Any) -> N
         context.add(stored)
         out.append(_json_string(stored))
     elif t is list:
-        _write_list(value, out, context, span)
+        _write_list(value, out, context, span, lazy)
     elif t is dict or t is Attrs:
-        _write_attrs(value, out, context, span)
+        _write_attrs(value, out, context, span, lazy)
     else:
         raise _not_convertible(value, span)
 
 
-def _write_list(items: list[Value], out: list[str], context: set[str], span: Any) -> None:
+def _write_list(
+    items: list[Value], out: list[str], context: set[str], span: Any, lazy: bool
+) -> None:
     out.append("[")
     for i, item in enumerate(items):
         if i:
             out.append(",")
         try:
-            _write_json(force(item), out, context, span)
+            _write_json(_inner(item, span, lazy), out, context, span, lazy)
         except NixError as e:
             e.add_trace(f"while evaluating list element at index {i}", span)
             raise
     out.append("]")
 
 
-def _write_attrs(attrs: dict[str, Value], out: list[str], context: set[str], span: Any) -> None:
+def _write_attrs(
+    attrs: dict[str, Value], out: list[str], context: set[str], span: Any, lazy: bool
+) -> None:
     if "__toString" in attrs:
         text = ops.coerce_to_string(attrs, "", copy_to_store=False, context=context)
         out.append(_json_string(text))
         return
     if "outPath" in attrs:
-        out_path = attrs["outPath"]
-        _write_json(force(out_path), out, context, attr_position(attrs, "outPath"))
+        position = attr_position(attrs, "outPath")
+        _write_json(_inner(attrs["outPath"], position, lazy), out, context, position, lazy)
         return
     out.append("{")
     for i, name in enumerate(sorted_names(attrs)):
@@ -94,7 +114,7 @@ def _write_attrs(attrs: dict[str, Value], out: list[str], context: set[str], spa
         item = attrs[name]
         position = attr_position(attrs, name)
         try:
-            _write_json(force(item), out, context, position)
+            _write_json(_inner(item, position, lazy), out, context, position, lazy)
         except NixError as e:
             e.add_trace(f"while evaluating attribute '{name}'", position)
             raise

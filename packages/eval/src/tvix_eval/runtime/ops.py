@@ -290,14 +290,15 @@ def missing_attribute(name: str, attrs: dict[str, Value]) -> NixError:
 
 
 def similar_names(name: str, candidates: dict[str, Value] | list[str]) -> list[str]:
-    """Names within edit distance 2 of ``name``, as C++ Nix suggests them (up to 10)."""
+    """Names within edit distance 2 of ``name``, as C++ Nix suggests them (the nearest five,
+    alphabetical among equals)."""
     scored = []
     for candidate in candidates:
         distance = _levenshtein(name, candidate)
         if distance <= 2:
             scored.append((distance, candidate))
     scored.sort()
-    return [c for _, c in scored[:10]]
+    return [c for _, c in scored[:5]]
 
 
 def _levenshtein(a: str, b: str) -> int:
