@@ -19,11 +19,12 @@ from tvix_eval.builtins.xml import XmlWriter
 from tvix_eval.errors import EvalError
 from tvix_eval.evaluator import Evaluator
 from tvix_eval.printer import print_value
+from tvix_eval.settings import EvalSettings
 from tvix_eval.syntax.source import Source
 from tvix_eval.value import Thunk
 
 from tvix_cli.sources import SourceUnreadable, add_source_arguments, read_source
-from tvix_cli.terminal import fail, internal_error, write_stdout
+from tvix_cli.terminal import fail, internal_error, warn, write_stdout
 from tvix_cli.usage import UsageError
 
 __all__ = ["configure", "run"]
@@ -98,13 +99,60 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--show-trace", action="store_true", help="Show the whole trace of an error."
     )
+    # Settings, applied in the order given (the last of two for one setting wins).
+    parser.add_argument(
+        "--option",
+        nargs=2,
+        action="append",
+        dest="settings",
+        default=[],
+        metavar=("NAME", "VALUE"),
+        help="Set a Nix setting (tvix eval implements max-call-depth and abort-on-warn).",
+    )
     parser.add_argument(
         "--max-call-depth",
-        type=int,
-        default=10_000,
+        action=_Setting,
+        dest="settings",
         metavar="N",
-        help="Deepest nesting of function calls before an error (default: %(default)s).",
+        help="Deepest nesting of function calls before an error (default: 10000).",
     )
+    parser.add_argument(
+        "--abort-on-warn",
+        action=_Setting,
+        nargs=0,
+        dest="settings",
+        const="true",
+        help="Make builtins.warn an error, to show where a warning comes from.",
+    )
+    parser.add_argument(
+        "--no-abort-on-warn", action=_Setting, nargs=0, dest="settings", const="false"
+    )
+
+
+class _Setting(argparse.Action):
+    """``--NAME VALUE`` (or ``--NAME``, ``--no-NAME`` for a Boolean): ``--option NAME VALUE``."""
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: Any,
+        option_string: str | None = None,
+    ) -> None:
+        name = self.option_strings[0].removeprefix("--").removeprefix("no-")
+        value = values if self.const is None else self.const
+        # Unlike --option's, a wrong value here is an error, as with C++ Nix.
+        for problem in EvalSettings().set(name, value):
+            parser.error(problem.removeprefix("error: "))
+        namespace.settings = [*namespace.settings, [name, value]]
+
+
+def _settings(given: list[list[str]]) -> EvalSettings:
+    """The settings of the command line, warning as C++ Nix does about what does not read."""
+    settings = EvalSettings()
+    warnings = [w for name, value in given for w in settings.set(name, value)]
+    warn([*warnings, *settings.unknown_names()])
+    return settings
 
 
 def run(args: argparse.Namespace) -> None:
@@ -115,7 +163,12 @@ def run(args: argparse.Namespace) -> None:
         source = read_source(args.target, args.expr)
     except SourceUnreadable as error:
         fail(f"error: {error}")
-    evaluator = Evaluator(max_call_depth=args.max_call_depth, nix_path=list(args.include))
+    settings = _settings(args.settings)
+    evaluator = Evaluator(
+        max_call_depth=settings.max_call_depth,
+        nix_path=list(args.include),
+        abort_on_warn=settings.abort_on_warn,
+    )
     # One output per attribute path, as nix-instantiate prints them: those done are printed
     # even if a later one fails, and the XML written so far of the one that failed.
     outputs: list[str] = []

@@ -7,13 +7,14 @@ import os
 import sys
 from typing import NoReturn
 
-from tvix_eval.builtins.log import terminal_filter
+from tvix_eval.builtins.log import stderr_takes_colours, terminal_filter
 
 __all__ = ["fail", "internal_error", "warn", "write_stdout"]
 
 
 def _stderr(text: str) -> None:
-    sys.stderr.buffer.write(terminal_filter(text).encode("utf-8", "surrogateescape") + b"\n")
+    filtered = terminal_filter(text, stderr_takes_colours())
+    sys.stderr.buffer.write(filtered.encode("utf-8", "surrogateescape") + b"\n")
     sys.stderr.flush()
 
 

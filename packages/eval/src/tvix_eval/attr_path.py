@@ -9,20 +9,17 @@ a component that is an unsigned 32-bit number (``01`` and ``+1`` included) index
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from tvix_eval.auto_call import auto_call
 from tvix_eval.errors import NixError
 from tvix_eval.runtime.ops import similar_names
+from tvix_eval.settings import parse_unsigned
 from tvix_eval.value import describe, force
 
 __all__ = ["AttrPathError", "find_along_attr_path", "parse_attr_path"]
 
 Value = Any
-
-_INDEX = re.compile(r"\+?[0-9]+")
-_INDEX_LIMIT = 2**32
 
 
 class AttrPathError(NixError):
@@ -56,18 +53,11 @@ def parse_attr_path(text: str) -> list[str]:
     return components
 
 
-def _index(component: str) -> int | None:
-    if _INDEX.fullmatch(component) is None:
-        return None
-    index = int(component)
-    return index if index < _INDEX_LIMIT else None
-
-
 def find_along_attr_path(value: Value, text: str, args: dict[str, Value]) -> Value:
     """What the path ``text`` selects in ``value``, forced (the last step is not called)."""
     for component in parse_attr_path(text):
         value = auto_call(value, args)
-        index = _index(component)
+        index = parse_unsigned(component)
         if index is None:
             if not isinstance(value, dict):
                 raise AttrPathError(

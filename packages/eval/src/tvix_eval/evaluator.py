@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from tvix_eval.builtins import REGISTRY
+from tvix_eval.builtins.control import warn_and_abort
 from tvix_eval.compiled import entry_point, register_lambdas
 from tvix_eval.errors import EvalError, NixError, ParseError
 from tvix_eval.io import EvalIO, LocalIO
@@ -83,9 +84,11 @@ class Evaluator:
         max_call_depth: int = 10_000,
         nix_path: list[str] | None = None,
         system: str = "x86_64-linux",
+        abort_on_warn: bool = False,
     ) -> None:
         self.io = io if io is not None else LocalIO()
         self.max_call_depth = max_call_depth
+        self.abort_on_warn = abort_on_warn
         self.nix_path = nix_path or []
         self.system = system
         self.import_cache: dict[str, Value] = {}
@@ -128,7 +131,7 @@ class Evaluator:
 
     def _session_builtins(self) -> dict[str, Value]:
         """Builtins that need this evaluator (its I/O, settings, import cache)."""
-        return {
+        builtins = {
             "import": PrimOp("import", 1, self._import),
             "scopedImport": PrimOp("scopedImport", 2, self._scoped_import),
             "currentSystem": self.system,
@@ -137,6 +140,9 @@ class Evaluator:
             "nixPath": self._nix_path_value(),
             "findFile": PrimOp("findFile", 2, self._find_file),
         }
+        if self.abort_on_warn:
+            builtins["warn"] = PrimOp("warn", 2, warn_and_abort)
+        return builtins
 
     def _nix_path_value(self) -> list[Value]:
         """``builtins.nixPath``: the ``-I`` entries, then ``$NIX_PATH``'s."""

@@ -14,7 +14,7 @@ from tvix_eval.runtime import ops
 from tvix_eval.runtime.calls import DEPTH
 from tvix_eval.value import Attrs, ContextStr, Thunk, attr_position, force
 
-__all__ = ["deep_force"]
+__all__ = ["deep_force", "warn_and_abort"]
 
 Value = Any
 
@@ -119,9 +119,22 @@ def trace_verbose(message: Value, value: Value) -> Value:
 
 @builtin("warn", 2)
 def warn(message: Value, value: Value) -> Value:
+    _print_warning(message)
+    return force(value)
+
+
+def warn_and_abort(message: Value, value: Value) -> Value:
+    """``builtins.warn`` under the ``abort-on-warn`` setting: the warning, then an error
+    (which ``tryEval`` does not catch) whose trace shows where the warning came from."""
+    _print_warning(message)
+    error = NixError("aborting to reveal stack trace of warning, as abort-on-warn is set")
+    error.positioned = False
+    raise error
+
+
+def _print_warning(message: Value) -> None:
     text = string_arg(message, "", what="the first argument; the message passed to builtins.warn")
     log(_indented("evaluation warning: ", str(text)))
-    return force(value)
 
 
 def _indented(prefix: str, text: str) -> str:

@@ -1,0 +1,1 @@
+builtins.tryEval (builtins.warn "look here" 1)

@@ -1,0 +1,1 @@
+builtins.warn "w" 1
