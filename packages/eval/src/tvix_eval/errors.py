@@ -38,7 +38,14 @@ class EvalError(Exception):
         self.span = span
 
     def render(self, show_trace: bool = False) -> str:
-        """The whole message as C++ Nix prints it on stderr (without a trailing newline)."""
+        """The whole message as C++ Nix prints it on stderr (without a trailing newline):
+        no line ends in whitespace, be it in a message, a trace line or quoted source."""
+        text = self._compose(show_trace)
+        if " \n" in text or "\t\n" in text or text.endswith((" ", "\t")):
+            text = "\n".join(line.rstrip(" \t") for line in text.split("\n"))
+        return text
+
+    def _compose(self, show_trace: bool) -> str:
         if self.span is None:
             return f"error: {self.message}"
         return f"error: {self.message}\n{render_location(self.span)}"
@@ -105,7 +112,7 @@ class NixError(EvalError):
             tb = tb.tb_next
         self.frames.append(TraceFrame(message, span, frame, depth))
 
-    def render(self, show_trace: bool = False) -> str:
+    def _compose(self, show_trace: bool) -> str:
         """As C++ Nix prints it: the trace (outermost first), then the error itself.
 
         Without ``show_trace`` the trace is cut, as C++ Nix cuts it, once four lines' worth
@@ -162,7 +169,8 @@ class _TracePrinter:
         self.weight = 0
 
     def frame(self, frame: TraceFrame) -> None:
-        self.out.append(f"       … {frame.message}")
+        message = "\n       ".join(frame.message.split("\n"))
+        self.out.append(f"       … {message}")
         self.weight += 1
         if frame.span is not None:
             self.out.append(render_location(frame.span, at_indent="         "))

@@ -27,9 +27,9 @@ class UsageError(NixError):
     algorithm or format): ``tryEval`` does not catch it, and nix-instantiate follows it
     with a hint to read its help."""
 
-    def render(self, show_trace: bool = False) -> str:
+    def _compose(self, show_trace: bool) -> str:
         hint = "\nTry 'nix-instantiate --help' for more information."
-        return super().render(show_trace) + hint
+        return super()._compose(show_trace) + hint
 
 
 def parse_algorithm(name: str) -> str:
