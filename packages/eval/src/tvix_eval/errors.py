@@ -39,10 +39,11 @@ class EvalError(Exception):
 
     def render(self, show_trace: bool = False) -> str:
         """The whole message as C++ Nix prints it on stderr (without a trailing newline):
-        no line ends in whitespace, be it in a message, a trace line or quoted source."""
+        no line ends in whitespace, be it in a message, a trace line or quoted source, and
+        no empty line ends it."""
         text = self._compose(show_trace)
-        if " \n" in text or "\t\n" in text or text.endswith((" ", "\t")):
-            text = "\n".join(line.rstrip(" \t") for line in text.split("\n"))
+        if " \n" in text or "\t\n" in text or text.endswith((" ", "\t", "\n")):
+            text = "\n".join(line.rstrip(" \t") for line in text.split("\n")).rstrip("\n")
         return text
 
     def _compose(self, show_trace: bool) -> str:
