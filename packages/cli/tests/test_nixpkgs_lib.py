@@ -1,0 +1,95 @@
+"""nixpkgs' own tests of its lib/, run with ``tvix eval``: real-world Nix, and the module
+system's error messages, checked the way nixpkgs checks them.
+
+- ``lib/tests/systems.nix`` and ``checkAndMergeCompat.nix`` evaluate (``--strict``) to exactly
+  what ``nix-instantiate --eval --strict`` prints.
+- ``lib/tests/modules.sh`` runs its ~400 checks (values, and errors matched by regular
+  expressions) with ``nix-instantiate`` replaced by ``tvix eval``. The checks that need a
+  store (a path copied into it, ``builtins.toFile``) fail here: tvix-eval has no store, that
+  is tvix-glue's. Every other check must pass.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+CORPUS = Path(__file__).resolve().parents[4] / "shared" / "corpus" / "nixpkgs-lib"
+
+#: The module checks that need a store, by what their command line holds.
+NEEDS_A_STORE = (
+    "./types.nix ];}' -A 'config.nullableValue.path'",  # a path's store path
+    "./import-from-store.nix",  # builtins.toFile
+    "./types-anything/equal-atoms.nix ];}' -A 'config.value.path'",  # a path's store path
+)
+
+#: ``nix-instantiate`` for modules.sh: its options that tvix eval does not take (a timeout,
+#: read-write mode, ``--eval-only``, which tvix eval always is) are dropped.
+SHIM = """#!/usr/bin/env bash
+args=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --timeout) shift 2 ;;
+    --read-write-mode|--eval-only) shift ;;
+    *) args+=("$1"); shift ;;
+  esac
+done
+exec {python} -m tvix_cli.main eval "${{args[@]}}"
+"""
+
+
+@pytest.fixture(scope="module")
+def lib(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    if not CORPUS.is_dir():
+        pytest.skip(f"the nixpkgs lib/ corpus is not at {CORPUS}")
+    # a copy under /tmp: the reference's sandbox does not see the shared folder
+    root = tmp_path_factory.mktemp("nixpkgs") / "nixpkgs-lib"
+    shutil.copytree(CORPUS, root)
+    return root / "lib"
+
+
+def _tvix_eval(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run(
+        [sys.executable, "-m", "tvix_cli.main", "eval", *args], capture_output=True, cwd=cwd
+    )
+
+
+@pytest.mark.parametrize("name", ["systems.nix", "checkAndMergeCompat.nix"])
+def test_lib_test_file_evaluates_as_the_reference(lib: Path, oracle: Any, name: str) -> None:
+    file = lib / "tests" / name
+    ours = _tvix_eval("--strict", str(file))
+    reference = oracle.run("nix-instantiate", "--eval", "--strict", file, check=False)
+    assert (ours.returncode, ours.stdout, ours.stderr) == (
+        reference.returncode,
+        reference.stdout,
+        reference.stderr,
+    )
+
+
+def test_module_system_checks_pass(lib: Path, tmp_path: Path) -> None:
+    if shutil.which("bash") is None:
+        pytest.skip("modules.sh needs bash")
+    shim = tmp_path / "bin" / "nix-instantiate"
+    shim.parent.mkdir()
+    shim.write_text(SHIM.format(python=sys.executable))
+    shim.chmod(0o755)
+    env = dict(os.environ, PATH=f"{shim.parent}{os.pathsep}{os.environ['PATH']}")
+    result = subprocess.run(
+        ["bash", str(lib / "tests" / "modules.sh")], capture_output=True, text=True, env=env
+    )
+    output = result.stdout + result.stderr
+    summary = re.search(r"(\d+) Pass\n(\d+) Fail", output)
+    assert summary is not None, output[-3000:]
+    passed, failed = int(summary[1]), int(summary[2])
+    commands = re.findall(r"^\$ nix-instantiate (.*)$", output, re.MULTILINE)
+    unexpected = [c for c in commands if not any(known in c for known in NEEDS_A_STORE)]
+    assert not unexpected, output[-5000:]
+    assert failed == len(commands) <= len(NEEDS_A_STORE)
+    assert passed >= 400
