@@ -3,6 +3,7 @@ system's error messages, checked the way nixpkgs checks them.
 
 - ``lib/tests/systems.nix`` and ``checkAndMergeCompat.nix`` evaluate (``--strict``) to exactly
   what ``nix-instantiate --eval --strict`` prints.
+- ``lib/tests/network.sh`` (IP address parsing) passes.
 - ``lib/tests/modules.sh`` runs its ~400 checks (values, and errors matched by regular
   expressions) with ``nix-instantiate`` replaced by ``tvix eval``. The checks that need a
   store (a path copied into it, ``builtins.toFile``) fail here: tvix-eval has no store, that
@@ -31,13 +32,13 @@ NEEDS_A_STORE = (
 )
 
 #: ``nix-instantiate`` for modules.sh: its options that tvix eval does not take (a timeout,
-#: read-write mode, ``--eval-only``, which tvix eval always is) are dropped.
+#: read-write mode, ``--eval`` or ``--eval-only``, which tvix eval always is) are dropped.
 SHIM = """#!/usr/bin/env bash
 args=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --timeout) shift 2 ;;
-    --read-write-mode|--eval-only) shift ;;
+    --read-write-mode|--eval-only|--eval) shift ;;
     *) args+=("$1"); shift ;;
   esac
 done
@@ -73,17 +74,27 @@ def test_lib_test_file_evaluates_as_the_reference(lib: Path, oracle: Any, name: 
     )
 
 
-def test_module_system_checks_pass(lib: Path, tmp_path: Path) -> None:
+def _run_script(script: Path, tmp_path: Path) -> subprocess.CompletedProcess[str]:
+    """Run one of nixpkgs' test scripts with ``nix-instantiate`` being ``tvix eval``."""
     if shutil.which("bash") is None:
-        pytest.skip("modules.sh needs bash")
+        pytest.skip(f"{script.name} needs bash")
     shim = tmp_path / "bin" / "nix-instantiate"
     shim.parent.mkdir()
     shim.write_text(SHIM.format(python=sys.executable))
     shim.chmod(0o755)
     env = dict(os.environ, PATH=f"{shim.parent}{os.pathsep}{os.environ['PATH']}")
-    result = subprocess.run(
-        ["bash", str(lib / "tests" / "modules.sh")], capture_output=True, text=True, env=env
+    return subprocess.run(["bash", str(script)], capture_output=True, text=True, env=env)
+
+
+def test_network_checks_pass(lib: Path, tmp_path: Path) -> None:
+    result = _run_script(lib / "tests" / "network.sh", tmp_path)
+    assert (result.returncode, result.stderr.splitlines()[-1:]) == (0, ["tests ok"]), (
+        result.stderr[-3000:]
     )
+
+
+def test_module_system_checks_pass(lib: Path, tmp_path: Path) -> None:
+    result = _run_script(lib / "tests" / "modules.sh", tmp_path)
     output = result.stdout + result.stderr
     summary = re.search(r"(\d+) Pass\n(\d+) Fail", output)
     assert summary is not None, output[-3000:]
