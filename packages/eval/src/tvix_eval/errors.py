@@ -104,6 +104,11 @@ class NixError(EvalError):
         self.suggestions: list[str] = []
         #: Raised while checking a lambda's arguments, before the call began.
         self.refused_arguments = False
+        #: Where Python code that is not a Nix call (a builtin's application thunk, the
+        #: ``--json`` writer) forced the value whose computation failed, as C++ Nix passes a
+        #: position when it forces there: ``(position or None, that code's frame)``. The
+        #: first Nix function called below that frame has it as its call site.
+        self.forced_at: tuple[Span | None, object] | None = None
 
     def add_trace(self, message: str, span: Span | None = None, frame: object = None) -> None:
         depth = 0

@@ -12,6 +12,7 @@ from tvix_eval.errors import Abort, NixError, ThrownError
 from tvix_eval.printer import print_value
 from tvix_eval.runtime import ops
 from tvix_eval.runtime.calls import DEPTH
+from tvix_eval.runtime.trace import DEEP_FORCERS
 from tvix_eval.value import Attrs, ContextStr, Thunk, attr_position, force
 
 __all__ = ["deep_force", "warn_and_abort"]
@@ -92,6 +93,9 @@ def deep_force(value: Value) -> Value:
             seen.add(id(item))
             stack.extend((v, (name, item, where)) for name, v in reversed(item.items()))
     return root
+
+
+DEEP_FORCERS.add(deep_force.__code__)
 
 
 def _attribute_traces(error: NixError, where: Any) -> None:

@@ -4,6 +4,7 @@ nlohmann::json: its number formatting and its parse errors are reproduced here).
 from __future__ import annotations
 
 import math
+import sys
 from typing import Any
 
 from tvix_eval.builtins.arguments import string_arg
@@ -89,6 +90,7 @@ def _write_list(
         try:
             _write_json(_inner(item, span, lazy), out, context, span, lazy)
         except NixError as e:
+            _forced_here(e, span)
             e.add_trace(f"while evaluating list element at index {i}", span)
             raise
     out.append("]")
@@ -116,9 +118,18 @@ def _write_attrs(
         try:
             _write_json(_inner(item, position, lazy), out, context, position, lazy)
         except NixError as e:
+            _forced_here(e, position)
             e.add_trace(f"while evaluating attribute '{name}'", position)
             raise
     out.append("}")
+
+
+def _forced_here(error: NixError, position: Any) -> None:
+    """Note where this writer forced the value that failed (C++ Nix forces an attribute
+    at its position, none for sets made by builtins, and a list element at the list's),
+    unless a writer nearer to the failure did."""
+    if error.forced_at is None:
+        error.forced_at = (position, sys._getframe(1))
 
 
 def _not_convertible(value: Value, span: Any) -> NixError:

@@ -9,13 +9,14 @@ the Nix span of the operation, at no cost until an error happens.
 from __future__ import annotations
 
 import itertools
+import os
 from types import CodeType, FrameType, TracebackType
 from typing import Any
 
 from tvix_eval.compiled import PREFIX
 from tvix_eval.errors import TraceFrame
 from tvix_eval.syntax.source import Source, Span
-from tvix_eval.value import LAMBDAS
+from tvix_eval.value import LAMBDAS, Thunk
 
 #: Sources of compiled code, by the file name their code objects carry.
 SOURCES: dict[str, Source] = {}
@@ -120,32 +121,92 @@ def region_frames(tb: TracebackType | None) -> list[TraceFrame]:
     return result
 
 
-def call_frames(tb: TracebackType | None, skip_innermost: bool = False) -> list[TraceFrame]:
+#: Code of builtins that force values as C++ Nix's ``forceValueDeep`` does (``deepSeq``,
+#: ``--strict``): a call they cause has the position C++ Nix determines for the value.
+DEEP_FORCERS: set[CodeType] = set()
+#: Code of the thunks of builtins that C++ Nix represents as applications of a function
+#: (``mapAttrs``): each keeps, in its local ``site``, the position C++ Nix determines for
+#: it (see :func:`function_position`).
+APPLICATIONS: set[CodeType] = set()
+#: Where the builtins' code lives: a call they make has no call site, as in C++ Nix, where
+#: builtins get no position of their own.
+_BUILTINS_FOLDER = os.path.join(os.path.dirname(os.path.dirname(__file__)), "builtins")
+_MISSING: Any = object()
+
+
+def call_frames(
+    tb: TracebackType | None,
+    skip_innermost: bool = False,
+    forced_at: tuple[Span | None, object] | None = None,
+) -> list[TraceFrame]:
     """``while calling 'f'`` and ``from call site`` for every Nix function call on the
     traceback, innermost first; shown with ``--show-trace``. ``skip_innermost`` leaves out
-    the innermost call (whose arguments were refused: C++ Nix had not entered it)."""
+    the innermost call (whose arguments were refused: C++ Nix had not entered it).
+
+    The call site is where Nix code made the call (or forced the thunk that made it). A
+    call made by Python code has the position C++ Nix gives there: none from a builtin;
+    where the ``--json`` writer forced the value (``forced_at``, see
+    :attr:`NixError.forced_at`); else, for deep forcing and what the command line does,
+    the position C++ Nix determines for the value (the function's)."""
     entries: list[TracebackType] = []
     while tb is not None:
         entries.append(tb)
         tb = tb.tb_next
-    result: list[TraceFrame] = []
+    calls: list[list[TraceFrame]] = []  # outermost call first
     caller: Span | None = None
+    # What Python code did since the last Nix code (or since the start).
+    builtin = deep = False
+    determined = written = _MISSING
     total = len(entries)
     for index, entry in enumerate(entries):
-        code = entry.tb_frame.f_code
+        frame = entry.tb_frame
+        code = frame.f_code
+        if forced_at is not None and frame is forced_at[1]:
+            written = forced_at[0]
+        if code in DEEP_FORCERS:
+            deep = True
+        elif code in APPLICATIONS:
+            determined = frame.f_locals.get("site")
+        elif code.co_filename.startswith(_BUILTINS_FOLDER):
+            builtin = True
         info = LAMBDAS.get(code)
         if info is not None:
             depth = total - index
             name = f"'{info.name}'" if info.name else "anonymous lambda"
-            site = caller or info.span
-            # Innermost first, so "from call site" (printed first) comes second.
-            result.append(TraceFrame("from call site", site, depth=depth, verbose=True))
-            result.append(TraceFrame(f"while calling {name}", info.span, depth=depth, verbose=True))
+            if written is not _MISSING:
+                site = written
+            elif caller is not None and not (builtin or deep):
+                site = caller
+            elif deep or caller is None:
+                site = info.span if determined is _MISSING else determined
+            else:
+                site = None
+            call = [TraceFrame(f"while calling {name}", info.span, depth=depth, verbose=True)]
+            if site is not None:  # printed first, so second: the lines go innermost first
+                call.append(TraceFrame("from call site", site, depth=depth, verbose=True))
+            calls.append(call)
         span = span_at(code, entry.tb_lasti)
-        if span is not None:
-            caller = span
-    result.reverse()
-    return result[2:] if skip_innermost else result
+        if span is not None or info is not None:
+            if span is not None:
+                caller = span
+            builtin = deep = False
+            determined = written = _MISSING
+    if skip_innermost and calls:
+        calls.pop()
+    return [frame for call in reversed(calls) for frame in call]
+
+
+def function_position(fn: Any) -> Span | None:
+    """Where C++ Nix says a builtin's application of ``fn`` is, when it forces one without a
+    position of its own (its ``determinePos``): where ``fn`` was defined if ``fn`` is a Nix
+    function already evaluated; no position if it is still unevaluated (a function written
+    as an argument is a thunk there until its first call)."""
+    if type(fn) is Thunk:
+        if fn.fn is not None:
+            return None
+        fn = fn.value
+    info = LAMBDAS.get(getattr(fn, "__code__", None))  # type: ignore[arg-type]
+    return info.span if info is not None else None
 
 
 def caller_span(frame: FrameType | None) -> Span | None:

@@ -1,0 +1,2 @@
+# --json forces an attribute at its position.
+{ a = map (x: throw "x") [ 1 ]; }
