@@ -1089,7 +1089,9 @@ def compile_expr(
     compiler = Compiler(source, globals_, dynamic_globals, forced_globals)
     body: list[py.stmt] = []
     result = compiler.lazy(root, [], body)
-    body.append(py.Return(compiler.call("F", result)))
+    # At the whole expression: a position left to _fill_positions would be offset 0, inside
+    # any trace region that starts there.
+    body.append(compiler.at(py.Return(compiler.call("F", result, span=root.span)), root.span))
     depth = py.Assign([py.Name("DEPTH", py.Store())], py.Constant(0))  # makes DEPTH a cell
     outer = _def(OUTER, [], [depth, _def("main", [], body), py.Return(compiler.name("main"))])
     module = py.Module([outer], [])

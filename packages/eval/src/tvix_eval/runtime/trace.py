@@ -88,12 +88,27 @@ def innermost_span(tb: TracebackType | None) -> Span | None:
     return found
 
 
+_EXTENTS: dict[CodeType, tuple[int, int]] = {}
+
+
+def _extent(code: CodeType) -> tuple[int, int]:
+    """The Nix characters compiled code was made from: from its first position to the
+    furthest end of any of its instructions' positions."""
+    extent = _EXTENTS.get(code)
+    if extent is None:
+        start = code.co_firstlineno - 1
+        ends = [end for _, end, _, _ in code.co_positions() if end is not None]
+        extent = _EXTENTS[code] = (start, max(ends, default=start + 1) - 1)
+    return extent
+
+
 def region_frames(tb: TracebackType | None) -> list[TraceFrame]:
     """The ``… while evaluating a branch condition``-style lines of every compiled frame on
     the traceback that was evaluating inside a trace region, innermost first.
 
-    A frame whose own code starts inside the region is a thunk or lambda made there: the
-    region belongs to the frame that contains it, so only that one counts."""
+    A frame whose own code lies inside the region is a thunk or lambda made there: the
+    region belongs to the frame that contains it, so only that one counts. (A thunk that
+    merely starts where the region does, ``(f x) // y`` passed as an argument, contains it.)"""
     result: list[TraceFrame] = []
     entries: list[TracebackType] = []
     while tb is not None:
@@ -108,11 +123,13 @@ def region_frames(tb: TracebackType | None) -> list[TraceFrame]:
         span = span_at(code, entry.tb_lasti)
         if span is None:
             continue
-        own = code.co_firstlineno - 1
+        own, own_end = _extent(code)
         hits = [
             r
             for r in regions
-            if r.start <= span.start and span.end <= r.end and not r.start <= own < r.end
+            if r.start <= span.start
+            and span.end <= r.end
+            and not (r.start <= own and own_end <= r.end)
         ]
         hits.sort(key=lambda r: r.end - r.start, reverse=True)
         for r in hits:
