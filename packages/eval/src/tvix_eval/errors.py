@@ -104,11 +104,18 @@ class NixError(EvalError):
         self.suggestions: list[str] = []
         #: Raised while checking a lambda's arguments, before the call began.
         self.refused_arguments = False
-        #: Where Python code that is not a Nix call (a builtin's application thunk, the
-        #: ``--json`` writer) forced the value whose computation failed, as C++ Nix passes a
-        #: position when it forces there: ``(position or None, that code's frame)``. The
-        #: first Nix function called below that frame has it as its call site.
-        self.forced_at: tuple[Span | None, object] | None = None
+        #: Where runtime code forced a value whose computation failed, when C++ Nix passes
+        #: a position of its own there (an attribute's, for ``a.b`` and the JSON writers):
+        #: ``{that code's frame: position or None}``. A Nix function the forcing called
+        #: directly (a builtin's application thunk) has it as its call site.
+        self.forced_at: dict[object, Span | None] | None = None
+
+    def forced_here(self, position: Span | None, frame: object) -> None:
+        """Note that the code running in ``frame`` forced the failing value at ``position``
+        (see :attr:`forced_at`)."""
+        if self.forced_at is None:
+            self.forced_at = {}
+        self.forced_at[frame] = position
 
     def add_trace(self, message: str, span: Span | None = None, frame: object = None) -> None:
         depth = 0

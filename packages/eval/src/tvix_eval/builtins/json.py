@@ -125,11 +125,9 @@ def _write_attrs(
 
 
 def _forced_here(error: NixError, position: Any) -> None:
-    """Note where this writer forced the value that failed (C++ Nix forces an attribute
-    at its position, none for sets made by builtins, and a list element at the list's),
-    unless a writer nearer to the failure did."""
-    if error.forced_at is None:
-        error.forced_at = (position, sys._getframe(1))
+    """Note where this writer forced the value that failed: C++ Nix forces an attribute
+    at its position (none for sets made by builtins), a list element at the list's."""
+    error.forced_here(position, sys._getframe(1))
 
 
 def _not_convertible(value: Value, span: Any) -> NixError:

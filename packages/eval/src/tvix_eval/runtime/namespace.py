@@ -24,6 +24,7 @@ from tvix_eval.runtime.calls import (
     too_deep,
     too_deep_here,
 )
+from tvix_eval.syntax.source import Span
 from tvix_eval.value import (
     Attrs,
     NixPath,
@@ -110,33 +111,58 @@ def _legacy_let_body(attrs: dict[str, Value]) -> Value:
     return ops.select(attrs, "body")
 
 
-def _select_path(target: Value, names: list[str | None]) -> tuple[bool, Value]:
-    """``target.a.b`` for ``target.a.b or default``: (False, None) if a set on the way lacks
-    its attribute or is no set."""
+def _select_path(
+    target: Value, names: list[str | None]
+) -> tuple[bool, Value, Span | None]:
+    """``target.a.b`` for ``target.a.b or default``: (False, None, position) if a set on the
+    way lacks its attribute or is no set, ``position`` being that of the last attribute
+    found (None if none was)."""
     value = target
     position = None
+    found = 0
     try:
         for name in names:
             if not isinstance(value, dict) or name not in value:
-                return False, None
+                return False, None, position
             position = attr_position(value, str(name))
+            found += 1
             value = force(value[name])
     except NixError as e:
-        if position is not None:
-            path = ".".join(str(name) for name in names)
-            e.add_trace(f"while evaluating the attribute '{path}'", position)
+        if found == len(names) and position is not None:
+            e.forced_here(position, sys._getframe())  # the value found, at its attribute
+        _path_trace(e, names, position)
         raise
-    return True, value
+    return True, value, position
+
+
+def _path_trace(error: NixError, names: list[str | None], position: Span | None) -> None:
+    if position is not None:
+        path = ".".join(str(name) for name in names)
+        error.add_trace(f"while evaluating the attribute '{path}'", position)
 
 
 def _select_or(target: Value, names: list[str | None], default: Value) -> Value:
-    found, value = _select_path(target, names)
-    return value if found else force(default)
+    found, value, position = _select_path(target, names)
+    if found:
+        return value
+    # C++ Nix evaluates the default still inside the selection: once an attribute of the
+    # path was found, an error there gets the selection's trace line.
+    try:
+        return force(default)
+    except NixError as e:
+        _path_trace(e, names, position)
+        raise
 
 
 def _select_or_lazy(target: Value, names: list[str | None], default: Callable[[], Value]) -> Value:
-    found, value = _select_path(target, names)
-    return value if found else force(default())
+    found, value, position = _select_path(target, names)
+    if found:
+        return value
+    try:
+        return force(default())
+    except NixError as e:
+        _path_trace(e, names, position)
+        raise
 
 
 def _has_attr(target: Value, names: list[str | None]) -> bool:

@@ -339,6 +339,7 @@ def select(value: Value, name: str) -> Value:
             # This very attribute is being computed: C++ Nix reports it at the attribute.
             e.span, e.located = position, position is not None
         if position is not None:  # attributes made by builtins: C++ Nix adds no line
+            e.forced_here(position, sys._getframe())  # C++ Nix forces it at the attribute
             e.add_trace(f"while evaluating the attribute '{name}'", position)
         raise
 
@@ -359,7 +360,14 @@ def select_path(value: Value, names: list[str]) -> Value:
                 raise missing_attribute(name, value) from None
             position = attr_position(value, name)
             value = found
-        return value.force() if type(value) is Thunk else value
+        if type(value) is not Thunk:
+            return value
+        try:
+            return value.force()
+        except NixError as e:
+            if position is not None:  # C++ Nix forces the value found at its attribute
+                e.forced_here(position, sys._getframe())
+            raise
     except NixError as e:
         if position is not None:
             e.add_trace(f"while evaluating the attribute '{'.'.join(names)}'", position)

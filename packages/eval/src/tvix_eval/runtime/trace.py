@@ -154,17 +154,18 @@ _MISSING: Any = object()
 def call_frames(
     tb: TracebackType | None,
     skip_innermost: bool = False,
-    forced_at: tuple[Span | None, object] | None = None,
+    forced_at: dict[object, Span | None] | None = None,
 ) -> list[TraceFrame]:
     """``while calling 'f'`` and ``from call site`` for every Nix function call on the
     traceback, innermost first; shown with ``--show-trace``. ``skip_innermost`` leaves out
     the innermost call (whose arguments were refused: C++ Nix had not entered it).
 
     The call site is where Nix code made the call (or forced the thunk that made it). A
-    call made by Python code has the position C++ Nix gives there: none from a builtin;
-    where the ``--json`` writer forced the value (``forced_at``, see
-    :attr:`NixError.forced_at`); else, for deep forcing and what the command line does,
-    the position C++ Nix determines for the value (the function's)."""
+    call made by Python code has the position C++ Nix gives there: where runtime code
+    forced the value at a position of its own (``forced_at``, see
+    :attr:`NixError.forced_at`: a selected attribute's, the JSON writers'); none from a
+    builtin; else, for deep forcing and what the command line does, the position C++ Nix
+    determines for the value (the function's)."""
     entries: list[TracebackType] = []
     while tb is not None:
         entries.append(tb)
@@ -178,8 +179,8 @@ def call_frames(
     for index, entry in enumerate(entries):
         frame = entry.tb_frame
         code = frame.f_code
-        if forced_at is not None and frame is forced_at[1]:
-            written = forced_at[0]
+        if forced_at is not None and frame in forced_at:
+            written = forced_at[frame]
         if code in DEEP_FORCERS:
             deep = True
         elif code in APPLICATIONS:
