@@ -152,10 +152,15 @@ def _call_functor(attrs: dict[str, Value], functor: Value, arg: Value) -> Value:
         error.span = attr_position(attrs, "__functor")
         error.located = error.span is not None
         raise error
-    inner = force(call(fn, attrs))
-    if not _callable(inner):
-        raise _not_a_function(inner, attr_position(attrs, "__functor"))
-    return leave(call(inner, arg))
+    try:
+        inner = force(call(fn, attrs))
+        if not _callable(inner):
+            raise _not_a_function(inner, attr_position(attrs, "__functor"))
+        return leave(call(inner, arg))
+    except NixError as e:
+        # C++ Nix calls the functor from the ``__functor`` attribute: its call site there.
+        e.forced_here(attr_position(attrs, "__functor"), sys._getframe())
+        raise
 
 
 def _callable(value: Value) -> bool:
