@@ -102,8 +102,6 @@ class NixError(EvalError):
         self.located = span is not None
         #: Names C++ Nix suggests after the message (``Did you mean ...?``).
         self.suggestions: list[str] = []
-        #: Raised while checking a lambda's arguments, before the call began.
-        self.refused_arguments = False
         #: Where runtime code forced a value whose computation failed, when C++ Nix passes
         #: a position of its own there (an attribute's, for ``a.b`` and the JSON writers):
         #: ``{that code's frame: position or None}``. A Nix function the forcing called

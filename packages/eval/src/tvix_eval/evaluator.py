@@ -353,9 +353,7 @@ def _locate(error: EvalError, tb: Any) -> None:
                 frame.frame = None
         # At the same depth a region's line is inside the call's, so it comes first.
         calls = trace.region_frames(tb)
-        calls += trace.call_frames(
-            tb, skip_innermost=error.refused_arguments, forced_at=error.forced_at
-        )
+        calls += trace.call_frames(tb, forced_at=error.forced_at)
         if calls:
             # Merge, innermost first, by how deep in the Python stack each line belongs.
             merged = sorted([*error.frames, *calls], key=lambda f: f.depth)

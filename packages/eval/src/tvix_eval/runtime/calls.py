@@ -82,7 +82,6 @@ def too_deep() -> NoReturn:
     error = _depth_exceeded()
     error.span, error.located = span, span is not None
     error.positioned = span is not None  # called by a builtin: no position, as in C++ Nix
-    error.refused_arguments = True
     raise error
 
 
@@ -260,30 +259,21 @@ def raised_in_nix_code(tb: Any) -> bool:
     return False
 
 
-def _from_call_site(error: NixError) -> NixError:
-    # The lambda's frame is one up, call() two up; the call site is above that.
-    error.add_trace("from call site", frame=sys._getframe(3))
-    error.refused_arguments = True
-    return error
-
 
 def check_formals(arg: Value, info: Any) -> dict[str, Value]:
     """Force the argument of a lambda with formals and check its attribute names against
-    the lambda's :class:`LambdaInfo` (which names are allowed, which have defaults)."""
+    the lambda's :class:`LambdaInfo` (which names are allowed, which have defaults). What
+    fails here has the call's "from call site" line and no "while calling" one (see
+    :data:`REFUSED`)."""
     if type(arg) is Thunk:
-        try:
-            arg = arg.force()
-        except NixError as e:
-            e.add_trace("from call site", frame=sys._getframe(3))
-            e.refused_arguments = True
-            raise
+        arg = arg.force()
     if not isinstance(arg, dict):
         from tvix_eval.runtime.ops import type_error
 
         mismatch = type_error("a set", arg)
         mismatch.positioned = False
         mismatch.add_trace("while evaluating the value passed for the lambda argument", info.span)
-        raise _from_call_site(mismatch)
+        raise mismatch
     assert info.formals is not None
     name = f"'{info.name}'" if info.name else "'anonymous lambda'"
     for formal in info.formals:
@@ -291,7 +281,7 @@ def check_formals(arg: Value, info: Any) -> dict[str, Value]:
             error = NixError(f"function {name} called without required argument '{formal.name}'")
             error.span = info.span
             error.located = True
-            raise _from_call_site(error)
+            raise error
     if not info.ellipsis and not info.names.issuperset(arg):
         allowed = info.names
         for key in sorted(arg):
@@ -302,7 +292,7 @@ def check_formals(arg: Value, info: Any) -> dict[str, Value]:
                 from tvix_eval.runtime.ops import similar_names
 
                 error.suggestions = similar_names(key, sorted(allowed))
-                raise _from_call_site(error)
+                raise error
     return arg  # type: ignore[no-any-return]
 
 
@@ -310,3 +300,10 @@ def check_formals(arg: Value, info: Any) -> dict[str, Value]:
 _CALLING_CODES = frozenset(
     f.__code__ for f in (call, call2, call3, call_at, _call_functor, _run_primop)
 )
+
+
+#: Code that refuses a call as a compiled lambda starts: C++ Nix had not entered the
+#: function, so a trace has no "while calling" line for it. A wrong argument keeps the
+#: call site's line (``check_formals``), a call too deep has none (``too_deep``).
+REFUSED_WITH_CALL_SITE = frozenset((check_formals.__code__,))
+REFUSED = frozenset((check_formals.__code__, too_deep.__code__))

@@ -153,12 +153,12 @@ _MISSING: Any = object()
 
 def call_frames(
     tb: TracebackType | None,
-    skip_innermost: bool = False,
     forced_at: dict[object, Span | None] | None = None,
 ) -> list[TraceFrame]:
     """``while calling 'f'`` and ``from call site`` for every Nix function call on the
-    traceback, innermost first; shown with ``--show-trace``. ``skip_innermost`` leaves out
-    the innermost call (whose arguments were refused: C++ Nix had not entered it).
+    traceback, innermost first; shown with ``--show-trace``. A call refused as it starts
+    (its argument, or the call depth) has neither: C++ Nix had not entered the function,
+    and the code refusing it adds the call site itself.
 
     The call site is where Nix code made the call (or forced the thunk that made it). A
     call made by Python code has the position C++ Nix gives there: where runtime code
@@ -166,6 +166,8 @@ def call_frames(
     :attr:`NixError.forced_at`: a selected attribute's, the JSON writers'); none from a
     builtin; else, for deep forcing and what the command line does, the position C++ Nix
     determines for the value (the function's)."""
+    from tvix_eval.runtime.calls import REFUSED, REFUSED_WITH_CALL_SITE  # (calls imports this)
+
     entries: list[TracebackType] = []
     while tb is not None:
         entries.append(tb)
@@ -188,6 +190,7 @@ def call_frames(
         elif code.co_filename.startswith(_BUILTINS_FOLDER):
             builtin = True
         info = LAMBDAS.get(code)
+        inside = entry.tb_next.tb_frame.f_code if entry.tb_next is not None else None
         if info is not None:
             depth = total - index
             name = f"'{info.name}'" if info.name else "anonymous lambda"
@@ -199,9 +202,15 @@ def call_frames(
                 site = info.span if determined is _MISSING else determined
             else:
                 site = None
-            call = [TraceFrame(f"while calling {name}", info.span, depth=depth, verbose=True)]
-            if site is not None:  # printed first, so second: the lines go innermost first
-                call.append(TraceFrame("from call site", site, depth=depth, verbose=True))
+            entered = inside not in REFUSED
+            call = []
+            if entered:
+                calling = f"while calling {name}"
+                call.append(TraceFrame(calling, info.span, depth=depth, verbose=True))
+            if site is not None and (entered or inside in REFUSED_WITH_CALL_SITE):
+                # Printed first, so second: the lines go innermost first. C++ Nix shows a
+                # refused argument's call site even without --show-trace.
+                call.append(TraceFrame("from call site", site, depth=depth, verbose=entered))
             calls.append(call)
         span = span_at(code, entry.tb_lasti)
         if span is not None or info is not None:
@@ -209,8 +218,6 @@ def call_frames(
                 caller = span
             builtin = deep = False
             determined = written = _MISSING
-    if skip_innermost and calls:
-        calls.pop()
     return [frame for call in reversed(calls) for frame in call]
 
 
