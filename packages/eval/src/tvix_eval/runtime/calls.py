@@ -151,14 +151,22 @@ def _call_functor(attrs: dict[str, Value], functor: Value, arg: Value) -> Value:
         error.span = attr_position(attrs, "__functor")
         error.located = error.span is not None
         raise error
+    position = attr_position(attrs, "__functor")
+    inner = None
     try:
         inner = force(call(fn, attrs))
         if not _callable(inner):
-            raise _not_a_function(inner, attr_position(attrs, "__functor"))
+            raise _not_a_function(inner, position)
         return leave(call(inner, arg))
     except NixError as e:
-        # C++ Nix calls the functor from the ``__functor`` attribute: its call site there.
-        e.forced_here(attr_position(attrs, "__functor"), sys._getframe())
+        # C++ Nix calls what the functor returns from the ``__functor`` attribute: a
+        # lambda's call site and a builtin's "while calling" line are there.
+        e.forced_here(position, sys._getframe())
+        if isinstance(inner, PrimOp | PrimOpApp):
+            name = inner.name if isinstance(inner, PrimOp) else inner.primop.name
+            last = e.frames[-1] if e.frames else None
+            if last is not None and last.message == f"while calling the '{name}' builtin":
+                last.span, last.frame = position, None
         raise
 
 
