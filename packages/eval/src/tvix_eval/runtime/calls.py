@@ -229,11 +229,11 @@ def _run_primop(primop: PrimOp, args: tuple[Value, ...]) -> Value:
     try:
         result = primop.fn(*args)
     except NixError as e:
-        if not primop.traced:
-            raise
-        e.add_trace(
-            f"while calling the '{primop.name}' builtin", frame=_calling_code(sys._getframe(1))
-        )
+        if primop.traced:
+            e.add_trace(
+                f"while calling the '{primop.name}' builtin",
+                frame=_calling_code(sys._getframe(1)),
+            )
         if not e.located and not raised_in_nix_code(e.__traceback__):
             # Raised by the builtin itself: C++ Nix gives it no position of its own, the
             # "while calling" line says where.
