@@ -15,7 +15,7 @@ from tvix_eval.builtins.arguments import (
 from tvix_eval.builtins.registry import builtin
 from tvix_eval.errors import NixError, TypeMismatch
 from tvix_eval.runtime.calls import call2
-from tvix_eval.runtime.trace import APPLICATIONS, definition_span, function_position
+from tvix_eval.runtime.trace import APPLICATIONS, definition_span
 from tvix_eval.syntax.source import Span
 from tvix_eval.value import (
     LAMBDAS,
@@ -143,9 +143,10 @@ def map_attrs(fn: Value, attrs: Value) -> dict[str, Value]:
 
 def _apply2(fn: Value, first: Value, second: Value) -> Value:
     """``fn first second``, forced by whatever forces it: what C++ Nix's ``mapAttrs`` and
-    ``zipAttrsWith`` build. ``site`` is the position C++ Nix determines for it (the
-    function's, if it was evaluated by then), for the call site of an error's trace."""
-    site = function_position(fn)  # noqa: F841 (read from the traceback)
+    ``zipAttrsWith`` build. Whether ``fn`` was evaluated before (``ready``) decides the
+    position C++ Nix determines for it, for the call site of an error's trace (see
+    :data:`tvix_eval.runtime.trace.APPLICATIONS`)."""
+    ready = type(fn) is not Thunk or fn.fn is None  # noqa: F841 (read from the traceback)
     return call2(force(fn), first, second)
 
 

@@ -151,16 +151,16 @@ def _call_functor(attrs: dict[str, Value], functor: Value, arg: Value) -> Value:
         error.span = attr_position(attrs, "__functor")
         error.located = error.span is not None
         raise error
-    position = attr_position(attrs, "__functor")
     inner = None
     try:
         inner = force(call(fn, attrs))
         if not _callable(inner):
-            raise _not_a_function(inner, position)
+            raise _not_a_function(inner, attr_position(attrs, "__functor"))
         return leave(call(inner, arg))
     except NixError as e:
         # C++ Nix calls what the functor returns from the ``__functor`` attribute: a
         # lambda's call site and a builtin's "while calling" line are there.
+        position = attr_position(attrs, "__functor")
         e.forced_here(position, sys._getframe())
         if isinstance(inner, PrimOp | PrimOpApp):
             name = inner.name if isinstance(inner, PrimOp) else inner.primop.name

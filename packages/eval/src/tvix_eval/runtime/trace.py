@@ -142,8 +142,9 @@ def region_frames(tb: TracebackType | None) -> list[TraceFrame]:
 #: ``--strict``): a call they cause has the position C++ Nix determines for the value.
 DEEP_FORCERS: set[CodeType] = set()
 #: Code of the thunks of builtins that C++ Nix represents as applications of a function
-#: (``mapAttrs``): each keeps, in its local ``site``, the position C++ Nix determines for
-#: it (see :func:`function_position`).
+#: (``mapAttrs``): each has the function in its local ``fn`` and, in ``ready``, whether it
+#: was evaluated before the thunk was forced, which decides the position C++ Nix
+#: determines for the application (see :func:`function_position`).
 APPLICATIONS: set[CodeType] = set()
 #: Where the builtins' code lives: a call they make has no call site, as in C++ Nix, where
 #: builtins get no position of their own.
@@ -186,7 +187,8 @@ def call_frames(
         if code in DEEP_FORCERS:
             deep = True
         elif code in APPLICATIONS:
-            determined = frame.f_locals.get("site")
+            ready = frame.f_locals.get("ready")
+            determined = function_position(frame.f_locals.get("fn")) if ready else None
         elif code.co_filename.startswith(_BUILTINS_FOLDER):
             builtin = True
         info = LAMBDAS.get(code)
@@ -223,9 +225,9 @@ def call_frames(
 
 def function_position(fn: Any) -> Span | None:
     """Where C++ Nix says a builtin's application of ``fn`` is, when it forces one without a
-    position of its own (its ``determinePos``): where ``fn`` was defined if ``fn`` is a Nix
-    function already evaluated; no position if it is still unevaluated (a function written
-    as an argument is a thunk there until its first call)."""
+    position of its own (its ``determinePos``), if ``fn`` was evaluated by then (a function
+    written as an argument is a thunk there until its first call; none otherwise): where
+    the Nix function was defined."""
     if type(fn) is Thunk:
         if fn.fn is not None:
             return None
