@@ -158,8 +158,9 @@ def call_frames(
 ) -> list[TraceFrame]:
     """``while calling 'f'`` and ``from call site`` for every Nix function call on the
     traceback, innermost first; shown with ``--show-trace``. A call refused as it starts
-    (its argument, or the call depth) has neither: C++ Nix had not entered the function,
-    and the code refusing it adds the call site itself.
+    has no "while calling" line, C++ Nix not having entered the function: one refused for
+    its argument keeps its call site, shown even without ``--show-trace``; one refused for
+    the call depth has neither line (the error is the call site's).
 
     The call site is where Nix code made the call (or forced the thunk that made it). A
     call made by Python code has the position C++ Nix gives there: where runtime code
