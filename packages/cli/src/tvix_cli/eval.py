@@ -9,7 +9,6 @@ stderr and exit 1; no Python traceback reaches the user.
 from __future__ import annotations
 
 import argparse
-from functools import partial
 from typing import Any
 
 from tvix_eval.attr_path import find_along_attr_path
@@ -17,7 +16,7 @@ from tvix_eval.auto_call import auto_call
 from tvix_eval.builtins.control import deep_force
 from tvix_eval.builtins.xml import XmlWriter
 from tvix_eval.errors import EvalError
-from tvix_eval.evaluator import Evaluator
+from tvix_eval.evaluator import Evaluator, run_with_big_stack
 from tvix_eval.printer import print_value
 from tvix_eval.settings import EvalSettings
 from tvix_eval.syntax.source import Source
@@ -159,16 +158,25 @@ def run(args: argparse.Namespace) -> None:
     """Evaluate, print the value, or exit 1 with the error as C++ Nix prints it."""
     if args.expr is None and args.target is None:
         raise UsageError("give an expression with -E, a file, or '-'")
-    try:
-        source = read_source(args.target, args.expr)
-    except SourceUnreadable as error:
-        fail(f"error: {error}")
     settings = _settings(args.settings)
     evaluator = Evaluator(
         max_call_depth=settings.max_call_depth,
         nix_path=list(args.include),
         abort_on_warn=settings.abort_on_warn,
     )
+    # The --arg expressions are parsed first, as C++ Nix parses them (a syntax error there
+    # is reported before anything else) and evaluated lazily: one the function never uses
+    # is never evaluated.
+    try:
+        arg_values = run_with_big_stack(
+            lambda: {name: evaluator.load(Source("«string»", text)) for name, text in args.arg}
+        )
+    except EvalError as error:
+        fail(error.render(args.show_trace))
+    try:
+        source = read_source(args.target, args.expr)
+    except SourceUnreadable as error:
+        fail(f"error: {error}")
     # One output per attribute path, as nix-instantiate prints them: those done are printed
     # even if a later one fails, and the XML written so far of the one that failed.
     outputs: list[str] = []
@@ -176,10 +184,8 @@ def run(args: argparse.Namespace) -> None:
 
     def finish(value: Value) -> None:
         auto_args: dict[str, Value] = {name: text for name, text in args.argstr}
-        for name, text in args.arg:
-            # Lazy, as in C++ Nix: an argument the function never uses is never evaluated.
-            source = Source("«string»", text)
-            auto_args[name] = Thunk(partial(evaluator.evaluate_nested, source))
+        for name, compute in arg_values.items():
+            auto_args[name] = Thunk(compute)
         for path in args.attr or [""]:
             selected = find_along_attr_path(value, path, auto_args)
             if auto_args:

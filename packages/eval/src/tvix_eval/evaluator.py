@@ -302,9 +302,11 @@ class Evaluator:
                 namespace[name] = value
         return entry_point(compiled, namespace)
 
-    def evaluate_nested(self, source: Source) -> Value:
-        """Evaluate ``source`` on the current evaluation thread (from inside :meth:`evaluate`)."""
-        return self._run(source)
+    def load(self, source: Source) -> Callable[[], Value]:
+        """Parse and compile ``source`` now (a syntax error is an :class:`EvalError`); the
+        function returned evaluates it, on the evaluation thread (from inside
+        :meth:`evaluate`)."""
+        return self._load(source)
 
     def eval_file(self, path: str) -> Value:
         """Evaluate the file at ``path`` (errors as :meth:`evaluate`)."""
