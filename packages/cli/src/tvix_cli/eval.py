@@ -14,6 +14,7 @@ from typing import Any
 from tvix_eval.attr_path import find_along_attr_path
 from tvix_eval.auto_call import auto_call
 from tvix_eval.builtins.control import deep_force
+from tvix_eval.builtins.json import JsonSerializationError
 from tvix_eval.builtins.xml import XmlWriter
 from tvix_eval.errors import EvalError
 from tvix_eval.evaluator import Evaluator, run_with_big_stack
@@ -201,6 +202,8 @@ def run(args: argparse.Namespace) -> None:
         write_stdout("".join(outputs), end="")
         if len(xml) > len(outputs):
             write_stdout("".join(xml[-1].out), end="")
+        if isinstance(error, JsonSerializationError):  # nix-instantiate streams its JSON
+            write_stdout(error.written, end="")
         fail(error.render(args.show_trace))
     except Exception as error:  # a bug of ours must still not show a traceback
         internal_error(error)

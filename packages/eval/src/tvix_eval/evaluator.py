@@ -335,9 +335,12 @@ class Evaluator:
             except EvalError as e:
                 _locate(e, e.__traceback__)
                 raise
-            except RecursionError as e:
-                overflow = NixError("stack overflow; max-call-depth exceeded")
-                _locate(overflow, e.__traceback__)
+            except RecursionError:
+                # Python's stack ran out before the call depth did (a structure nested too
+                # deeply, or cyclic, for --json, toJSON...): C++ Nix's own stack overflow,
+                # which it reports with neither position nor trace.
+                overflow = NixError("stack overflow (possible infinite recursion)")
+                overflow.positioned = False
                 raise overflow from None
 
         return run_with_big_stack(work)

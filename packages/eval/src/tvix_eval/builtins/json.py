@@ -26,18 +26,32 @@ from tvix_eval.value import (
     sorted_names,
 )
 
-__all__ = ["format_json_float", "to_json"]
+__all__ = ["JsonSerializationError", "format_json_float", "to_json"]
 
 Value = Any
 
 
 @builtin("toJSON", 1)
+def to_json_builtin(value: Value) -> str:
+    try:
+        return to_json(value)
+    except JsonSerializationError as e:
+        # An error of the builtin, met before anything was written out.
+        raise NixError(e.message) from None
+
+
 def to_json(value: Value, lazy: bool = False) -> str:
     """``value`` as JSON, forcing what it holds; or, ``lazy``, refusing what is not evaluated
-    yet, as ``nix-instantiate --eval --json`` without ``--strict`` refuses it."""
+    yet, as ``nix-instantiate --eval --json`` without ``--strict`` refuses it. A string
+    that is not UTF-8 raises :class:`JsonSerializationError`, with what was written before
+    it."""
     context: set[str] = set()
     out: list[str] = []
-    _write_json(force(value), out, context, None, lazy)
+    try:
+        _write_json(force(value), out, context, None, lazy)
+    except JsonSerializationError as e:
+        e.written = "".join(out) + '"'  # up to the string it could not write
+        raise
     return make_string("".join(out), frozenset(context))
 
 
@@ -89,6 +103,8 @@ def _write_list(
             out.append(",")
         try:
             _write_json(_inner(item, span, lazy), out, context, span, lazy)
+        except JsonSerializationError:
+            raise  # C++ Nix meets it writing the finished JSON: no line for where
         except NixError as e:
             _forced_here(e, span)
             e.add_trace(f"while evaluating list element at index {i}", span)
@@ -117,6 +133,8 @@ def _write_attrs(
         position = attr_position(attrs, name)
         try:
             _write_json(_inner(item, position, lazy), out, context, position, lazy)
+        except JsonSerializationError:
+            raise
         except NixError as e:
             _forced_here(e, position)
             e.add_trace(f"while evaluating attribute '{name}'", position)
@@ -150,10 +168,64 @@ def _not_convertible(value: Value, span: Any) -> NixError:
 
 def _json_string(text: str) -> str:
     """A JSON string literal as nlohmann::json writes it (UTF-8 kept, only ``"``, ``\\``
-    and control characters escaped)."""
+    and control characters escaped); bytes that are not UTF-8 are its error."""
     import json  # loaded on first use, not with the other builtins at start-up
 
+    if not text.isascii():
+        _check_utf8(text)
     return json.dumps(str(text), ensure_ascii=False)
+
+
+class JsonSerializationError(NixError):
+    """A string that is not UTF-8, which nlohmann::json refuses to write. ``written`` is
+    what the ``--json`` output had written before it, as nix-instantiate streams it."""
+
+    written = ""
+
+
+#: The continuation bytes allowed after a UTF-8 lead byte (the first of them, then the
+#: others), as nlohmann::json's decoder checks them: no overlong forms, no surrogates,
+#: nothing above U+10FFFF.
+_FIRST_CONTINUATION = {
+    0xE0: (0xA0, 0xBF),
+    0xED: (0x80, 0x9F),
+    0xF0: (0x90, 0xBF),
+    0xF4: (0x80, 0x8F),
+}
+
+
+def _check_utf8(text: str) -> None:
+    """Raise nlohmann::json's error if ``text`` (bytes as surrogate escapes) is not UTF-8."""
+    data = text.encode("utf-8", "surrogateescape")
+    i, n = 0, len(data)
+    while i < n:
+        lead = data[i]
+        if lead < 0x80:
+            i += 1
+            continue
+        if 0xC2 <= lead <= 0xDF:
+            more = 1
+        elif 0xE0 <= lead <= 0xEF:
+            more = 2
+        elif 0xF0 <= lead <= 0xF4:
+            more = 3
+        else:
+            raise _utf8_error(f"invalid UTF-8 byte at index {i}: 0x{lead:02X}")
+        low, high = _FIRST_CONTINUATION.get(lead, (0x80, 0xBF))
+        for k in range(1, more + 1):
+            if i + k >= n:
+                raise _utf8_error(f"incomplete UTF-8 string; last byte: 0x{data[-1]:02X}")
+            byte = data[i + k]
+            if not low <= byte <= high:
+                raise _utf8_error(f"invalid UTF-8 byte at index {i + k}: 0x{byte:02X}")
+            low, high = 0x80, 0xBF
+        i += more + 1
+
+
+def _utf8_error(detail: str) -> JsonSerializationError:
+    return JsonSerializationError(
+        f"JSON serialization error: [json.exception.type_error.316] {detail}"
+    )
 
 
 def format_json_float(value: float) -> str:
