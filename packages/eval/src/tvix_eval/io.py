@@ -109,6 +109,11 @@ class LocalIO:
         return os.path.realpath(path)
 
     def copy_to_store(self, path: str) -> str:
+        if not os.path.lexists(path):
+            # What C++ Nix says before any store is involved, at no position.
+            missing = NixError(f"path '{path}' does not exist")
+            missing.positioned = False
+            raise missing
         raise NixError(f"cannot copy '{path}' to the store: this evaluation has no store")
 
 
