@@ -120,6 +120,22 @@ def test_option_values_starting_with_a_dash_are_values(
     assert (result.exit_code, result.stdout) == (0, reference.stdout.decode())
 
 
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--argstr", "a", "x", "--arg", "a", "1"],
+        ["--arg", "a", "1", "--argstr", "a", "x"],
+        ["--arg", "a", "1 +", "--argstr", "a", "x"],  # overridden: never parsed
+        ["--arg", "a", "1", "--arg", "a", "2", "--argstr", "b", "y"],
+    ],
+)
+def test_the_last_argument_of_a_name_counts(tvix: Tvix, oracle: Any, argv: list[str]) -> None:
+    expr = "{ a, b ? 0 }: [ a b ]"
+    result = tvix("eval", "--strict", *argv, "-E", expr)
+    reference = oracle.run("nix-instantiate", "--eval", "--strict", *argv, "-E", expr)
+    assert (result.exit_code, result.stdout) == (0, reference.stdout.decode())
+
+
 #: Runs ``tvix ARGV`` in a fresh process, then prints the modules it loaded on stderr.
 _LIST_MODULES = """
 import sys

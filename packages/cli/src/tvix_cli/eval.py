@@ -63,11 +63,13 @@ def configure(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="With --xml, leave out where things were defined.",
     )
-    # Repeatable pairs: a list of [NAME, EXPR] lists, in the order given.
+    # Repeatable, into one list of [OPTION, NAME, VALUE] in the order given: for one name,
+    # the last --arg or --argstr wins.
     parser.add_argument(
         "--arg",
         nargs=2,
-        action="append",
+        action=_AutoArg,
+        dest="auto_args",
         default=[],
         metavar=("NAME", "EXPR"),
         help="Pass EXPR as argument NAME to a top-level function.",
@@ -75,7 +77,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--argstr",
         nargs=2,
-        action="append",
+        action=_AutoArg,
+        dest="auto_args",
         default=[],
         metavar=("NAME", "STRING"),
         help="Pass STRING as argument NAME to a top-level function.",
@@ -129,6 +132,20 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
 
 
+class _AutoArg(argparse.Action):
+    """``--arg NAME EXPR`` or ``--argstr NAME STRING``, kept in order with which it was."""
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: Any,
+        option_string: str | None = None,
+    ) -> None:
+        name, value = values
+        namespace.auto_args = [*namespace.auto_args, [option_string, name, value]]
+
+
 class _Setting(argparse.Action):
     """``--NAME VALUE`` (or ``--NAME``, ``--no-NAME`` for a Boolean): ``--option NAME VALUE``."""
 
@@ -165,12 +182,17 @@ def run(args: argparse.Namespace) -> None:
         nix_path=list(args.include),
         abort_on_warn=settings.abort_on_warn,
     )
-    # The --arg expressions are parsed first, as C++ Nix parses them (a syntax error there
-    # is reported before anything else) and evaluated lazily: one the function never uses
-    # is never evaluated.
+    # The last --arg or --argstr of each name counts. Its --arg expression is parsed first,
+    # as C++ Nix parses them (a syntax error there is reported before anything else), and
+    # evaluated lazily: one the function never uses is never evaluated.
+    given = {name: (option, text) for option, name, text in args.auto_args}
     try:
-        arg_values = run_with_big_stack(
-            lambda: {name: evaluator.load(Source("«string»", text)) for name, text in args.arg}
+        loaded = run_with_big_stack(
+            lambda: {
+                name: evaluator.load(Source("«string»", text))
+                for name, (option, text) in given.items()
+                if option == "--arg"
+            }
         )
     except EvalError as error:
         fail(error.render(args.show_trace))
@@ -184,9 +206,10 @@ def run(args: argparse.Namespace) -> None:
     xml: list[XmlWriter] = []
 
     def finish(value: Value) -> None:
-        auto_args: dict[str, Value] = {name: text for name, text in args.argstr}
-        for name, compute in arg_values.items():
-            auto_args[name] = Thunk(compute)
+        auto_args: dict[str, Value] = {
+            name: Thunk(loaded[name]) if name in loaded else text
+            for name, (_, text) in given.items()
+        }
         for path in args.attr or [""]:
             selected = find_along_attr_path(value, path, auto_args)
             if auto_args:
