@@ -14,7 +14,7 @@ from typing import Any
 from tvix_eval.attr_path import find_along_attr_path
 from tvix_eval.auto_call import auto_call
 from tvix_eval.builtins.control import deep_force
-from tvix_eval.builtins.json import JsonSerializationError
+from tvix_eval.builtins.json import JsonSerializationError, to_json
 from tvix_eval.builtins.xml import XmlWriter
 from tvix_eval.errors import EvalError
 from tvix_eval.evaluator import Evaluator, run_with_big_stack
@@ -38,8 +38,6 @@ def _output(value: Value, strict: bool, as_json: bool, xml: XmlWriter | None) ->
         xml.document(value)
         return "".join(xml.out)
     if as_json:
-        from tvix_eval.builtins.json import to_json
-
         # Forced while written (with --strict) or refusing what is not yet evaluated, as
         # nix-instantiate writes it: an error names the first attribute that fails.
         return str(to_json(value, lazy=not strict))
@@ -65,24 +63,16 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
     # Repeatable, into one list of [OPTION, NAME, VALUE] in the order given: for one name,
     # the last --arg or --argstr wins.
-    parser.add_argument(
-        "--arg",
-        nargs=2,
-        action=_AutoArg,
-        dest="auto_args",
-        default=[],
-        metavar=("NAME", "EXPR"),
-        help="Pass EXPR as argument NAME to a top-level function.",
-    )
-    parser.add_argument(
-        "--argstr",
-        nargs=2,
-        action=_AutoArg,
-        dest="auto_args",
-        default=[],
-        metavar=("NAME", "STRING"),
-        help="Pass STRING as argument NAME to a top-level function.",
-    )
+    for option, what in (("--arg", "EXPR"), ("--argstr", "STRING")):
+        parser.add_argument(
+            option,
+            nargs=2,
+            action=_AutoArg,
+            dest="auto_args",
+            default=[],
+            metavar=("NAME", what),
+            help=f"Pass {what} as argument NAME to a top-level function.",
+        )
     parser.add_argument(
         "-A",
         "--attr",

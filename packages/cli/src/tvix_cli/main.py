@@ -70,7 +70,6 @@ def main(argv: list[str] | None = None) -> None:
     command = importlib.import_module(COMMANDS[name][0]) if name in COMMANDS else None
     if command is not None:
         command.configure(subparsers[name])
-    if command is not None:
         argv = _protect_option_values(subparsers[name], argv)
     args, unknown = parser.parse_known_args(argv)
     # Without a known command parsing has ended the process (help, version or an error).

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from tvix_eval.syntax.source import Span
 
-__all__ = ["EvalError", "ParseError", "render_location"]
+__all__ = ["EvalError", "ParseError", "calling_builtin", "render_location"]
 
 
 def render_location(span: Span, at_indent: str = "       ") -> str:
@@ -55,6 +55,11 @@ class EvalError(Exception):
 class ParseError(EvalError):
     """The source is not Nix: a syntax error, or a check C++ Nix makes while parsing
     (duplicate attributes or formals, dynamic attributes in ``let``)."""
+
+
+def calling_builtin(name: str) -> str:
+    """The trace line of a call of the builtin ``name``."""
+    return f"while calling the '{name}' builtin"
 
 
 class TraceFrame:

@@ -8,7 +8,7 @@ from functools import partial
 from types import CellType, FrameType, FunctionType
 from typing import Any, NoReturn
 
-from tvix_eval.errors import NixError, TypeMismatch
+from tvix_eval.errors import NixError, TypeMismatch, calling_builtin
 from tvix_eval.syntax.source import Span
 from tvix_eval.value import Attrs, PrimOp, PrimOpApp, Thunk, attr_position, force
 
@@ -165,7 +165,7 @@ def _call_functor(attrs: dict[str, Value], functor: Value, arg: Value) -> Value:
         if isinstance(inner, PrimOp | PrimOpApp):
             name = inner.name if isinstance(inner, PrimOp) else inner.primop.name
             last = e.frames[-1] if e.frames else None
-            if last is not None and last.message == f"while calling the '{name}' builtin":
+            if last is not None and last.message == calling_builtin(name):
                 last.span, last.frame = position, None
         raise
 
@@ -230,10 +230,7 @@ def _run_primop(primop: PrimOp, args: tuple[Value, ...]) -> Value:
         result = primop.fn(*args)
     except NixError as e:
         if primop.traced:
-            e.add_trace(
-                f"while calling the '{primop.name}' builtin",
-                frame=_calling_code(sys._getframe(1)),
-            )
+            e.add_trace(calling_builtin(primop.name), frame=_calling_code(sys._getframe(1)))
         if not e.located and not raised_in_nix_code(e.__traceback__):
             # Raised by the builtin itself: C++ Nix gives it no position of its own, the
             # "while calling" line says where.

@@ -143,21 +143,19 @@ def _path_trace(error: NixError, names: list[str | None], position: Span | None)
 
 def _select_or(target: Value, names: list[str | None], default: Value) -> Value:
     found, value, position = _select_path(target, names)
-    if found:
-        return value
-    # C++ Nix evaluates the default still inside the selection: once an attribute of the
-    # path was found, an error there gets the selection's trace line.
-    try:
-        return force(default)
-    except NixError as e:
-        _path_trace(e, names, position)
-        raise
+    return value if found else _or_default(lambda: default, names, position)
 
 
 def _select_or_lazy(target: Value, names: list[str | None], default: Callable[[], Value]) -> Value:
     found, value, position = _select_path(target, names)
-    if found:
-        return value
+    return value if found else _or_default(default, names, position)
+
+
+def _or_default(
+    default: Callable[[], Value], names: list[str | None], position: Span | None
+) -> Value:
+    """The default of a selection, evaluated as C++ Nix evaluates it, still inside the
+    selection: once an attribute of the path was found, an error gets the selection's line."""
     try:
         return force(default())
     except NixError as e:

@@ -12,7 +12,7 @@ import sys
 from types import FrameType, FunctionType
 from typing import Any, Final
 
-from tvix_eval.errors import NixError, TypeMismatch
+from tvix_eval.errors import NixError, TypeMismatch, calling_builtin
 from tvix_eval.value import (
     BLACKHOLE,
     EMPTY_CONTEXT,
@@ -105,7 +105,7 @@ def _is_number(t: type) -> bool:
 def _as_builtin(error: NixError, name: str) -> None:
     """C++ Nix evaluates ``-``, ``*``, ``/`` and ``<`` as calls of builtins: their errors
     say so, and the position is the call's, not the error's."""
-    error.add_trace(f"while calling the '{name}' builtin", frame=sys._getframe(2))
+    error.add_trace(calling_builtin(name), frame=sys._getframe(2))
     error.positioned = False
 
 

@@ -293,6 +293,7 @@ class Lexer:
                     end = pos + 2 if kind == "EQ" else pos + 1
                     value = text[pos:end]
                 if kind is not None:
+                    # NixToken(kind, value, pos, end), inlined: the call cost as much again
                     token = new(NixToken, value)
                     token.type = kind
                     token.value = value
