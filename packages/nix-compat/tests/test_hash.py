@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import random
+from typing import Any
 
 import pytest
 from nix_compat.errors import HashError
 from nix_compat.hash import ALGORITHMS, HashFormat, NixHash, compress_hash
 
 FORMATS = ["base16", "nix32", "base64", "sri"]
+XP = ("--extra-experimental-features", "nix-command")
 
 
 def sample(algo: str, seed: int) -> NixHash:
@@ -81,3 +84,97 @@ def test_compression_folds_by_xor() -> None:
     folded = compress_hash(digest, 20)
     assert folded[0] == 0 ^ 20 and folded[11] == 11 ^ 31 and folded[12] == 12
     assert len(folded) == 20
+
+
+# -- base64 as C++ Nix reads it ------------------------------------------------------------------
+
+#: sha256("hello"): its base64 is 43 characters and one '='.
+HELLO = NixHash.of_bytes("sha256", b"hello")
+B64 = HELLO.to_base64()
+BARE = B64.rstrip("=")
+
+#: Spellings of base64 hashes, padded right and wrong; whether C++ Nix accepts each is asked of
+#: the reference, not assumed here.
+BASE64_SPELLINGS = {
+    "SRI padded": f"sha256-{B64}",
+    "SRI without padding": f"sha256-{BARE}",
+    "SRI with extra padding": f"sha256-{BARE}===",
+    "SRI with text after the padding": f"sha256-{B64}garbage!",
+    "SRI with spare bits set": f"sha256-{BARE[:-1]}R",
+    "SRI with a line feed": f"sha256-{BARE[:20]}\n{BARE[20:]}",
+    "SRI with a carriage return": f"sha256-{BARE[:20]}\r{BARE[20:]}",
+    "SRI with a space": f"sha256-{BARE} ",
+    "SRI padding first": f"sha256-={BARE}",
+    "SRI padding inside": f"sha256-{BARE[:10]}={BARE[10:]}",
+    "SRI one character short": f"sha256-{BARE[:-1]}",
+    "SRI one character long": f"sha256-{BARE}A",
+    "SRI base64url": f"sha256-{BARE.replace('+', '-').replace('/', '_')}",
+    "SRI empty": "sha256-",
+    "SRI md5 without padding": "md5-XUFAKrxLKna5cZ2REBfFkg",
+    "SRI sha1 without padding": "sha1-qvTGHdzF6KLavt4PO0gs2a6pQ00",
+    "prefixed padded": f"sha256:{B64}",
+    "prefixed without padding": f"sha256:{BARE}",
+    "prefixed with a line feed for padding": f"sha256:{BARE}\n",
+    "prefixed with spare bits set": f"sha256:{BARE[:-1]}R=",
+    "prefixed with too much padding": f"sha256:{BARE[:-1]}==",
+    "prefixed md5 with short padding": "md5:XUFAKrxLKna5cZ2REBfFkg=",
+    "unknown SRI algorithm": f"SHA256-{B64}",
+    "SRI not ASCII": f"sha256-{BARE}\u00e9",
+}
+
+
+def reference_base16(oracle: Any, text: str) -> str | None:
+    result = oracle.run("nix", *XP, "hash", "convert", "--to", "base16", text, check=False)
+    return result.stdout.decode().strip() if result.returncode == 0 else None
+
+
+def ours_base16(text: str, algo: str | None = None) -> str | None:
+    try:
+        return NixHash.parse(text, algo).to_base16()
+    except HashError:
+        return None
+
+
+@pytest.mark.parametrize("text", BASE64_SPELLINGS.values(), ids=BASE64_SPELLINGS.keys())
+def test_base64_spellings_are_read_as_the_reference_reads_them(oracle: Any, text: str) -> None:
+    assert ours_base16(text) == reference_base16(oracle, text)
+
+
+def test_sri_without_padding_is_accepted() -> None:
+    """The defect this pins: ``sha256-`` + base64 without its '=' was refused."""
+    assert NixHash.parse(f"sha256-{BARE}") == HELLO
+    assert NixHash.parse_sri(f"sha256-{BARE}") == HELLO
+    assert NixHash.parse(f"sha256-{BARE}", "sha256") == HELLO
+
+
+def test_bare_base64_needs_its_padding_as_in_the_reference(oracle: Any) -> None:
+    """Without a prefix the length picks the encoding, so unpadded base64 is no length at all."""
+    for text in (B64, BARE):
+        result = oracle.run(
+            "nix", *XP, "hash", "convert", "--hash-algo", "sha256", "--to", "base16", text,
+            check=False,
+        )  # fmt: skip
+        expected = result.stdout.decode().strip() if result.returncode == 0 else None
+        assert ours_base16(text, "sha256") == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [f"sha256-{BARE}", f"sha256-{B64}garbage", f"sha256:{BARE}\n", f"sha256:{BARE}"],
+)
+def test_convert_hash_builtin_reads_the_same(oracle: Any, text: str) -> None:
+    """``builtins.convertHash`` (and so fetchers' hashes) parse as ``nix hash convert`` does."""
+    expr = f'builtins.convertHash {{ hash = {json.dumps(text)}; toHashFormat = "base16"; }}'
+    result = oracle.run("nix-instantiate", "--eval", "-E", expr, check=False)
+    expected = json.loads(result.stdout) if result.returncode == 0 else None
+    assert ours_base16(text) == expected
+
+
+def test_base64_errors_say_where() -> None:
+    with pytest.raises(HashError, match=r"invalid character '\*' in base64 at position 3"):
+        NixHash.parse(f"sha256-abc*{BARE[4:]}")
+
+
+def test_unknown_sri_algorithm_is_named() -> None:
+    with pytest.raises(HashError, match="unknown hash algorithm 'SHA256'"):
+        NixHash.parse(f"SHA256-{B64}")

@@ -6,6 +6,8 @@ from __future__ import annotations
 import dataclasses
 import importlib
 import json
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -404,3 +406,93 @@ def test_cli_reports_a_corrupt_narinfo_in_one_line(
     assert (code, out) == (1, "")
     assert err.startswith(f"error: narinfo '{file}' is corrupt: ")
     assert "line 6" in err and "NarHash" in err and err.count("\n") == 1
+
+
+# -- hashes and sizes as the reference reads them --------------------------------------------------
+
+_NAR_HASH = NixHash.parse("sha256:0b0yr5nshcwfhq4j1cd2n0gylbf9shf4cy26xx00jybikkfhphml")
+_B64 = _NAR_HASH.to_base64()
+NAR_HASH_SPELLINGS = {
+    "SRI": f"sha256-{_B64}",
+    "SRI without padding": f"sha256-{_B64.rstrip('=')}",
+    "SRI with text after the padding": f"sha256-{_B64}xyz",
+    "prefixed base64": f"sha256:{_B64}",
+    "prefixed base64 without padding": f"sha256:{_B64.rstrip('=')}",
+}
+SIZE_SPELLINGS = {
+    "leading zeros": "0" * 30 + "168",
+    "plus sign": "+168",
+    "largest": str(2**64 - 1),
+    "one too large": str(2**64),
+    "thirty digits": "1" * 30,
+    "5000 digits": "1" * 5000,
+    "minus sign": "-1",
+    "two signs": "++1",
+}
+
+
+def reference_path_info(oracle: Any, folder: Path, text: str) -> dict[str, Any] | None:
+    """What ``nix path-info --json`` reads from a cache holding the narinfo ``text``."""
+    ref.make_cache(folder)
+    (folder / f"{ref.hash_part(SAMPLE_PATH)}.narinfo").write_text(text)
+    result = oracle.run(
+        "nix", *ref.XP, "path-info", "--json", "--store", f"file://{folder}", SAMPLE_PATH,
+        check=False,
+    )  # fmt: skip
+    info: dict[str, Any] | None = (
+        json.loads(result.stdout)[SAMPLE_PATH] if result.returncode == 0 else None
+    )
+    return info
+
+
+@pytest.mark.parametrize("spelling", NAR_HASH_SPELLINGS.values(), ids=NAR_HASH_SPELLINGS.keys())
+def test_nar_hash_spellings_are_read_as_the_reference_reads_them(
+    oracle: Any, tmp_path: Path, spelling: str
+) -> None:
+    text = replace_line("NarHash", f"NarHash: {spelling}\n")
+    expected = reference_path_info(oracle, tmp_path, text)
+    try:
+        ours: str | None = NarInfo.parse(text).nar_hash.to_sri()
+    except NarInfoError:
+        ours = None
+    assert ours == (expected["narHash"] if expected else None)
+
+
+@pytest.mark.parametrize("field", ["NarSize", "FileSize"])
+@pytest.mark.parametrize("spelling", SIZE_SPELLINGS.values(), ids=SIZE_SPELLINGS.keys())
+def test_sizes_are_read_as_the_reference_reads_them(
+    oracle: Any, tmp_path: Path, field: str, spelling: str
+) -> None:
+    text = replace_line(field, f"{field}: {spelling}\n")
+    expected = reference_path_info(oracle, tmp_path, text)
+    key = {"NarSize": "narSize", "FileSize": "downloadSize"}[field]
+    try:
+        info = NarInfo.parse(text)
+        ours: int | None = info.nar_size if field == "NarSize" else info.file_size
+    except NarInfoError:
+        ours = None
+    assert ours == (expected[key] if expected else None)
+
+
+@pytest.mark.parametrize("field", ["NarSize", "FileSize"])
+def test_a_size_of_thousands_of_digits_is_a_clean_error(field: str) -> None:
+    """Python's int() refuses over 4300 digits with its own ValueError: never let it get there."""
+    line = {"NarSize": 7, "FileSize": 5}[field]
+    with pytest.raises(NarInfoError) as e:
+        NarInfo.parse(replace_line(field, f"{field}: {'9' * 5000}\n"))
+    assert (e.value.line, e.value.field) == (line, field)
+    assert "out of range" in str(e.value) and len(str(e.value)) < 200
+
+
+def test_narinfo_show_of_a_huge_size_is_one_error_line(tmp_path: Path) -> None:
+    file = tmp_path / "huge.narinfo"
+    file.write_text(replace_line("NarSize", f"NarSize: {'1' * 5000}\n"))
+    result = subprocess.run(
+        [sys.executable, "-m", "nix_compat", "narinfo", "show", str(file)],
+        capture_output=True,
+        check=False,
+    )
+    stderr = result.stderr.decode()
+    assert result.returncode == 1 and "Traceback" not in stderr
+    assert stderr.startswith("error: ") and stderr.count("\n") == 1
+    assert "line 7" in stderr and "'NarSize'" in stderr

@@ -221,7 +221,7 @@ def test_secret_key_with_a_foreign_public_half_is_refused() -> None:
         ":nVzggX8vLemn3whYO+QcLeA8gqttmw4UHMyK8QTOu38=",
         "test-key-1:nVzggX8vLemn3whYO+QcLeA8gqttmw4UHMyK8QTOu3=",  # 31 bytes
         "test-key-1:nVzggX8vLemn3whYO+QcLeA8gqttmw4UHMyK8QTOu38AAA==",  # 34 bytes
-        "test-key-1:nVzggX8vLemn3whYO+QcLeA8gqttmw4UHMyK8QTOu38=!",
+        "test-key-1:nVzggX8vLemn3whYO+QcLeA8gqttmw4UHMyK8QTOu38!",  # not base64
         GOOD_SECRET,
     ],
 )
@@ -233,6 +233,41 @@ def test_bad_public_key_is_refused(text: str) -> None:
 def test_unpadded_base64_is_read_as_the_reference_reads_it() -> None:
     assert VerifyingKey.parse(GOOD_PUBLIC.rstrip("=")) == VerifyingKey.parse(GOOD_PUBLIC)
     assert SigningKey.parse(GOOD_SECRET.rstrip("=")) == SigningKey.parse(GOOD_SECRET)
+
+
+#: Spellings of a key that C++ Nix's base64Decode reads as the key itself: it stops at the
+#: first '=', skips line feeds and ignores the spare bits of the last character.
+LENIENT_SPELLINGS = {
+    "anything after the padding": lambda key: key + "!junk",
+    "padding cut short": lambda key: key.rstrip("=") + "=",
+    "a line feed inside": lambda key: key[:20] + "\n" + key[20:],
+}
+
+
+@pytest.mark.parametrize("spell", LENIENT_SPELLINGS.values(), ids=LENIENT_SPELLINGS.keys())
+def test_keys_are_decoded_as_the_reference_decodes_them(oracle: Any, spell: Any) -> None:
+    secret = spell(GOOD_SECRET)
+    expected = oracle.out("nix", *ref.XP, "key", "convert-secret-to-public", input=secret.encode())
+    assert str(SigningKey.parse(secret).verifying_key) == expected == GOOD_PUBLIC
+    assert VerifyingKey.parse(spell(GOOD_PUBLIC)) == VerifyingKey.parse(GOOD_PUBLIC)
+
+
+def test_reference_reads_the_same_public_keys(oracle: Any, tmp_path: Path) -> None:
+    """C++ Nix parses ``--trusted-public-keys`` before verifying: a key it cannot read fails."""
+    (tmp_path / "f").write_text("x")
+    path = oracle.out("nix-store", "--add", tmp_path / "f")
+
+    def reference_reads(key: str) -> bool:
+        result = oracle.run(
+            "nix", *ref.XP, "store", "verify", "--trusted-public-keys", key, path, check=False
+        )
+        return result.returncode == 0
+
+    # The setting is a whitespace-separated list, so a line feed would split the key there.
+    for what, spell in LENIENT_SPELLINGS.items():
+        if what != "a line feed inside":
+            assert reference_reads(spell(GOOD_PUBLIC)), what
+    assert not reference_reads("test-key-1:nVzggX8vLemn3whYO+QcLeA8gqttmw4UHMyK8QTOu38!")
 
 
 @pytest.mark.parametrize(

@@ -8,16 +8,16 @@ Nix, by its length for the given algorithm.
 from __future__ import annotations
 
 import base64
-import binascii
 import enum
 import hashlib
+import re
 from dataclasses import dataclass
 from typing import Final
 
 from nix_compat import nixbase32
-from nix_compat.errors import HashError
+from nix_compat.errors import HashError, Nixbase32Error
 
-__all__ = ["ALGORITHMS", "HashFormat", "NixHash", "compress_hash", "hasher"]
+__all__ = ["ALGORITHMS", "HashFormat", "NixHash", "compress_hash", "decode_base64", "hasher"]
 
 #: Digest length in bytes of every algorithm Nix knows.
 ALGORITHMS: Final[dict[str, int]] = {"md5": 16, "sha1": 20, "sha256": 32, "sha512": 64}
@@ -76,9 +76,7 @@ class NixHash:
     def __post_init__(self) -> None:
         size = check_algorithm(self.algo)
         if len(self.digest) != size:
-            raise HashError(
-                f"{self.algo} digest must be {size} bytes, not {len(self.digest)}"
-            )
+            raise HashError(f"{self.algo} digest must be {size} bytes, not {len(self.digest)}")
 
     # -- construction --------------------------------------------------------------------
 
@@ -91,26 +89,38 @@ class NixHash:
 
     @classmethod
     def parse(cls, text: str, algo: str | None = None) -> NixHash:
-        """Parse any spelling Nix accepts.
+        """Parse any spelling Nix accepts, deciding as C++ Nix's ``Hash::parseAny`` does.
 
-        ``sha256:<base16|nix32|base64>``, ``sha256-<base64>`` (SRI), or, when ``algo`` is
-        given, a bare digest in any of the three encodings. A prefix that disagrees with
-        ``algo`` is an error.
+        Text up to the first ``:`` names the algorithm of a base16, nix32 or base64 digest;
+        failing a ``:``, text up to the first ``-`` names the algorithm of an SRI hash. Without
+        either, ``algo`` says what the bare digest is. A prefix that disagrees with ``algo`` is
+        an error, and so is a prefix that is no algorithm (``foo-bar`` is not a bare digest).
         """
-        if ":" in text:
-            prefix, _, rest = text.partition(":")
+        rest = text
+        parsed: str | None = None
+        sri = False
+        prefix, colon, tail = text.partition(":")
+        if not colon:
+            prefix, dash, tail = text.partition("-")
+            sri = bool(dash)
+        if colon or sri:
             check_algorithm(prefix)
-            cls._check_expected(prefix, algo, text)
-            return cls(prefix, _decode_bare(prefix, rest, text))
-        dash = text.find("-")
-        if dash > 0 and text[:dash] in ALGORITHMS:
-            prefix = text[:dash]
-            cls._check_expected(prefix, algo, text)
-            return cls(prefix, _decode_sri(prefix, text[dash + 1 :], text))
-        if algo is None:
-            raise HashError(f"hash '{text}' does not include a type")
-        check_algorithm(algo)
-        return cls(algo, _decode_bare(algo, text, text))
+            parsed, rest = prefix, tail
+        if parsed is None and algo is None:
+            raise HashError(
+                f"hash '{text}' does not include a type, nor is the type otherwise known "
+                "from context"
+            )
+        if parsed is not None:
+            cls._check_expected(parsed, algo, text)
+        else:
+            assert algo is not None
+            check_algorithm(algo)
+        name = parsed or algo
+        assert name is not None
+        if sri:
+            return cls(name, _decode_sri(name, rest))
+        return cls(name, _decode_bare(name, rest))
 
     @classmethod
     def parse_sri(cls, text: str) -> NixHash:
@@ -119,7 +129,7 @@ class NixHash:
         if not dash:
             raise HashError(f"hash '{text}' is not SRI")
         check_algorithm(algo)
-        return cls(algo, _decode_sri(algo, rest, text))
+        return cls(algo, _decode_sri(algo, rest))
 
     @staticmethod
     def _check_expected(found: str, expected: str | None, text: str) -> None:
@@ -155,29 +165,66 @@ class NixHash:
         return self.format(HashFormat.NIX32, prefixed=True)
 
 
-def _decode_bare(algo: str, body: str, whole: str) -> bytes:
+def _decode_bare(algo: str, body: str) -> bytes:
+    """A digest without ``algo-``: its encoding is told by its length, in bytes as C++ Nix
+    counts it (so text that is not ASCII is never mistaken for an encoding's length)."""
     size = ALGORITHMS[algo]
-    try:
-        if len(body) == size * 2:
-            return bytes.fromhex(body)
-        if len(body) == nixbase32.encoded_len(size):
+    length = len(body) if body.isascii() else len(body.encode("utf-8", "surrogatepass"))
+    if length == size * 2:
+        if not _HEX.fullmatch(body):
+            raise HashError(f"invalid base-16 hash '{body}'")
+        return bytes.fromhex(body)
+    if length == nixbase32.encoded_len(size):
+        try:
             return nixbase32.decode(body, size)
-        if len(body) == 4 * ((size + 2) // 3):
-            return _b64(body, size)
-    except (ValueError, binascii.Error) as e:
-        raise HashError(f"invalid {algo} hash '{whole}': {e}") from None
-    raise HashError(f"hash '{whole}' has wrong length for hash type '{algo}'")
+        except Nixbase32Error as e:
+            raise HashError(f"invalid base-32 hash '{body}': {e}") from None
+    if length == 4 * ((size + 2) // 3):
+        return _base64_digest(body, size, "base-64")
+    raise HashError(f"hash '{body}' has wrong length for hash algorithm '{algo}'")
 
 
-def _decode_sri(algo: str, body: str, whole: str) -> bytes:
+def _decode_sri(algo: str, body: str) -> bytes:
+    return _base64_digest(body, ALGORITHMS[algo], "SRI")
+
+
+def _base64_digest(body: str, size: int, kind: str) -> bytes:
     try:
-        return _b64(body, ALGORITHMS[algo])
-    except (ValueError, binascii.Error):
-        raise HashError(f"invalid SRI hash '{whole}'") from None
-
-
-def _b64(body: str, size: int) -> bytes:
-    digest = base64.b64decode(body, validate=True)
+        digest = decode_base64(body)
+    except HashError as e:
+        raise HashError(f"invalid {kind} hash '{body}': {e}") from None
     if len(digest) != size:
-        raise HashError(f"base64 digest has {len(digest)} bytes, expected {size}")
+        raise HashError(f"invalid {kind} hash '{body}': it holds {len(digest)} bytes, not {size}")
     return digest
+
+
+_HEX: Final = re.compile(r"[0-9a-fA-F]*")
+_BASE64_BODY: Final = re.compile(r"[A-Za-z0-9+/]*")
+
+
+def decode_base64(text: str) -> bytes:
+    """Decode base64 as C++ Nix's ``base64Decode`` does, which is more lenient than RFC 4648.
+
+    Nix reads up to the first ``=`` and ignores whatever follows it, so padding may be
+    missing, short, long or followed by anything; it skips line feeds; and it drops the bits
+    of a last character that do not complete a byte, whatever their value. Hashes, keys and
+    signatures all go through it, so a spelling the reference accepts must be accepted here
+    (``sha256-<43 characters>`` with no ``=`` is a hash C++ Nix reads). Any other character
+    is an error, at its position in ``text``.
+    """
+    body = text.partition("=")[0]
+    if "\n" in body:
+        body = body.replace("\n", "")
+    if not _BASE64_BODY.fullmatch(body):
+        position, char = next(
+            (i, c) for i, c in enumerate(text) if c not in _BASE64_CHARS and c != "\n"
+        )
+        raise HashError(f"invalid character {char!r} in base64 at position {position}")
+    # Groups of four characters are whole bytes; a last group of 2 or 3 characters holds 1
+    # or 2 bytes and a lone last character none, whatever its spare bits are.
+    if len(body) % 4 == 1:
+        body = body[:-1]
+    return base64.b64decode(body + "=" * (-len(body) % 4))
+
+
+_BASE64_CHARS: Final = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")

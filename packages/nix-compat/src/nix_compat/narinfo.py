@@ -26,7 +26,8 @@ or not look at all: every field but ``Sig`` may appear once, references and sign
 repeat, each line must be ``Name: value``, ``Sig`` lines must hold well-formed signatures and a
 ``text:`` content address a sha256 hash. It refuses what C++ Nix refuses: a missing
 ``StorePath``, ``NarHash``, ``URL`` or ``NarSize``, a zero ``NarSize``, unparsable hashes,
-numbers and store paths.
+numbers and store paths. Sizes are read as C++ Nix reads them (an optional ``+``, leading
+zeros, at most 2**64 - 1); a number of any length is refused by its length, never by a crash.
 """
 
 from __future__ import annotations
@@ -176,6 +177,15 @@ def _check_value(field: str, value: str, line: int | None = None) -> None:
         raise NarInfoError(f"{field} must not contain a line break", line=line, field=field)
 
 
+#: Digits of the largest size; a longer number (without leading zeros) is out of range.
+_MAX_SIZE_DIGITS: Final = len(str(MAX_SIZE))
+
+
+def _abbreviate(text: str, limit: int = 40) -> str:
+    """``text`` shortened for an error message: a hostile value may be megabytes long."""
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(text)} characters)"
+
+
 def _check_size(field: str, value: int, *, allow_zero: bool, line: int | None = None) -> None:
     if value < 0 or value > MAX_SIZE:
         raise NarInfoError(f"{field} {value} is out of range", line=line, field=field)
@@ -247,7 +257,7 @@ class _Parser:
             raise self.error("carriage return in line (narinfo lines end in '\\n' only)")
         name, sep, value = line.partition(": ")
         if not sep:
-            raise self.error(f"expected '<field>: <value>', found {line!r}")
+            raise self.error(f"expected '<field>: <value>', found {_abbreviate(line)!r}")
         self.field = name
         if name == "Sig":
             self._signature(value)
@@ -279,9 +289,19 @@ class _Parser:
         return value
 
     def _size(self, value: str) -> int:
-        if not (value.isascii() and value.isdigit()):
-            raise self.error(f"invalid {self.field} '{value}': not a decimal number")
-        size = int(value)
+        # As C++ Nix's string2Int: decimal digits after an optional '+', leading zeros allowed.
+        # A number too long for 64 bits is refused by its length, before int() is asked to
+        # convert it (Python refuses to convert more than 4300 digits, with a ValueError).
+        digits = value[1:] if value.startswith("+") else value
+        if not (digits.isascii() and digits.isdigit()):
+            raise self.error(f"invalid {self.field} '{_abbreviate(value)}': not a decimal number")
+        significant = digits.lstrip("0")
+        if len(significant) > _MAX_SIZE_DIGITS:
+            raise self.error(
+                f"invalid {self.field} '{_abbreviate(value)}': a number of "
+                f"{len(significant)} digits is out of range"
+            )
+        size = int(significant or "0")
         _check_size(self.field, size, allow_zero=self.field != "NarSize", line=self.line)
         return size
 

@@ -13,12 +13,12 @@ absence is reported as :class:`SigningUnavailableError`.
 from __future__ import annotations
 
 import base64
-import binascii
 import os
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Final
 
-from nix_compat.errors import SignatureError, SigningUnavailableError
+from nix_compat.errors import HashError, SignatureError, SigningUnavailableError
+from nix_compat.hash import decode_base64
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import (
@@ -73,12 +73,12 @@ def _split(text: str, what: str, size: int) -> tuple[str, bytes]:
     if not colon:
         raise SignatureError(f"{what} {text!r} is not of the form '<key name>:<base64>'")
     _check_name(name, what)
-    # C++ Nix reads base64 without its trailing '=' padding too, so such keys keep working.
-    payload += "=" * (-len(payload) % 4)
+    # Decoded as C++ Nix decodes it (missing padding, line feeds...: see decode_base64), so
+    # that every key and signature the reference reads is read here too.
     try:
-        raw = base64.b64decode(payload, validate=True)
-    except (binascii.Error, ValueError):
-        raise SignatureError(f"{what} named '{name}' is not valid base64") from None
+        raw = decode_base64(payload)
+    except HashError as e:
+        raise SignatureError(f"{what} named '{name}' is not valid base64: {e}") from None
     if len(raw) != size:
         raise SignatureError(f"{what} named '{name}' has {len(raw)} bytes, expected {size}")
     return name, raw
