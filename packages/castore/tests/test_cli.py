@@ -129,3 +129,57 @@ def test_serve_then_use_it_over_grpc(tmp_path: Path, tree: Path) -> None:
     finally:
         server.send_signal(signal.SIGTERM)
         assert server.wait(timeout=20) == 0
+
+
+_NO_SUCH_ROOT = "b3:" + "A" * 43 + "="
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--blob-service-addr", ""], "an empty string is not a blob service URL"),
+        (["--directory-service-addr", ""], "an empty string is not a directory service URL"),
+        (
+            ["--directory-service-addr", "grpc+http://127.0.0.1:99999"],
+            "the port must be a number from 0 to 65535",
+        ),
+        (["--directory-service-addr", "grpc+http://127.0.0.1:-1"], "the port must be"),
+    ],
+)
+def test_bad_service_addresses_are_one_error(tmp_path: Path, args: list[str], message: str) -> None:
+    result = run(tmp_path, *args, "ls", _NO_SUCH_ROOT, check=False)
+    assert result.returncode == 1
+    assert message in result.stderr.decode()
+
+
+def test_a_read_only_command_creates_no_folder_or_database(tmp_path: Path) -> None:
+    database = tmp_path / "missing" / "dir" / "x.sqlite"
+    result = run(
+        tmp_path,
+        "--directory-service-addr",
+        f"sqlite://{database}",
+        "ls",
+        _NO_SUCH_ROOT,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert b"the folder" in result.stderr and b"does not exist" in result.stderr
+    assert not (tmp_path / "missing").exists()
+
+
+@pytest.mark.parametrize(
+    ("name", "text"), [("c.json", "[" * 100_000), ("c.toml", "a = " + "[" * 100_000)]
+)
+def test_a_deeply_nested_config_is_one_error(tmp_path: Path, name: str, text: str) -> None:
+    config = tmp_path / name
+    config.write_text(text)
+    result = run(tmp_path, "--config", str(config), "ls", _NO_SUCH_ROOT, check=False)
+    assert result.returncode == 1
+    assert b"nested too deeply" in result.stderr
+
+
+@pytest.mark.parametrize("port", ["99999", "-1", "65536", "x"])
+def test_serve_refuses_a_port_out_of_range(tmp_path: Path, port: str) -> None:
+    result = run(tmp_path, "serve", "--listen", f"127.0.0.1:{port}", check=False)
+    assert result.returncode == 1
+    assert f"127.0.0.1:{port}".encode() in result.stderr

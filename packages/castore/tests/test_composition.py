@@ -272,3 +272,77 @@ def test_digest_of_stored_blob_is_blake3(tmp_path: Path) -> None:
     with service.open_write() as writer:
         writer.write(b"z" * 10_000)
     assert writer.close() == B3Digest.of(b"z" * 10_000)
+
+
+def test_a_backend_registered_from_outside_is_built_by_type_and_by_url() -> None:
+    """Packages built on castore add backends without editing it: by type and by scheme."""
+    from tvix_castore.composition import BLOB_SERVICES, REGISTRY, Registry
+
+    registry = Registry()
+    for family, kind in list(REGISTRY._backends):  # the built-in ones, to refer to
+        registry._backends[(family, kind)] = REGISTRY._backends[(family, kind)]
+    registry._families.update(REGISTRY.families())
+    registry._loaded = True
+    made: list[str] = []
+
+    @registry.register(BLOB_SERVICES, "counting", required={"label"})
+    def _counting(spec, context):  # type: ignore[no-untyped-def]
+        made.append(context.string(spec, "label"))
+        return MemoryBlobService()
+
+    @registry.register_scheme(BLOB_SERVICES, "counting")
+    def _counting_url(url: str) -> dict[str, object]:
+        return {"type": "counting", "label": url.removeprefix("counting://")}
+
+    composition = Composition(
+        {
+            "blobservices": {
+                "root": {"type": "cache", "near": "near", "far": "far"},
+                "near": {"type": "counting", "label": "near"},
+                "far": {"type": "url", "url": "counting://far"},
+            }
+        },
+        registry,
+    )
+    assert isinstance(composition.blob_service(), CachedBlobService)
+    assert sorted(made) == ["far", "near"]
+    with pytest.raises(CompositionError, match="unknown option 'size'"):
+        Composition(
+            {"blobservices": {"root": {"type": "counting", "label": "x", "size": 1}}}, registry
+        ).blob_service()
+
+
+def test_unknown_types_and_schemes_list_the_known_ones() -> None:
+    with pytest.raises(CompositionError, match=r"known: .*memory.*objectstore"):
+        Composition({"blobservices": {"root": {"type": "warp"}}}).blob_service()
+    with pytest.raises(CompositionError, match=r"known: .*grpc\+unix.*sqlite"):
+        directory_service_from_url("redb:///x")
+
+
+def test_the_library_works_without_its_extras(tmp_path: Path) -> None:
+    """A library user without the cli, fuse and s3 extras gets memory, sqlite and gRPC, and a
+    clear message naming the extra for the rest."""
+    import subprocess
+    import sys
+
+    script = f"""
+import sys
+class Block:
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] in ("obstore", "click", "rich", "mfusepy"):
+            raise ModuleNotFoundError(f"No module named {{name!r}}", name=name)
+sys.meta_path.insert(0, Block())
+from tvix_castore.composition import blob_service_from_url, directory_service_from_url
+from tvix_castore.errors import CompositionError
+blob_service_from_url("memory://")
+directory_service_from_url("sqlite://{tmp_path}/d.sqlite")
+try:
+    blob_service_from_url("objectstore+file://{tmp_path}/b")
+except CompositionError as exc:
+    print(exc)
+"""
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    assert "needs obstore, which is not installed: pip install 'tvix-castore[s3]'" in result.stdout

@@ -242,3 +242,35 @@ def test_bad_listen_address_is_a_clear_error() -> None:
         serve(MemoryBlobService(), MemoryDirectoryService(), "256.1.1.1:99999")
     with pytest.raises(BlobServiceError):
         GrpcBlobService(channel_from_url("grpc+unix:///nonexistent/sock")).has(bytes(32))  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("listen", "bind"),
+    [
+        ("127.0.0.1:0", "127.0.0.1:0"),
+        ("grpc+http://[::1]:8000", "[::1]:8000"),
+        ("unix:/run/x.sock", "unix:/run/x.sock"),
+        ("unix:///run/x.sock", "unix:/run/x.sock"),
+        ("grpc+unix:///run/x.sock", "unix:/run/x.sock"),
+    ],
+)
+def test_listen_addresses(listen: str, bind: str) -> None:
+    from tvix_castore.server import parse_listen
+
+    assert parse_listen(listen)[0] == bind
+
+
+def test_castore_and_other_services_share_one_server(tmp_path: Path) -> None:
+    """The daemon of tvix-store adds its services beside castore's on one server."""
+    from tvix_castore.server import add_castore_services, make_server, start
+
+    server = make_server()
+    add_castore_services(server, MemoryBlobService(), MemoryDirectoryService())
+    running = start(server, f"unix:{tmp_path / 's.sock'}")
+    try:
+        client = GrpcBlobService(channel_from_url(running.url))
+        with client.open_write() as writer:
+            writer.write(b"shared")
+        assert client.has(writer.close())
+    finally:
+        running.stop(0)

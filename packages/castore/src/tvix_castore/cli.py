@@ -18,7 +18,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-import click
+try:
+    import click
+except ModuleNotFoundError:  # a library install, without the command's extra
+    sys.exit("error: the tvix-castore command needs: pip install 'tvix-castore[cli]'")
 
 from tvix_castore.blobs.service import BlobService
 from tvix_castore.composition import (
@@ -63,9 +66,18 @@ class Services:
         if self.config is not None:
             composition = Composition.from_file(self.config)
             return composition.blob_service(), composition.directory_service()
-        store = default_store_dir()
-        blob_url = self.blob_url or f"objectstore+file://{store / 'blobs'}"
-        directory_url = self.directory_url or f"sqlite://{store / 'directories.sqlite'}"
+        blob_url, directory_url = self.blob_url, self.directory_url
+        if blob_url is None or directory_url is None:
+            store = default_store_dir()
+            try:
+                store.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise CastoreError(
+                    f"cannot create the default store {store}: {exc.strerror}"
+                ) from None
+            blob_url = blob_url if blob_url is not None else f"objectstore+file://{store / 'blobs'}"
+            if directory_url is None:
+                directory_url = f"sqlite://{store / 'directories.sqlite'}"
         return blob_service_from_url(blob_url), directory_service_from_url(directory_url)
 
 

@@ -3,15 +3,30 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from concurrent import futures
-from typing import Final
+from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import urlsplit
 
 import grpc
 
 from tvix_castore.errors import CompositionError
 
-__all__ = ["MESSAGE_LIMIT", "channel_from_url", "client_stayed", "grpc_target", "make_server"]
+if TYPE_CHECKING:
+    from tvix_castore.composition import BuildContext
+
+__all__ = [
+    "GRPC_SCHEMES",
+    "MESSAGE_LIMIT",
+    "channel_from_url",
+    "check_grpc_url",
+    "client_stayed",
+    "grpc_target",
+    "make_server",
+]
+
+#: The URL schemes of gRPC services, as Tvix spells them.
+GRPC_SCHEMES: Final = ("grpc+unix", "grpc+http", "grpc+https")
 
 #: Directory messages of huge folders exceed gRPC's 4 MiB default.
 MESSAGE_LIMIT: Final = 64 * 1024 * 1024
@@ -30,10 +45,23 @@ def grpc_target(url: str) -> tuple[str, bool]:
             raise CompositionError(url, "grpc+unix needs a socket path")
         return f"unix:{path}", False
     if parts.scheme in ("grpc+http", "grpc+https"):
-        if not parts.hostname or parts.port is None:
+        try:
+            port = parts.port
+        except ValueError:
+            raise CompositionError(url, "the port must be a number from 0 to 65535") from None
+        if not parts.hostname or port is None:
             raise CompositionError(url, "needs a host and a port")
         return f"{parts.netloc}", parts.scheme == "grpc+https"
     raise CompositionError(url, f"not a gRPC URL (scheme {parts.scheme!r})")
+
+
+def check_grpc_url(context: BuildContext, spec: Mapping[str, Any]) -> str:
+    """The ``url`` option of a ``grpc`` service, refused unless it is a gRPC URL."""
+    url = context.string(spec, "url")
+    if urlsplit(url).scheme not in GRPC_SCHEMES:
+        raise context.error(f"not a gRPC URL: {url}")
+    grpc_target(url)
+    return url
 
 
 def channel_from_url(url: str) -> grpc.Channel:

@@ -42,6 +42,8 @@ def fuse_available() -> str | None:
         return "no fusermount (install fuse3)"
     try:
         import mfusepy  # type: ignore[import-untyped]  # noqa: F401
+    except ModuleNotFoundError:
+        return "mfusepy is not installed: pip install 'tvix-castore[fuse]'"
     except (ImportError, OSError) as exc:
         return f"libfuse cannot be loaded: {exc}"
     return None

@@ -1,5 +1,8 @@
 """Object stores from ``objectstore+<scheme>://`` URLs, through obstore.
 
+``STORE_ERRORS`` is what obstore raises for failed operations (besides FileNotFoundError for a
+missing key).
+
 ``objectstore+file:///path``, ``objectstore+memory://`` and ``objectstore+s3://bucket/prefix``
 (also ``gs``, ``az``, ``http(s)``); query parameters are the store's configuration keys
 (``endpoint``, ``region``, ``access_key_id``...), plus ``allow_http`` and ``timeout`` for the
@@ -8,28 +11,79 @@ HTTP client. Keys the store does not know are refused.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Final, cast
+from typing import TYPE_CHECKING, Any, Final, cast
 from urllib.parse import parse_qsl, unquote, urlsplit
-
-from obstore.exceptions import BaseError
-from obstore.store import LocalStore, MemoryStore, ObjectStore, from_url
 
 from tvix_castore.errors import CompositionError
 
-__all__ = ["STORE_ERRORS", "open_object_store"]
+if TYPE_CHECKING:
+    from obstore.store import ObjectStore
 
-#: What obstore raises for failed operations (besides FileNotFoundError for a missing key).
-STORE_ERRORS: Final = (OSError, BaseError)
+    from tvix_castore.composition import BuildContext
+
+__all__ = ["describe_url", "open_from_spec", "open_object_store"]
+
+
+def __getattr__(name: str) -> tuple[type[Exception], ...]:
+    # obstore is an extra (tvix-castore[s3]): it is imported only when a store is opened, so
+    # that object store URLs can be described, and refused clearly, without it.
+    if name == "STORE_ERRORS":
+        from obstore.exceptions import BaseError
+
+        return (OSError, BaseError)
+    raise AttributeError(name)
+
 
 _CLIENT_OPTIONS: Final = {"allow_http", "timeout", "connect_timeout", "allow_invalid_certificates"}
 
 
+def describe_url(url: str, *, chunking: bool) -> dict[str, Any]:
+    """The description an ``objectstore+`` URL stands for: its query holds the store's
+    options, and for blobs also ``avg_chunk_size``."""
+    parts = urlsplit(url)
+    options = dict(parse_qsl(parts.query))
+    spec: dict[str, Any] = {
+        "type": "objectstore",
+        "object_store_url": parts._replace(query="").geturl(),
+    }
+    if chunking and "avg_chunk_size" in options:
+        spec["avg_chunk_size"] = options.pop("avg_chunk_size")
+    if options:
+        spec["object_store_options"] = options
+    return spec
+
+
+def open_from_spec(
+    context: BuildContext, spec: Mapping[str, Any]
+) -> tuple[ObjectStore, Path | None]:
+    """The store an ``objectstore`` service description names."""
+    return open_object_store(
+        context.string(spec, "object_store_url"),
+        context.table(spec, "object_store_options"),
+        where=context.where,
+    )
+
+
 def open_object_store(
-    url: str, options: dict[str, str] | None = None
+    url: str, options: dict[str, str] | None = None, *, where: str | None = None
 ) -> tuple[ObjectStore, Path | None]:
     """The store an ``objectstore+`` URL (or a bare object store URL) names, and its local
-    root folder when it is on local files."""
+    root folder when it is on local files. Errors name ``where`` (the service) besides the
+    URL, when it is given and differs."""
+    try:
+        return _open(url, options)
+    except CompositionError as exc:
+        if where is None or where == url:
+            raise
+        raise CompositionError(where, f"{exc.where}: {exc.reason}") from None
+
+
+def _open(url: str, options: dict[str, str] | None) -> tuple[ObjectStore, Path | None]:
+    from obstore.exceptions import BaseError
+    from obstore.store import LocalStore, MemoryStore, from_url
+
     parts = urlsplit(url.removeprefix("objectstore+"))
     config: dict[str, Any] = dict(parse_qsl(parts.query))
     config.update(options or {})

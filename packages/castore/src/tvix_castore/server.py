@@ -1,8 +1,15 @@
-"""Serving a blob and a directory service over gRPC, on a Unix socket or TCP."""
+"""Serving castore over gRPC, on a Unix socket or TCP.
+
+Making a server, adding services to it and starting it are separate steps, so one process
+can serve castore beside other services (tvix-store's daemon adds PathInfo to the same
+server): :func:`make_server`, then :func:`add_castore_services` and whatever else, then
+:func:`start`. :func:`serve` does the three for castore alone.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 import grpc
 
@@ -14,7 +21,7 @@ from tvix_castore.errors import CompositionError
 from tvix_castore.grpc_channel import make_server
 from tvix_castore.protos import rpc_blobstore_pb2_grpc, rpc_directory_pb2_grpc
 
-__all__ = ["RunningServer", "serve"]
+__all__ = ["RunningServer", "add_castore_services", "make_server", "parse_listen", "serve", "start"]
 
 
 @dataclass
@@ -28,26 +35,53 @@ class RunningServer:
         self.server.stop(grace).wait()
 
 
-def serve(blobs: BlobService, directories: DirectoryService, listen: str) -> RunningServer:
-    """Start serving on ``listen``: ``unix:/path``, ``grpc+unix:///path`` or ``host:port``
-    (port 0 picks a free one)."""
-    server = make_server()
+def add_castore_services(
+    server: grpc.Server, blobs: BlobService, directories: DirectoryService
+) -> None:
+    """Serve ``tvix.castore.v1``'s BlobService and DirectoryService on ``server``."""
     rpc_blobstore_pb2_grpc.add_BlobServiceServicer_to_server(GrpcBlobServicer(blobs), server)
     rpc_directory_pb2_grpc.add_DirectoryServiceServicer_to_server(
         GrpcDirectoryServicer(directories), server
     )
-    if listen.startswith("grpc+unix://"):
-        listen = "unix:" + listen.removeprefix("grpc+unix://")
-    elif listen.startswith("grpc+http://"):
-        listen = listen.removeprefix("grpc+http://")
+
+
+def parse_listen(listen: str) -> tuple[str, str]:
+    """The gRPC bind address for ``listen`` (``unix:/path``, ``unix:///path``,
+    ``grpc+unix:///path``, ``host:port``, ``grpc+http://host:port``; port 0 picks a free one),
+    and the host clients connect to, refusing what gRPC would silently mistake."""
+    for prefix in ("grpc+unix://", "unix://"):
+        if listen.startswith(prefix):
+            listen = "unix:" + listen.removeprefix(prefix)
+    if listen.startswith("unix:"):
+        if listen == "unix:":
+            raise CompositionError(listen, "needs a socket path")
+        return listen, ""
+    listen = listen.removeprefix("grpc+http://")
     try:
-        port = server.add_insecure_port(listen)
+        parts = urlsplit(f"//{listen}")
+        port = parts.port
+    except ValueError:
+        raise CompositionError(listen, "the port must be a number from 0 to 65535") from None
+    if port is None or not parts.hostname or not listen.rsplit(":", 1)[1].isdigit():
+        raise CompositionError(listen, "expected host:port or unix:/path/to/socket")
+    return listen, listen.rsplit(":", 1)[0]
+
+
+def start(server: grpc.Server, listen: str) -> RunningServer:
+    """Bind ``server`` to ``listen`` (see :func:`parse_listen`) and start it."""
+    address, host = parse_listen(listen)
+    try:
+        port = server.add_insecure_port(address)
     except RuntimeError as exc:
         raise CompositionError(listen, f"cannot listen: {exc}") from None
     server.start()
-    if listen.startswith("unix:"):
-        url = "grpc+unix://" + listen.removeprefix("unix:")
-    else:
-        host = listen.rsplit(":", 1)[0]
-        url = f"grpc+http://{host}:{port}"
-    return RunningServer(server, url)
+    if address.startswith("unix:"):
+        return RunningServer(server, "grpc+unix://" + address.removeprefix("unix:"))
+    return RunningServer(server, f"grpc+http://{host}:{port}")
+
+
+def serve(blobs: BlobService, directories: DirectoryService, listen: str) -> RunningServer:
+    """Start serving castore alone on ``listen`` (see :func:`parse_listen`)."""
+    server = make_server()
+    add_castore_services(server, blobs, directories)
+    return start(server, listen)

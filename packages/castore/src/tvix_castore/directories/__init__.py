@@ -1,8 +1,8 @@
 """Directory services: the protocol, closure rules, and memory, sqlite, object store, gRPC
-and cache backends."""
+and cache backends, each in a module of its own (``directories.objectstore`` needs the ``s3``
+extra)."""
 
 from tvix_castore.directories.memory import MemoryDirectoryService
-from tvix_castore.directories.objectstore import ObjectStoreDirectoryService
 from tvix_castore.directories.service import (
     ClosureValidator,
     DirectoryPutter,
@@ -16,7 +16,6 @@ __all__ = [
     "DirectoryPutter",
     "DirectoryService",
     "MemoryDirectoryService",
-    "ObjectStoreDirectoryService",
     "SqliteDirectoryService",
     "traverse",
 ]

@@ -37,8 +37,12 @@ class SqliteDirectoryService:
         if self.path == ":memory:":
             # One in-memory database is one connection: share it, serialised by a lock.
             self._shared = sqlite3.connect(":memory:", check_same_thread=False)
-        else:
-            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        elif not Path(self.path).parent.is_dir():
+            # Creating folders is the operator's job (the commands make the default store's):
+            # a mistyped path must not leave a new database somewhere unexpected.
+            raise DirectoryServiceError(
+                f"sqlite {self.path}: the folder {Path(self.path).parent} does not exist"
+            )
         self._local = threading.local()
         self._lock = threading.Lock()
         self._connections: list[sqlite3.Connection] = []
