@@ -39,6 +39,7 @@ class Target:
     include: Path  # folder passed to protoc as -I; sources lie below it at Tvix's paths
     proto_dir: str  # e.g. "tvix/castore/protos", relative to include
     out: Path  # the package folder the generated modules are written to
+    imports: tuple[Path, ...] = ()  # further -I folders, for protos this one imports
 
 
 TARGETS = [
@@ -46,6 +47,12 @@ TARGETS = [
         ROOT / "packages/castore/protos",
         "tvix/castore/protos",
         ROOT / "packages/castore/src/tvix_castore/protos",
+    ),
+    Target(
+        ROOT / "packages/store/protos",
+        "tvix/store/protos",
+        ROOT / "packages/store/src/tvix_store/protos",
+        (ROOT / "packages/castore/protos",),
     ),
 ]
 
@@ -74,6 +81,7 @@ def generate(target: Target, python: Path, out: Path) -> None:
                 "-m",
                 "grpc_tools.protoc",
                 f"-I{target.include}",
+                *(f"-I{folder}" for folder in target.imports),
                 f"--plugin=protoc-gen-mypy={python.parent / 'protoc-gen-mypy'}",
                 f"--plugin=protoc-gen-mypy_grpc={python.parent / 'protoc-gen-mypy_grpc'}",
                 f"--python_out={scratch}",
