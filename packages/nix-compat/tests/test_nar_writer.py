@@ -434,3 +434,32 @@ def test_large_file_dumps_and_restores_in_bounded_memory(oracle: Any, tmp_path: 
         while chunk := f.read(MiB):
             restored_contents.update(chunk)
     assert restored_contents.digest() == expected_contents.digest()
+
+
+def test_a_file_written_piece_by_piece_is_the_same_nar() -> None:
+    whole: list[bytes] = []
+    at_once = NarWriter(whole.append)
+    at_once.regular(b"hello world", executable=True)
+    at_once.close()
+    pieces: list[bytes] = []
+    writer = NarWriter(pieces.append)
+    writer.regular_start(11, executable=True)
+    writer.contents(b"hello ")
+    writer.contents(b"world")
+    writer.regular_end()
+    writer.close()
+    assert b"".join(pieces) == b"".join(whole)
+
+
+def test_pieces_must_add_up_to_the_announced_size() -> None:
+    writer = NarWriter(lambda _: None)
+    writer.regular_start(3)
+    with pytest.raises(NarError, match="exceed the announced 3"):
+        writer.contents(b"abcd")
+    short = NarWriter(lambda _: None)
+    short.regular_start(3)
+    short.contents(b"ab")
+    with pytest.raises(NarError, match="2 bytes, not the announced 3"):
+        short.regular_end()
+    with pytest.raises(NarError, match="outside a regular file"):
+        NarWriter(lambda _: None).contents(b"x")

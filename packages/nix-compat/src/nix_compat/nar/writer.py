@@ -73,6 +73,7 @@ class NarWriter:
         self._node_expected = True
         self._closed = False
         self._broken = False
+        self._file: list[int] | None = None  # announced and written size of an open file
 
     @property
     def size(self) -> int:
@@ -89,8 +90,8 @@ class NarWriter:
         size: int | None = None,
     ) -> None:
         """Write a regular file; ``contents`` is its bytes or, with ``size``, chunks of them."""
-        self._start_node()
         if isinstance(contents, bytes | bytearray | memoryview):
+            self._start_node()
             data = bytes(contents)
             if size is not None and size != len(data):
                 self._fail(f"file contents are {len(data)} bytes, not the announced {size}")
@@ -104,20 +105,47 @@ class NarWriter:
         else:
             if size is None:
                 self._fail("file contents given as chunks need a size")
-            self._emit(
-                (_REGULAR + _EXECUTABLE if executable else _REGULAR) + _CONTENTS + _U64.pack(size)
-            )
-            written = 0
+            self.regular_start(size, executable=executable)
             for chunk in contents:
-                written += len(chunk)
-                if written > size:
-                    self._broken = True
-                    self._fail(f"file contents exceed the announced {size} bytes")
-                self._emit(chunk)
-            if written != size:
-                self._broken = True
-                self._fail(f"file contents are {written} bytes, not the announced {size}")
-            self._emit(_ZEROS[: padding_len(size)] + _CLOSE)
+                self.contents(chunk)
+            self.regular_end()
+            return
+        self._end_node()
+
+    def regular_start(self, size: int, *, executable: bool = False) -> None:
+        """Start a regular file of ``size`` bytes, whose contents follow through
+        :meth:`contents`, then :meth:`regular_end`: for a caller that yields between pieces
+        (a NAR rendered as a stream), where :meth:`regular` would take them all at once."""
+        self._start_node()
+        if size < 0:
+            self._fail(f"file size {size} is negative")
+        self._emit(
+            (_REGULAR + _EXECUTABLE if executable else _REGULAR) + _CONTENTS + _U64.pack(size)
+        )
+        self._file = [size, 0]
+
+    def contents(self, data: bytes) -> None:
+        """The next piece of the open regular file's contents."""
+        file = self._file
+        if file is None:
+            self._fail("contents outside a regular file")
+        file[1] += len(data)
+        if file[1] > file[0]:
+            self._broken = True
+            self._fail(f"file contents exceed the announced {file[0]} bytes")
+        self._emit(data)
+
+    def regular_end(self) -> None:
+        """Finish the open regular file, which must have received all its contents."""
+        file = self._file
+        if file is None:
+            self._fail("no regular file to finish")
+        size, written = file
+        if written != size:
+            self._broken = True
+            self._fail(f"file contents are {written} bytes, not the announced {size}")
+        self._file = None
+        self._emit(_ZEROS[: padding_len(size)] + _CLOSE)
         self._end_node()
 
     def symlink(self, target: bytes) -> None:
