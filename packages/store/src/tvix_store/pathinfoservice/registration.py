@@ -1,0 +1,97 @@
+"""The PathInfo backends tvix-store ships, registered with castore's composition.
+
+They form the family ``pathinfoservices``; a description may refer from it to the blob and
+directory services it needs by name, as Tvix's does::
+
+    [pathinfoservices.root]
+    type = "cache"
+    near = "local"
+    far = "remote"
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+from urllib.parse import unquote, urlsplit
+
+from tvix_castore.composition import REGISTRY, BuildContext, Composition, Family, Spec, memory_spec
+from tvix_castore.errors import CompositionError
+from tvix_castore.grpc_channel import GRPC_SCHEMES, check_grpc_url
+
+from tvix_store.pathinfoservice.service import PathInfoService
+
+__all__ = ["PATH_INFO_SERVICES", "path_info_service", "path_info_service_from_url"]
+
+PATH_INFO_SERVICES: Final[Family[PathInfoService]] = Family("pathinfoservices", "path info service")
+
+
+def path_info_service_from_url(url: str) -> PathInfoService:
+    """The PathInfo service a URL names; CompositionError for unknown schemes or options."""
+    from tvix_castore.composition import service_from_url
+
+    return service_from_url(PATH_INFO_SERVICES, url)
+
+
+def path_info_service(composition: Composition, name: str = "root") -> PathInfoService:
+    return composition.build(PATH_INFO_SERVICES, name)
+
+
+@REGISTRY.register_scheme(PATH_INFO_SERVICES, "memory")
+def _memory_url(url: str) -> dict[str, Any]:
+    return memory_spec(url)
+
+
+@REGISTRY.register(PATH_INFO_SERVICES, "memory")
+def _memory(spec: Spec, context: BuildContext) -> PathInfoService:
+    from tvix_store.pathinfoservice.memory import MemoryPathInfoService
+
+    return MemoryPathInfoService()
+
+
+@REGISTRY.register_scheme(PATH_INFO_SERVICES, "sqlite")
+def _sqlite_url(url: str) -> dict[str, Any]:
+    parts = urlsplit(url)
+    if parts.query or parts.netloc:
+        raise CompositionError(url, "sqlite takes an absolute path and no options")
+    return {"type": "sqlite", "path": unquote(parts.path) or ":memory:"}
+
+
+@REGISTRY.register(PATH_INFO_SERVICES, "sqlite", required={"path"})
+def _sqlite(spec: Spec, context: BuildContext) -> PathInfoService:
+    from tvix_store.pathinfoservice.sqlite import SqlitePathInfoService
+
+    return SqlitePathInfoService(context.string(spec, "path"))
+
+
+@REGISTRY.register_scheme(PATH_INFO_SERVICES, *GRPC_SCHEMES)
+def _grpc_url(url: str) -> dict[str, Any]:
+    return {"type": "grpc", "url": url}
+
+
+@REGISTRY.register(PATH_INFO_SERVICES, "grpc", required={"url"})
+def _grpc(spec: Spec, context: BuildContext) -> PathInfoService:
+    from tvix_castore.grpc_channel import channel_from_url
+
+    from tvix_store.pathinfoservice.grpc import GrpcPathInfoService
+
+    url = check_grpc_url(context, spec)
+    return GrpcPathInfoService(channel_from_url(url), where=url)
+
+
+@REGISTRY.register(PATH_INFO_SERVICES, "cache", required={"near", "far"})
+def _cache(spec: Spec, context: BuildContext) -> PathInfoService:
+    from tvix_store.pathinfoservice.combinators import CachePathInfoService
+
+    near = context.service(PATH_INFO_SERVICES, spec, "near")
+    far = context.service(PATH_INFO_SERVICES, spec, "far")
+    return CachePathInfoService(near, far)
+
+
+@REGISTRY.register(PATH_INFO_SERVICES, "lru", required={"capacity"})
+def _lru(spec: Spec, context: BuildContext) -> PathInfoService:
+    from tvix_store.pathinfoservice.combinators import LruPathInfoService
+
+    capacity = spec["capacity"]
+    if not isinstance(capacity, int) or isinstance(capacity, bool) or capacity < 1:
+        raise context.error(f"capacity must be a whole number of at least 1, not {capacity!r}")
+    return LruPathInfoService(capacity)
