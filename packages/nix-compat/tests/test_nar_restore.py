@@ -7,7 +7,10 @@ from __future__ import annotations
 import importlib
 import io
 import os
+import signal
+import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -199,3 +202,47 @@ def test_symlinks_inside_are_never_followed(oracle: Any, tmp_path: Path) -> None
     )
     assert_same_as_reference(oracle, nar, tmp_path)
     assert os.listdir(outside) == []
+
+
+# -- interrupted by a signal ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("signo", [signal.SIGTERM, signal.SIGHUP, signal.SIGINT])
+def test_signal_during_restore_leaves_nothing_behind(tmp_path: Path, signo: int) -> None:
+    """Killed half way (the NAR stops coming), the command removes its staging folder and exits
+    with 128 + the signal's number, as a shell reports a command the signal ended."""
+    t = trees
+    whole = t.MAGIC + t.t_directory(
+        t.t_entry("a", t.t_regular(b"first file")),
+        t.t_entry("b", t.t_directory(t.t_entry("c", t.t_regular(b"x" * 400_000)))),
+    )
+    # Into the contents of the last file, past what the reader reads ahead (64 KiB).
+    part = whole[: whole.index(b"x" * 1000) + 200_000]
+    dest = tmp_path / "dest"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "nix_compat", "nar", "restore", str(dest)],
+        stdin=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert process.stdin is not None and process.stderr is not None
+    try:
+        process.stdin.write(part)
+        process.stdin.flush()
+        # Wait until the restore is under way: its staging folder holds the first file.
+        deadline = time.monotonic() + 20
+        while not list(tmp_path.glob(".dest.nar-restore-*/root/a")):
+            assert process.poll() is None, process.stderr.read().decode()
+            assert time.monotonic() < deadline, "the restore never started"
+            time.sleep(0.01)
+        process.send_signal(signo)
+        code = process.wait(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        process.stdin.close()
+    stderr = process.stderr.read().decode()
+    process.stderr.close()
+    assert code == 128 + signo, stderr
+    assert "Traceback" not in stderr, stderr
+    assert os.listdir(tmp_path) == []

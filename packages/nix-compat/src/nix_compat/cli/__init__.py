@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import signal
 import sys
 from collections.abc import Sequence
 
 from nix_compat._version import __version__
+from nix_compat.cli._signals import Terminated, unwind_on_signals
 from nix_compat.errors import NixCompatError
 
 COMMAND_MODULES = ("hash", "drv", "narinfo", "nar")
@@ -29,11 +31,18 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command; errors print one ``error: ...`` line and exit 1, never a traceback."""
+    """Run the command; errors print one ``error: ...`` line and exit 1, never a traceback.
+
+    Interrupted by SIGINT, SIGTERM or SIGHUP, it cleans up and exits with 128 + the signal's
+    number, as a shell reports a command killed by it.
+    """
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        code: int = args.run(args)
+        with unwind_on_signals():
+            code: int = args.run(args)
+    except Terminated as e:
+        return 128 + e.signo
     except NixCompatError as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
@@ -42,7 +51,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {e.strerror or e}{where}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        return 130
+        return 128 + signal.SIGINT
     except BrokenPipeError:
         return 1
     return code
