@@ -118,6 +118,86 @@ def test_cat_is_nix_nar_cat(oracle: Any, tmp_path: Path, capsysbinary: Any) -> N
     assert (result.returncode, result.stdout) == (0, b"wanted\n")
 
 
+def _nar_broken_after_the_file() -> dict[str, bytes]:
+    """NARs whose file ``/a`` is whole and well formed, but which go wrong after it."""
+    t = trees
+    good = t.MAGIC + t.t_directory(
+        t.t_entry("a", t.t_regular(b"hello world\n")),
+        t.t_entry("d", t.t_directory(t.t_entry("z", t.t_regular(b"zzz")))),
+    )
+    after = good.index(b"zzz") + 3
+    return {
+        "non-zero padding": good[:after] + b"\x01" + good[after + 1 :],
+        "truncated": good[:after],
+    }
+
+
+@pytest.mark.parametrize("case", ["non-zero padding", "truncated"])
+def test_cat_of_a_nar_corrupt_after_the_file_prints_nothing_and_fails(
+    oracle: Any, tmp_path: Path, case: str
+) -> None:
+    """C++ Nix parses the whole NAR before printing: a NAR broken after the file gives no
+    output and exit 1. From a file (validated by seeking) and from a pipe alike."""
+    nar = tmp_path / "broken.nar"
+    nar.write_bytes(_nar_broken_after_the_file()[case])
+    reference = oracle.run("nix", *XP, "nar", "cat", nar, "/a", check=False)
+    assert (reference.returncode, reference.stdout) == (1, b"")
+    for result in (
+        trees.run_cli("nar", "cat", nar, "/a"),
+        trees.run_cli("nar", "cat", "-", "/a", input=nar.read_bytes()),
+    ):
+        trees.assert_clean_error(result)
+        assert result.stdout == b""
+
+
+def test_cat_of_an_intact_nar_from_a_pipe_and_a_file(tmp_path: Path) -> None:
+    t = trees
+    big = bytes(range(256)) * 8000  # past what is kept in memory, and past a seek's threshold
+    data = t.MAGIC + t.t_directory(
+        t.t_entry("a", t.t_regular(b"small")),
+        t.t_entry("b", t.t_regular(big, executable=True)),
+        t.t_entry("c", t.t_symlink("a")),
+    )
+    nar = tmp_path / "x.nar"
+    nar.write_bytes(data)
+    for path, expected in (("/a", b"small"), ("/b", big)):
+        assert trees.run_cli("nar", "cat", nar, path).stdout == expected
+        assert trees.run_cli("nar", "cat", "-", path, input=data).stdout == expected
+    for source, stdin in ((nar, None), ("-", data)):
+        trees.assert_clean_error(
+            trees.run_cli("nar", "cat", source, "/c", input=stdin), "not a regular file"
+        )
+        trees.assert_clean_error(
+            trees.run_cli("nar", "cat", source, "/a/x", input=stdin), "does not exist"
+        )
+
+
+def test_cat_reports_the_corruption_before_a_missing_path(oracle: Any, tmp_path: Path) -> None:
+    """The NAR is checked before the path is looked up, so its error is the one reported."""
+    nar = tmp_path / "broken.nar"
+    nar.write_bytes(_nar_broken_after_the_file()["non-zero padding"])
+    reference = oracle.run("nix", *XP, "nar", "cat", nar, "/nope", check=False)
+    assert b"padding" in reference.stderr
+    for source, stdin in ((nar, None), ("-", nar.read_bytes())):
+        trees.assert_clean_error(
+            trees.run_cli("nar", "cat", source, "/nope", input=stdin), "padding"
+        )
+
+
+def test_cat_refuses_data_after_the_nar_where_the_reference_ignores_it(
+    oracle: Any, tmp_path: Path
+) -> None:
+    """A known difference, shared with ``nar ls`` and ``nar restore``: our reader wants the NAR
+    to end where the stream does (one spelling, one hash); C++ Nix stops reading at its end."""
+    t = trees
+    nar = tmp_path / "trailing.nar"
+    nar.write_bytes(t.MAGIC + t.t_regular(b"x") + b"garbage!")
+    assert oracle.run("nix", *XP, "nar", "cat", nar, "/", check=False).returncode == 0
+    result = trees.run_cli("nar", "cat", nar, "/")
+    trees.assert_clean_error(result, "trailing data")
+    assert result.stdout == b""
+
+
 # -- hash path / hash file ----------------------------------------------------------------------
 
 HASH_FLAGS: list[list[str]] = [
