@@ -246,7 +246,7 @@ def test_bad_directory_urls(tmp_path: Path) -> None:
         ({"blobservices": {"root": {"type": "cache", "near": "x", "far": "y"}}}, "no such"),
         ({"blobservices": {"root": {"type": "grpc", "url": "memory://"}}}, "not a gRPC URL"),
         ({"blobservices": {"root": "memory"}}, "needs a table"),
-        ({"pathinfoservices": {}}, "unknown section"),
+        ({"nosuchservices": {}}, "unknown section"),
         (
             {"blobservices": {"root": {"type": "objectstore", "object_store_url": "ftp://x"}}},
             "blobservices.root: ftp://x: unknown object store scheme",

@@ -36,13 +36,27 @@ from tvix_castore.ingest import ingest_archive, ingest_path
 from tvix_castore.nodes import DirectoryNode, FileNode, Node, SymlinkNode
 from tvix_castore.server import serve
 
-__all__ = ["default_store_dir", "format_node", "main"]
+__all__ = ["default_store_dir", "default_store_url", "format_node", "main"]
 
 
 def default_store_dir() -> Path:
     """Where the embedded store lives: ``$XDG_DATA_HOME/tvix`` (``~/.local/share/tvix``)."""
     base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
     return Path(base) / "tvix"
+
+
+def default_store_url(family: str) -> str:
+    """The URL of a service family's part of the embedded store (made on first use): blobs
+    as local files, directories and other metadata (``pathinfoservices``…) in sqlite files."""
+    store = default_store_dir()
+    try:
+        store.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise CastoreError(f"cannot create the default store {store}: {exc.strerror}") from None
+    if family == "blobservices":
+        return f"objectstore+file://{store / 'blobs'}"
+    files = {"directoryservices": "directories.sqlite", "pathinfoservices": "pathinfo.sqlite"}
+    return f"sqlite://{store / files.get(family, family + '.sqlite')}"
 
 
 def format_node(node: Node) -> bytes:
@@ -66,18 +80,12 @@ class Services:
         if self.config is not None:
             composition = Composition.from_file(self.config)
             return composition.blob_service(), composition.directory_service()
-        blob_url, directory_url = self.blob_url, self.directory_url
-        if blob_url is None or directory_url is None:
-            store = default_store_dir()
-            try:
-                store.mkdir(parents=True, exist_ok=True)
-            except OSError as exc:
-                raise CastoreError(
-                    f"cannot create the default store {store}: {exc.strerror}"
-                ) from None
-            blob_url = blob_url if blob_url is not None else f"objectstore+file://{store / 'blobs'}"
-            if directory_url is None:
-                directory_url = f"sqlite://{store / 'directories.sqlite'}"
+        blob_url = self.blob_url
+        if blob_url is None:
+            blob_url = default_store_url("blobservices")
+        directory_url = self.directory_url
+        if directory_url is None:
+            directory_url = default_store_url("directoryservices")
         return blob_service_from_url(blob_url), directory_service_from_url(directory_url)
 
 

@@ -1,0 +1,3 @@
+from tvix_store.cli import main
+
+main()

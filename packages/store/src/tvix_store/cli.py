@@ -1,0 +1,234 @@
+"""The ``tvix-store`` command: add trees, show path info and NARs, serve the store.
+
+Services come from ``--blob-service-addr``, ``--directory-service-addr`` and
+``--path-info-service-addr`` URLs or a ``--store-config`` composition file; with none, the
+embedded store under ``$XDG_DATA_HOME/tvix`` that ``tvix-castore`` also uses (blobs as local
+files, directories and PathInfo in sqlite), so there is nothing to start. Failures print one
+``error:`` line and exit 1, never a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+try:
+    import click
+except ModuleNotFoundError:  # a library install, without the command's extra
+    sys.exit("error: the tvix-store command needs: pip install 'tvix-store[cli]'")
+
+from nix_compat.errors import NixCompatError
+from nix_compat.store_path import DEFAULT_STORE_DIR, StorePath
+from tvix_castore.blobs.service import BlobService
+from tvix_castore.cli import default_store_url
+from tvix_castore.composition import Composition, blob_service_from_url, directory_service_from_url
+from tvix_castore.directories.service import DirectoryService
+from tvix_castore.errors import CastoreError
+from tvix_castore.server import add_castore_services, make_server, start
+
+from tvix_store.errors import StoreError
+from tvix_store.importing import import_path
+from tvix_store.nar.renderer import NarCalculator, render_nar
+from tvix_store.pathinfo import PathInfo
+from tvix_store.pathinfoservice.grpc import add_store_services
+from tvix_store.pathinfoservice.registration import path_info_service, path_info_service_from_url
+from tvix_store.pathinfoservice.service import PathInfoService
+
+__all__ = ["main", "path_info_json"]
+
+
+@dataclass
+class Store:
+    """The three services a command works on."""
+
+    blobs: BlobService
+    directories: DirectoryService
+    path_infos: PathInfoService
+
+    def close(self) -> None:
+        self.path_infos.close()
+        self.directories.close()
+        self.blobs.close()
+
+
+@dataclass
+class StoreAddresses:
+    blob_url: str | None
+    directory_url: str | None
+    path_info_url: str | None
+    config: Path | None
+
+    def open(self) -> Store:
+        if self.config is not None:
+            composition = Composition.from_file(self.config)
+            return Store(
+                composition.blob_service(),
+                composition.directory_service(),
+                path_info_service(composition),
+            )
+        return Store(
+            blob_service_from_url(self.blob_url or default_store_url("blobservices")),
+            directory_service_from_url(
+                self.directory_url or default_store_url("directoryservices")
+            ),
+            path_info_service_from_url(self.path_info_url or default_store_url("pathinfoservices")),
+        )
+
+
+@contextmanager
+def _store(ctx: click.Context) -> Iterator[Store]:
+    store = ctx.obj.open()
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+def _fail(message: str) -> None:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(1)
+
+
+def _store_path(text: str) -> StorePath:
+    """The store path a command-line path names (a path below one names it too)."""
+    try:
+        return StorePath.from_absolute_path_prefix(text)[0]
+    except NixCompatError as exc:
+        raise StoreError(f"{text}: {exc}") from None
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--blob-service-addr", envvar="BLOB_SERVICE_ADDR", help="blob service URL")
+@click.option(
+    "--directory-service-addr", envvar="DIRECTORY_SERVICE_ADDR", help="directory service URL"
+)
+@click.option(
+    "--path-info-service-addr", envvar="PATH_INFO_SERVICE_ADDR", help="PathInfo service URL"
+)
+@click.option(
+    "--store-config",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="composition file (TOML or JSON) describing the services",
+)
+@click.pass_context
+def cli(
+    ctx: click.Context,
+    blob_service_addr: str | None,
+    directory_service_addr: str | None,
+    path_info_service_addr: str | None,
+    store_config: Path | None,
+) -> None:
+    """Tvix's Nix store: store paths over castore, NARs, binary caches."""
+    ctx.obj = StoreAddresses(
+        blob_service_addr, directory_service_addr, path_info_service_addr, store_config
+    )
+
+
+@cli.command("import")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--name", help="the store path's name (default: each PATH's base name)")
+@click.pass_context
+def import_(ctx: click.Context, paths: tuple[Path, ...], name: str | None) -> None:
+    """Add trees to the store; prints each one's store path, as nix-store --add does."""
+    with _store(ctx) as store:
+        for path in paths:
+            info = import_path(path, store.blobs, store.directories, store.path_infos, name=name)
+            click.echo(info.store_path.to_absolute_path())
+
+
+def path_info_json(info: PathInfo, store_dir: str = DEFAULT_STORE_DIR) -> dict[str, Any]:
+    """What ``nix path-info --json`` says of a path (without its registration time)."""
+    return {
+        "ca": None if info.ca is None else info.ca.render(),
+        "deriver": None if info.deriver is None else info.deriver.to_absolute_path(store_dir),
+        "narHash": info.nar_hash.to_sri(),
+        "narSize": info.nar_size,
+        "references": sorted(r.to_absolute_path(store_dir) for r in info.references),
+        "signatures": [str(s) for s in info.signatures],
+    }
+
+
+@cli.command("path-info")
+@click.argument("paths", nargs=-1, required=True)
+@click.option("--json", "as_json", is_flag=True, help="print what nix path-info --json prints")
+@click.pass_context
+def path_info(ctx: click.Context, paths: tuple[str, ...], as_json: bool) -> None:
+    """Show what the store knows of store paths (an unknown one: null with --json)."""
+    wanted = [_store_path(p) for p in paths]
+    with _store(ctx) as store:
+        found = {path: store.path_infos.get(path.digest) for path in wanted}
+    # A PathInfo filed under a path's digest but for another name does not answer for it.
+    found = {p: i if i is not None and i.store_path == p else None for p, i in found.items()}
+    if as_json:
+        document = {
+            p.to_absolute_path(): None if i is None else path_info_json(i)
+            for p, i in sorted(found.items(), key=lambda item: item[0].to_absolute_path())
+        }
+        click.echo(json.dumps(document, separators=(",", ":"), sort_keys=True))
+        return
+    for path, info in found.items():
+        if info is None:
+            raise StoreError(f"path '{path.to_absolute_path()}' is not valid")
+    for path in sorted(found, key=lambda p: p.to_absolute_path()):
+        click.echo(path.to_absolute_path())
+
+
+@cli.command("nar")
+@click.argument("path")
+@click.pass_context
+def nar(ctx: click.Context, path: str) -> None:
+    """Write a store path's NAR to stdout (the bytes of nix-store --dump)."""
+    store_path = _store_path(path)
+    with _store(ctx) as store:
+        info = store.path_infos.get(store_path.digest)
+        if info is None or info.store_path != store_path:
+            raise StoreError(f"path '{store_path.to_absolute_path()}' is not valid")
+        out = sys.stdout.buffer
+        for piece in render_nar(info.node, store.blobs, store.directories):
+            out.write(piece)
+        out.flush()
+
+
+@cli.command("daemon")
+@click.option(
+    "--listen-address",
+    default="127.0.0.1:8000",
+    show_default=True,
+    help="host:port, or unix:///path/to/socket",
+)
+@click.pass_context
+def daemon(ctx: click.Context, listen_address: str) -> None:
+    """Serve castore and the PathInfo service over gRPC (tvix.castore.v1, tvix.store.v1)."""
+    with _store(ctx) as store:
+        server = make_server()
+        add_castore_services(server, store.blobs, store.directories)
+        add_store_services(server, store.path_infos, NarCalculator(store.blobs, store.directories))
+        running = start(server, listen_address)
+        click.echo(f"serving on {running.url}", err=True)
+        stop = threading.Event()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, lambda *_: stop.set())
+        stop.wait()
+        running.stop()
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: run the command, turning our errors into one ``error:`` line."""
+    try:
+        cli.main(args=argv, prog_name="tvix-store", standalone_mode=False)
+    except click.exceptions.Abort:
+        _fail("interrupted")
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except (StoreError, CastoreError, NixCompatError) as exc:
+        _fail(str(exc))
+    except BrokenPipeError:
+        sys.exit(1)
