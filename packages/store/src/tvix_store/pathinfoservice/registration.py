@@ -95,3 +95,15 @@ def _lru(spec: Spec, context: BuildContext) -> PathInfoService:
     if not isinstance(capacity, int) or isinstance(capacity, bool) or capacity < 1:
         raise context.error(f"capacity must be a whole number of at least 1, not {capacity!r}")
     return LruPathInfoService(capacity)
+
+
+@REGISTRY.register_scheme(PATH_INFO_SERVICES, "postgresql", "postgres")
+def _postgres_url(url: str) -> dict[str, Any]:
+    return {"type": "postgres", "url": url}
+
+
+@REGISTRY.register(PATH_INFO_SERVICES, "postgres", required={"url"})
+def _postgres(spec: Spec, context: BuildContext) -> PathInfoService:
+    backend = context.load("tvix_store.pathinfoservice.postgres", "tvix-store[postgres]")
+    service: PathInfoService = backend.PostgresPathInfoService(context.string(spec, "url"))
+    return service
