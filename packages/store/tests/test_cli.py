@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import shutil
@@ -13,21 +14,8 @@ from pathlib import Path
 
 import pytest
 
-
-def run(
-    tmp: Path, *args: str | os.PathLike[str], check: bool = True, env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[bytes]:
-    environment = {**os.environ, "XDG_DATA_HOME": str(tmp / "xdg"), **(env or {})}
-    result = subprocess.run(
-        [sys.executable, "-m", "tvix_store", *map(os.fspath, args)],
-        capture_output=True,
-        env=environment,
-        check=False,
-    )
-    assert b"Traceback" not in result.stderr, result.stderr.decode()
-    if check:
-        assert result.returncode == 0, result.stderr.decode()
-    return result
+support = importlib.import_module("store_support")
+run = support.run
 
 
 def test_import_gives_the_path_nix_store_add_gives(oracle, tmp_path: Path, tree: Path) -> None:  # type: ignore[no-untyped-def]

@@ -13,7 +13,7 @@ import json
 import signal
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,20 +25,29 @@ except ModuleNotFoundError:  # a library install, without the command's extra
     sys.exit("error: the tvix-store command needs: pip install 'tvix-store[cli]'")
 
 from nix_compat.errors import NixCompatError
+from nix_compat.signing import SigningKey, VerifyingKey
 from nix_compat.store_path import DEFAULT_STORE_DIR, StorePath
 from tvix_castore.blobs.service import BlobService
 from tvix_castore.cli import default_store_url
-from tvix_castore.composition import Composition, blob_service_from_url, directory_service_from_url
+from tvix_castore.composition import (
+    BLOB_SERVICES,
+    DIRECTORY_SERVICES,
+    REGISTRY,
+    Composition,
+    Family,
+)
 from tvix_castore.directories.service import DirectoryService
 from tvix_castore.errors import CastoreError
 from tvix_castore.server import add_castore_services, make_server, start
 
+from tvix_store.binary_cache.transport import split_options, transport_for
+from tvix_store.copy import copy_from_cache, copy_to_cache
 from tvix_store.errors import StoreError
 from tvix_store.importing import import_path
 from tvix_store.nar.renderer import NarCalculator, render_nar
 from tvix_store.pathinfo import PathInfo
 from tvix_store.pathinfoservice.grpc import add_store_services
-from tvix_store.pathinfoservice.registration import path_info_service, path_info_service_from_url
+from tvix_store.pathinfoservice.registration import PATH_INFO_SERVICES, path_info_service
 from tvix_store.pathinfoservice.service import PathInfoService
 
 __all__ = ["main", "path_info_json"]
@@ -65,20 +74,33 @@ class StoreAddresses:
     path_info_url: str | None
     config: Path | None
 
-    def open(self) -> Store:
+    def composition(self) -> Composition:
+        """The services as one composition, so that a PathInfo service given by URL (a
+        binary cache) ingests into the blob and directory services given beside it."""
         if self.config is not None:
-            composition = Composition.from_file(self.config)
-            return Store(
-                composition.blob_service(),
-                composition.directory_service(),
-                path_info_service(composition),
-            )
+            return Composition.from_file(self.config)
+        urls: dict[Family[Any], str | None] = {
+            BLOB_SERVICES: self.blob_url,
+            DIRECTORY_SERVICES: self.directory_url,
+            PATH_INFO_SERVICES: self.path_info_url,
+        }
+        return Composition(
+            {
+                family.section: {
+                    "root": REGISTRY.describe_url(
+                        family, default_store_url(family.section) if url is None else url
+                    )
+                }
+                for family, url in urls.items()
+            }
+        )
+
+    def open(self) -> Store:
+        composition = self.composition()
         return Store(
-            blob_service_from_url(self.blob_url or default_store_url("blobservices")),
-            directory_service_from_url(
-                self.directory_url or default_store_url("directoryservices")
-            ),
-            path_info_service_from_url(self.path_info_url or default_store_url("pathinfoservices")),
+            composition.blob_service(),
+            composition.directory_service(),
+            path_info_service(composition),
         )
 
 
@@ -194,6 +216,116 @@ def nar(ctx: click.Context, path: str) -> None:
         for piece in render_nar(info.node, store.blobs, store.directories):
             out.write(piece)
         out.flush()
+
+
+def _cache_url(url: str, allowed: set[str]) -> tuple[str, dict[str, str]]:
+    """A cache URL without its query, and the query's options (only ``allowed`` ones)."""
+    bare, options = split_options(url)
+    unknown = set(options) - allowed
+    if unknown:
+        raise StoreError(f"{url}: unknown option '{sorted(unknown)[0]}'")
+    return bare, options
+
+
+@contextmanager
+def _progress(verb: str) -> Iterator[Callable[[PathInfo], None] | None]:
+    """A count of copied paths on stderr, when it is a terminal."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import Progress, SpinnerColumn, TextColumn
+
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        transient=True,
+        console=Console(stderr=True),
+    ) as bar:
+        task = bar.add_task(f"{verb}…", total=None)
+        count = 0
+
+        def advance(info: PathInfo) -> None:
+            nonlocal count
+            count += 1
+            bar.update(task, description=f"{verb} {count}: {info.store_path}")
+
+        yield advance
+
+
+@cli.command("copy")
+@click.option("--from", "source", metavar="URL", help="copy from this binary cache")
+@click.option("--to", "target", metavar="URL", help="copy to this binary cache")
+@click.option("--no-check-sigs", is_flag=True, help="accept paths without a trusted signature")
+@click.option(
+    "--secret-key-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="sign the narinfo files written with this key (copy --to)",
+)
+@click.argument("paths", nargs=-1)
+@click.pass_context
+def copy(
+    ctx: click.Context,
+    source: str | None,
+    target: str | None,
+    no_check_sigs: bool,
+    secret_key_file: Path | None,
+    paths: tuple[str, ...],
+) -> None:
+    """Copy the closures of PATHS from a binary cache (--from) or to one (--to).
+
+    URLs are http(s)://… or file:///…; --from takes ?trusted-public-keys=…, --to takes
+    ?compression=none|xz|zstd|bzip2|br (default xz) and ?secret-key=FILE."""
+    if (source is None) == (target is None):
+        raise StoreError("give exactly one of --from URL and --to URL")
+    if not paths:
+        raise StoreError("no paths given to copy")
+    wanted = [_store_path(p) for p in paths]
+    with _store(ctx) as store:
+        if source is not None:
+            url, options = _cache_url(source, {"trusted-public-keys"})
+            keys_text = options.get("trusted-public-keys")
+            if no_check_sigs:
+                keys = None
+            else:
+                keys = [VerifyingKey.parse(k) for k in (keys_text or "").split()]
+            with _progress("copying from the cache") as progress:
+                copy_from_cache(
+                    url,
+                    wanted,
+                    store.blobs,
+                    store.directories,
+                    store.path_infos,
+                    public_keys=keys,
+                    progress=progress,
+                )
+            return
+        assert target is not None
+        url, options = _cache_url(target, {"compression", "secret-key"})
+        key_file = secret_key_file or (
+            Path(options["secret-key"]) if options.get("secret-key") else None
+        )
+        key = None
+        if key_file is not None:
+            try:
+                key = SigningKey.parse(key_file.read_text())
+            except OSError as exc:
+                raise StoreError(f"{key_file}: {exc.strerror}") from None
+        cache = transport_for(url)
+        try:
+            with _progress("copying to the cache") as progress:
+                copy_to_cache(
+                    cache,
+                    wanted,
+                    store.blobs,
+                    store.directories,
+                    store.path_infos,
+                    compression=options.get("compression", "xz"),
+                    key=key,
+                    progress=progress,
+                )
+        finally:
+            cache.close()
 
 
 @cli.command("daemon")

@@ -24,7 +24,14 @@ from nix_compat.errors import NixCompatError
 from nix_compat.hash import NixHash
 from nix_compat.narinfo import NarInfo, fingerprint
 from nix_compat.signing import Signature, SigningKey, VerifyingKey
-from nix_compat.store_path import DEFAULT_STORE_DIR, DIGEST_SIZE, StorePath
+from nix_compat.store_path import (
+    DEFAULT_STORE_DIR,
+    DIGEST_SIZE,
+    StorePath,
+    make_fixed_output_path,
+    make_source_path,
+    make_text_path,
+)
 from tvix_castore.errors import NodeError
 from tvix_castore.nodes import Node, node_from_proto, node_to_proto
 
@@ -107,6 +114,36 @@ class PathInfo:
             for sig in self.signatures
             if sig.key_name in by_name and by_name[sig.key_name].verify(message, sig)
         )
+
+    def follows_from_content_address(self, store_dir: str = DEFAULT_STORE_DIR) -> bool:
+        """Whether the store path is the one its content address and references give: such
+        a path vouches for itself, and C++ Nix accepts it from a cache without a signature
+        (the contents are checked against the NAR hash, and so against the address)."""
+        if self.ca is None:
+            return False
+        others = [r for r in self.references if r != self.store_path]
+        itself = len(others) != len(self.references)
+        name, digest = self.store_path.name, self.ca.hash
+        try:
+            if self.ca.method is ContentAddressMethod.TEXT:
+                expected = None if itself else make_text_path(name, digest, others, store_dir)
+            elif self.ca.method is ContentAddressMethod.NAR and digest.algo == "sha256":
+                expected = make_source_path(name, digest, others, itself, store_dir)
+            elif self.ca.method in (ContentAddressMethod.NAR, ContentAddressMethod.FLAT):
+                recursive = self.ca.method is ContentAddressMethod.NAR
+                expected = make_fixed_output_path(
+                    name, digest, recursive, others, itself, store_dir
+                )
+            else:
+                return False
+        except NixCompatError:
+            return False
+        if expected != self.store_path:
+            return False
+        # A recursive or text address hashes the NAR or the file: it must be this NAR's.
+        if self.ca.method is ContentAddressMethod.NAR and digest.algo == "sha256":
+            return digest.digest == self.nar_sha256
+        return True
 
     def to_narinfo(
         self,

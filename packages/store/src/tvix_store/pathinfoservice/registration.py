@@ -107,3 +107,60 @@ def _postgres(spec: Spec, context: BuildContext) -> PathInfoService:
     backend = context.load("tvix_store.pathinfoservice.postgres", "tvix-store[postgres]")
     service: PathInfoService = backend.PostgresPathInfoService(context.string(spec, "url"))
     return service
+
+
+@REGISTRY.register_scheme(PATH_INFO_SERVICES, "nix+http", "nix+https", "nix+file")
+def _nix_url(url: str) -> dict[str, Any]:
+    from tvix_store.binary_cache.transport import split_options
+
+    bare, options = split_options(url)
+    unknown = set(options) - {"trusted-public-keys"}
+    if unknown:
+        raise CompositionError(url, f"unknown option {sorted(unknown)[0]!r}")
+    spec: dict[str, Any] = {"type": "nix", "base_url": bare.removeprefix("nix+")}
+    if "trusted-public-keys" in options:
+        spec["public_keys"] = options["trusted-public-keys"].split()
+    return spec
+
+
+@REGISTRY.register(
+    PATH_INFO_SERVICES,
+    "nix",
+    required={"base_url"},
+    optional={"blob_service", "directory_service", "public_keys"},
+)
+def _nix(spec: Spec, context: BuildContext) -> PathInfoService:
+    from nix_compat.errors import NixCompatError
+    from nix_compat.signing import VerifyingKey
+    from tvix_castore.composition import BLOB_SERVICES, DIRECTORY_SERVICES
+
+    from tvix_store.binary_cache.transport import transport_for
+    from tvix_store.errors import BinaryCacheError
+    from tvix_store.pathinfoservice.nix_http import NixHttpPathInfoService
+
+    keys = spec.get("public_keys")
+    if keys is not None and (
+        not isinstance(keys, list) or not all(isinstance(k, str) for k in keys)
+    ):
+        raise context.error("public_keys must be a list of strings")
+    try:
+        public_keys = None if keys is None else [VerifyingKey.parse(k) for k in keys]
+    except NixCompatError as exc:
+        raise context.error(f"public_keys: {exc}") from None
+    base_url = context.string(spec, "base_url")
+    try:
+        transport = transport_for(base_url)
+    except BinaryCacheError as exc:
+        raise context.error(str(exc)) from None
+    blobs = context.composition.build(BLOB_SERVICES, _name(context, spec, "blob_service"))
+    directories = context.composition.build(
+        DIRECTORY_SERVICES, _name(context, spec, "directory_service")
+    )
+    return NixHttpPathInfoService(
+        base_url, blobs, directories, public_keys=public_keys, transport=transport
+    )
+
+
+def _name(context: BuildContext, spec: Spec, key: str) -> str:
+    """The service named by option ``key``; ``root`` of that family when not given."""
+    return context.string(spec, key) if key in spec else "root"
