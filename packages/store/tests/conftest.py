@@ -82,3 +82,20 @@ def reference_cache(
         return made[compression]
 
     return make
+
+
+@pytest.fixture
+def nar_bridge(tmp_path: Path) -> Iterator[Callable[..., support.NarBridgeProcess]]:
+    """Starts nar-bridge processes over the embedded store in the test's folder; at the end
+    stops them and checks none printed a traceback."""
+    started: list[support.NarBridgeProcess] = []
+
+    def start(*args: str, data_home: Path | None = None) -> support.NarBridgeProcess:
+        bridge = support.NarBridgeProcess(data_home or tmp_path / "bridge-store", *args)
+        started.append(bridge)
+        return bridge
+
+    yield start
+    for bridge in started:
+        err = bridge.stop()
+        assert b"Traceback" not in err, err.decode(errors="replace")

@@ -108,3 +108,53 @@ class ReferenceCache:
     public_key: str
     other_key: str
     source: Path
+
+
+class NarBridgeProcess:
+    """A ``nar-bridge`` started as a user starts it, on a free loopback port."""
+
+    def __init__(self, data_home: Path, *args: str):
+        import re
+        import time
+
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "tvix_store.nar_bridge",
+                "--listen-address",
+                "127.0.0.1:0",
+                *args,
+            ],
+            env={**os.environ, "XDG_DATA_HOME": str(data_home)},
+            stderr=subprocess.PIPE,
+        )
+        assert self.process.stderr is not None
+        deadline = time.monotonic() + 60
+        line = b""
+        while time.monotonic() < deadline:
+            line = self.process.stderr.readline()
+            found = re.search(rb"serving on (http://\S+)", line)
+            if found:
+                self.url = found.group(1).decode()
+                return
+            if not line and self.process.poll() is not None:
+                break
+        raise AssertionError(f"nar-bridge did not start: {line!r}")
+
+    def stop(self) -> bytes:
+        """Stop it (SIGTERM) and return what it printed on stderr since it started."""
+        import signal
+
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+        try:
+            _, err = self.process.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            _, err = self.process.communicate()
+        return err or b""
+
+    def kill(self) -> None:
+        self.process.kill()
+        self.process.wait()

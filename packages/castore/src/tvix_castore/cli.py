@@ -31,32 +31,13 @@ from tvix_castore.composition import (
 )
 from tvix_castore.digest import B3Digest
 from tvix_castore.directories.service import DirectoryService
+from tvix_castore.embedded import default_store_url
 from tvix_castore.errors import CastoreError, DirectoryNotFoundError
 from tvix_castore.ingest import ingest_archive, ingest_path
 from tvix_castore.nodes import DirectoryNode, FileNode, Node, SymlinkNode
 from tvix_castore.server import serve
 
-__all__ = ["default_store_dir", "default_store_url", "format_node", "main"]
-
-
-def default_store_dir() -> Path:
-    """Where the embedded store lives: ``$XDG_DATA_HOME/tvix`` (``~/.local/share/tvix``)."""
-    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-    return Path(base) / "tvix"
-
-
-def default_store_url(family: str) -> str:
-    """The URL of a service family's part of the embedded store (made on first use): blobs
-    as local files, directories and other metadata (``pathinfoservices``…) in sqlite files."""
-    store = default_store_dir()
-    try:
-        store.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise CastoreError(f"cannot create the default store {store}: {exc.strerror}") from None
-    if family == "blobservices":
-        return f"objectstore+file://{store / 'blobs'}"
-    files = {"directoryservices": "directories.sqlite", "pathinfoservices": "pathinfo.sqlite"}
-    return f"sqlite://{store / files.get(family, family + '.sqlite')}"
+__all__ = ["format_node", "main"]
 
 
 def format_node(node: Node) -> bytes:

@@ -15,9 +15,8 @@ import sys
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 try:
     import click
@@ -27,16 +26,6 @@ except ModuleNotFoundError:  # a library install, without the command's extra
 from nix_compat.errors import NixCompatError
 from nix_compat.signing import SigningKey, VerifyingKey
 from nix_compat.store_path import DEFAULT_STORE_DIR, StorePath
-from tvix_castore.blobs.service import BlobService
-from tvix_castore.cli import default_store_url
-from tvix_castore.composition import (
-    BLOB_SERVICES,
-    DIRECTORY_SERVICES,
-    REGISTRY,
-    Composition,
-    Family,
-)
-from tvix_castore.directories.service import DirectoryService
 from tvix_castore.errors import CastoreError
 from tvix_castore.server import add_castore_services, make_server, start
 
@@ -47,61 +36,9 @@ from tvix_store.importing import import_path
 from tvix_store.nar.renderer import NarCalculator, render_nar
 from tvix_store.pathinfo import PathInfo
 from tvix_store.pathinfoservice.grpc import add_store_services
-from tvix_store.pathinfoservice.registration import PATH_INFO_SERVICES, path_info_service
-from tvix_store.pathinfoservice.service import PathInfoService
+from tvix_store.services import Store, StoreAddresses
 
-__all__ = ["main", "path_info_json"]
-
-
-@dataclass
-class Store:
-    """The three services a command works on."""
-
-    blobs: BlobService
-    directories: DirectoryService
-    path_infos: PathInfoService
-
-    def close(self) -> None:
-        self.path_infos.close()
-        self.directories.close()
-        self.blobs.close()
-
-
-@dataclass
-class StoreAddresses:
-    blob_url: str | None
-    directory_url: str | None
-    path_info_url: str | None
-    config: Path | None
-
-    def composition(self) -> Composition:
-        """The services as one composition, so that a PathInfo service given by URL (a
-        binary cache) ingests into the blob and directory services given beside it."""
-        if self.config is not None:
-            return Composition.from_file(self.config)
-        urls: dict[Family[Any], str | None] = {
-            BLOB_SERVICES: self.blob_url,
-            DIRECTORY_SERVICES: self.directory_url,
-            PATH_INFO_SERVICES: self.path_info_url,
-        }
-        return Composition(
-            {
-                family.section: {
-                    "root": REGISTRY.describe_url(
-                        family, default_store_url(family.section) if url is None else url
-                    )
-                }
-                for family, url in urls.items()
-            }
-        )
-
-    def open(self) -> Store:
-        composition = self.composition()
-        return Store(
-            composition.blob_service(),
-            composition.directory_service(),
-            path_info_service(composition),
-        )
+__all__ = ["main", "path_info_json", "run_command", "store_options"]
 
 
 @contextmanager
@@ -126,19 +63,39 @@ def _store_path(text: str) -> StorePath:
         raise StoreError(f"{text}: {exc}") from None
 
 
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def store_options(command: F) -> F:
+    """The options that choose a command's services (shared with nar-bridge)."""
+    for option in reversed(
+        [
+            click.option(
+                "--blob-service-addr", envvar="BLOB_SERVICE_ADDR", help="blob service URL"
+            ),
+            click.option(
+                "--directory-service-addr",
+                envvar="DIRECTORY_SERVICE_ADDR",
+                help="directory service URL",
+            ),
+            click.option(
+                "--path-info-service-addr",
+                envvar="PATH_INFO_SERVICE_ADDR",
+                help="PathInfo service URL",
+            ),
+            click.option(
+                "--store-config",
+                type=click.Path(dir_okay=False, path_type=Path),
+                help="composition file (TOML or JSON) describing the services",
+            ),
+        ]
+    ):
+        command = option(command)
+    return command
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--blob-service-addr", envvar="BLOB_SERVICE_ADDR", help="blob service URL")
-@click.option(
-    "--directory-service-addr", envvar="DIRECTORY_SERVICE_ADDR", help="directory service URL"
-)
-@click.option(
-    "--path-info-service-addr", envvar="PATH_INFO_SERVICE_ADDR", help="PathInfo service URL"
-)
-@click.option(
-    "--store-config",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="composition file (TOML or JSON) describing the services",
-)
+@store_options
 @click.pass_context
 def cli(
     ctx: click.Context,
@@ -352,9 +309,14 @@ def daemon(ctx: click.Context, listen_address: str) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Entry point: run the command, turning our errors into one ``error:`` line."""
+    """Entry point of ``tvix-store``."""
+    run_command(cli, "tvix-store", argv)
+
+
+def run_command(command: click.Command, name: str, argv: list[str] | None) -> None:
+    """Run a command, turning our errors into one ``error:`` line and exit status 1."""
     try:
-        cli.main(args=argv, prog_name="tvix-store", standalone_mode=False)
+        command.main(args=argv, prog_name=name, standalone_mode=False)
     except click.exceptions.Abort:
         _fail("interrupted")
     except click.ClickException as exc:

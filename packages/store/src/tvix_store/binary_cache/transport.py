@@ -76,7 +76,7 @@ class HttpTransport:
         self._client = client or httpx.Client(timeout=TIMEOUT, follow_redirects=True)
 
     def _url(self, key: str) -> str:
-        return f"{self.url}/{quote(key)}"
+        return f"{self.url}/{quote(key, safe='/?=&')}"
 
     def open(self, key: str) -> IO[bytes] | None:
         url = self._url(key)

@@ -53,12 +53,20 @@ class _Window:
 
 
 def render_nar(
-    node: Node, blobs: BlobService, directories: DirectoryService, *, start: int = 0
+    node: Node,
+    blobs: BlobService,
+    directories: DirectoryService,
+    *,
+    start: int = 0,
+    with_contents: bool = True,
 ) -> Iterator[bytes]:
     """The NAR of ``node`` from byte ``start`` on, in pieces; NarRenderError when castore
-    lacks a blob or directory, or holds one that does not match the node."""
+    lacks a blob or directory, or holds one that does not match the node.
+
+    Without contents, files hold zeros and no blob is read: the NAR's layout (offsets and
+    sizes, for a ``.ls`` listing) at the cost of the directories alone."""
     try:
-        yield from _render(node, blobs, directories, start)
+        yield from _render(node, blobs, directories, start, with_contents)
     except CastoreError as exc:
         raise NarRenderError(f"cannot render the NAR: {exc}") from None
     except NarError as exc:
@@ -66,7 +74,11 @@ def render_nar(
 
 
 def _render(
-    root: Node, blobs: BlobService, directories: DirectoryService, start: int
+    root: Node,
+    blobs: BlobService,
+    directories: DirectoryService,
+    start: int,
+    with_contents: bool,
 ) -> Iterator[bytes]:
     window = _Window(start)
     writer = NarWriter(window)
@@ -76,7 +88,7 @@ def _render(
         if isinstance(item, SymlinkNode):
             writer.symlink(item.target)
         elif isinstance(item, FileNode):
-            yield from _file(writer, window, blobs, item)
+            yield from _file(writer, window, blobs, item, with_contents)
         else:
             directory = directories.get(item.digest)
             if directory is None:
@@ -103,10 +115,10 @@ def _render(
 
 
 def _file(
-    writer: NarWriter, window: _Window, blobs: BlobService, item: FileNode
+    writer: NarWriter, window: _Window, blobs: BlobService, item: FileNode, with_contents: bool
 ) -> Iterator[bytes]:
     writer.regular_start(item.size, executable=item.executable)
-    skip = min(max(window.start - writer.size, 0), item.size)
+    skip = min(max(window.start - writer.size, 0), item.size) if with_contents else item.size
     for offset in range(0, skip, _PIECE):
         writer.contents(_ZEROS[: min(_PIECE, skip - offset)])
     if skip < item.size:

@@ -1,0 +1,3 @@
+from tvix_store.nar_bridge.cli import main
+
+main()
