@@ -24,6 +24,7 @@ from nix_compat.derivation import (
     derivation_path,
     drv_name_from_path,
     fill_output_paths,
+    from_json,
     parse_aterm,
     validate,
     write_aterm,
@@ -449,3 +450,62 @@ def test_an_input_reached_twice_is_no_cycle(variant: int) -> None:
     mid = link("mid", shared, link("left", shared))
     top = known[link("top", mid)]
     check_derivation(top, dict(known))
+
+
+# -- found by fuzzing (tests/test_fuzz_parsers.py) ---------------------------------------------
+
+
+def test_json_env_nested_too_deep_gives_no_name_not_a_recursion_error() -> None:
+    """``__json`` past Python's decoder depth raised RecursionError out of parse_aterm."""
+    drv = Derivation("x", {"out": DeferredOutput()}, env={"__json": "[" * 100_000 + "]" * 100_000})
+    with pytest.raises(DerivationError, match="name unknown"):
+        parse_aterm(write_aterm(drv))
+
+
+def _document() -> dict[str, Any]:
+    store = "/nix/store/abxcn50cldw72vl3shm3i34gsa7bnz7b"
+    return {
+        "args": [],
+        "builder": "/bin/sh",
+        "env": {},
+        "inputDrvs": {},
+        "inputSrcs": [],
+        "name": "x",
+        "outputs": {"out": {"path": f"{store}-x"}},
+        "system": "x86_64-linux",
+    }
+
+
+def test_json_dynamic_outputs_nested_too_deep_are_refused() -> None:
+    node: dict[str, Any] = {"outputs": ["out"], "dynamicOutputs": {}}
+    for _ in range(10_000):
+        node = {"outputs": [], "dynamicOutputs": {"out": node}}
+    document = dict(
+        _document(), inputDrvs={"/nix/store/abxcn50cldw72vl3shm3i34gsa7bnz7b-d.drv": node}
+    )
+    with pytest.raises(DerivationError, match="nested deeper than 200"):
+        from_json(document)
+
+
+def test_json_fixed_output_path_that_is_not_a_string_is_refused() -> None:
+    sha = "0" * 64
+    outputs = {"out": {"hashAlgo": "sha256", "method": "nar", "hash": sha, "path": 7}}
+    with pytest.raises(DerivationError, match="must be a str") as caught:
+        from_json(dict(_document(), outputs=outputs))
+    assert caught.value.field == "outputs.out"
+
+
+@pytest.mark.parametrize("where", ["env", "args", "name", "outputs"])
+def test_json_strings_with_lone_surrogates_are_refused(where: str) -> None:
+    """JSON's \\ud800 escapes spell strings that are not Unicode; C++ Nix's reader refuses them,
+    and here they would escape the ATerm writer and ``show_json`` as UnicodeEncodeError."""
+    bad = "\ud800"
+    values: dict[str, Any] = {
+        "env": {"x": bad},
+        "args": ["ok", bad],
+        "name": bad,
+        "outputs": {bad: {}},
+    }
+    with pytest.raises(DerivationError, match="not valid Unicode") as caught:
+        from_json(dict(_document(), **{where: values[where]}))
+    assert caught.value.field is not None and caught.value.field.startswith(where)

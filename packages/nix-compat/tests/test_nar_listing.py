@@ -265,3 +265,47 @@ def test_cat_seeks_over_contents_it_does_not_need(tmp_path: Path) -> None:
     stream = CountingReads(nar)
     assert b"".join(cat(stream, "/b")) == b"wanted"
     assert stream.read_bytes < (4 << 20) / 8  # some read-ahead, but not the contents
+
+
+@pytest.mark.parametrize(
+    ("node", "message"),
+    [
+        ('{"type": "symlink", "target": "\\ud800"}', "not UTF-8"),
+        (
+            '{"type": "directory", "entries": {"\\udc80": {"type": "symlink", "target": "a"}}}',
+            "not UTF-8",
+        ),
+        (
+            '{"type": "directory", "entries": {"": {"type": "symlink", "target": "a"}}}',
+            "empty entry name",
+        ),
+        (
+            '{"type": "directory", "entries": {"..": {"type": "symlink", "target": "a"}}}',
+            "not allowed",
+        ),
+        (
+            '{"type": "directory", "entries": {"a/b": {"type": "symlink", "target": "a"}}}',
+            "contains '/'",
+        ),
+        (
+            '{"type": "directory", "entries": {"a\\u0000": {"type": "symlink", "target": "a"}}}',
+            "NUL",
+        ),
+        ('{"type": "symlink", "target": ""}', "empty symlink target"),
+        ('{"type": "regular", "size": 1, "narOffset": 9223372036854775808}', "narOffset"),
+        ('{"type": "regular", "size": 18446744073709551616, "narOffset": 0}', "size"),
+    ],
+)
+def test_listing_holds_what_a_nar_may_hold(node: str, message: str) -> None:
+    """Found by fuzzing: lone surrogates (JSON can spell them) raised UnicodeEncodeError, and
+    names a NAR cannot hold ('', '..', 'a/b') or offsets past any file were taken."""
+    with pytest.raises(NarError, match=message):
+        parse_listing('{"version": 1, "root": ' + node + "}")
+
+
+def test_cat_listed_at_an_offset_past_what_the_stream_can_seek() -> None:
+    listing = ListedFile(size=1, executable=False, nar_offset=(1 << 63) - 1)
+    source = io.BytesIO(b"x" * 100)
+    source.seek(10)
+    with pytest.raises(NarError, match="narOffset"):
+        b"".join(cat_listed(source, listing, "/"))

@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import importlib
 import io
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -243,3 +244,21 @@ def test_every_corrupted_byte_is_refused_or_harmless() -> None:
             continue
         assert position in harmless, position
         assert nar_bytes(node) == corrupted
+
+
+@pytest.mark.parametrize("size", [1 << 40, 1 << 63, (1 << 64) - 1])
+def test_huge_contents_length_on_a_short_stream_ends_early(tmp_path: Path, size: int) -> None:
+    """Found by fuzzing: the length of a file's contents went to the stream's read() whole, which
+    raised OverflowError (BytesIO) or tried to allocate it (buffered files and pipes)."""
+    t = trees
+    head = t.MAGIC + t.tok("(") + t.tok("type") + t.tok("regular") + t.tok("contents")
+    nar = head + size.to_bytes(8, "little") + b"only this much"
+    (tmp_path / "x.nar").write_bytes(nar)
+    read_fd, write_fd = os.pipe()
+    os.write(write_fd, nar)
+    os.close(write_fd)
+    with open(tmp_path / "x.nar", "rb") as file, open(read_fd, "rb") as pipe:
+        for source in (io.BytesIO(nar), file, pipe):
+            with pytest.raises(NarError, match="NAR ends early") as e:
+                read_node(source)
+            assert e.value.offset == len(nar)

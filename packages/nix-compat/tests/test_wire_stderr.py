@@ -6,7 +6,12 @@ import io
 
 import pytest
 from nix_compat.errors import DaemonError, WireError
+from nix_compat.hash import NixHash
+from nix_compat.nar import Regular, nar_bytes
+from nix_compat.store_path import make_source_path
+from nix_compat.wire.client import DaemonClient
 from nix_compat.wire.handshake import ProtocolVersion
+from nix_compat.wire.messages import ValidPathInfo
 from nix_compat.wire.primitives import WireReader, WireWriter, encode_bytes, encode_u64
 from nix_compat.wire.stderr import (
     ActivityResult,
@@ -162,3 +167,26 @@ def test_truncated_message_is_refused() -> None:
     with pytest.raises(WireError, match="unexpected end of stream") as info:
         _decode(data[:-3], NEW)
     assert info.value.offset == len(data) - 3
+
+
+@pytest.mark.parametrize("length", [1 << 63, (1 << 64) - 1])
+def test_a_huge_read_request_gets_a_bounded_answer(length: int) -> None:
+    """Found by fuzzing: before 1.23 the daemon pulls an added NAR with STDERR_READ <length>,
+    and that length went to the NAR source's read() whole (OverflowError from a BytesIO; an
+    allocation of it from a buffered file). "Up to length bytes" is answered with less."""
+    old = ProtocolVersion(1, 22)
+    daemon = io.BytesIO()
+    writer = WireWriter(daemon)
+    writer.write_u64(0x6478696F)  # WORKER_MAGIC_2
+    writer.write_u64(old.to_wire())
+    for message in (Last(), ReadRequest(length), ReadRequest(length), Last()):
+        write_stderr(writer, message, old)
+    writer.flush()
+    nar = nar_bytes(Regular(b"contents"))
+    nar_hash = NixHash.of_bytes("sha256", nar)
+    info = ValidPathInfo(make_source_path("x", nar_hash), nar_hash, len(nar))
+    sent = io.BytesIO()
+    client = DaemonClient(io.BytesIO(daemon.getvalue()), sent, version=old)
+    client.add_to_store_nar(info, io.BytesIO(nar))
+    # The first answer is the whole (small) NAR, the second its end: nothing more to send.
+    assert sent.getvalue().endswith(encode_bytes(nar) + encode_bytes(b""))

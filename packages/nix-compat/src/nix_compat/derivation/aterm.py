@@ -460,7 +460,8 @@ def name_from_env(env: Mapping[str, str]) -> str | None:
 
         try:
             attrs = json.loads(env["__json"].encode("utf-8", "surrogateescape"))
-        except ValueError:
+        except (ValueError, RecursionError):
+            # Not JSON, or nested deeper than Python's decoder recurses: no name from it.
             return None
         name = attrs.get("name") if isinstance(attrs, dict) else None
         return name if isinstance(name, str) else None

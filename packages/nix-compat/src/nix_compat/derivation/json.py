@@ -8,6 +8,7 @@ derivation is an error that says which byte.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -16,6 +17,7 @@ from nix_compat.errors import DerivationError, HashError, StorePathError
 from nix_compat.hash import ALGORITHMS, NixHash
 from nix_compat.store_path import DEFAULT_STORE_DIR, StorePath
 
+from .aterm import MAX_NESTING
 from .model import (
     DeferredOutput,
     Derivation,
@@ -159,11 +161,15 @@ def _output_from_json(obj: Any, field: str, store_dir: str) -> Output:
         ca = ContentAddress(method, NixHash.parse(_get(obj, "hash", str, field), algo))
     except HashError as e:
         raise DerivationError(f"bad output hash: {e}", field=f"{field}.hash") from None
-    path = _path(obj["path"], f"{field}.path", store_dir) if "path" in obj else None
+    path = (
+        _path(_get(obj, "path", str, field), f"{field}.path", store_dir) if "path" in obj else None
+    )
     return FixedOutput(ca, path)
 
 
-def _node_from_json(obj: Any, field: str) -> InputDrvOutputs:
+def _node_from_json(obj: Any, field: str, depth: int = 0) -> InputDrvOutputs:
+    if depth > MAX_NESTING:  # as in ATerm: refused before Python's stack runs out
+        raise DerivationError(f"dynamic outputs nested deeper than {MAX_NESTING}", field=field)
     if isinstance(obj, list):  # the form before dynamic derivations
         return InputDrvOutputs.of(_strings(obj, field))
     if not isinstance(obj, dict):
@@ -171,7 +177,50 @@ def _node_from_json(obj: Any, field: str) -> InputDrvOutputs:
     dynamic = _get(obj, "dynamicOutputs", dict, field) if "dynamicOutputs" in obj else {}
     return InputDrvOutputs(
         frozenset(_strings(_get(obj, "outputs", list, field), f"{field}.outputs")),
-        {name: _node_from_json(child, f"{field}.{name}") for name, child in dynamic.items()},
+        {
+            name: _node_from_json(child, f"{field}.{name}", depth + 1)
+            for name, child in dynamic.items()
+        },
+    )
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _check_unicode(obj: Any) -> None:
+    """Refuse strings holding a lone surrogate (JSON's ``\\ud800`` escapes can spell one).
+
+    C++ Nix's JSON reader refuses them; here they would reach the ATerm writer and the sort
+    keys as characters that are neither text nor one of the bytes surrogate escapes stand for.
+    Walked without recursion: the document may nest as deep as its reader allowed.
+    """
+    # Each item carries its trail (its key and its parent's trail), joined into a field name
+    # only for an error: building names on the way down costs the square of the depth.
+    Trail = tuple[str, Any] | None
+    pending: list[tuple[Any, Trail]] = [(obj, None)]
+    while pending:
+        value, trail = pending.pop()
+        if isinstance(value, str):
+            if _SURROGATE.search(value):
+                raise DerivationError(
+                    f"string {value!r} is not valid Unicode", field=_field_of(trail)
+                )
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                pending.append((key, trail))
+                pending.append((item, (str(key), trail)))
+        elif isinstance(value, list):
+            pending.extend((item, (f"[{i}]", trail)) for i, item in enumerate(value))
+
+
+def _field_of(trail: tuple[str, Any] | None) -> str:
+    parts: list[str] = []
+    while trail is not None:
+        parts.append(trail[0])
+        trail = trail[1]
+    return "".join(
+        part if part.startswith("[") or not index else "." + part
+        for index, part in enumerate(reversed(parts))
     )
 
 
@@ -181,6 +230,7 @@ def from_json(
     """Read one derivation's JSON value (as :func:`to_json` writes it)."""
     if not isinstance(obj, dict):
         raise DerivationError("derivation must be a JSON object")
+    _check_unicode(obj)
     if name is None:
         name = _get(obj, "name", str, "name")
     outputs = {

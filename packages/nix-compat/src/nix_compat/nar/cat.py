@@ -95,7 +95,13 @@ def cat_listed(
     node = lookup(listing, wanted)
     if not isinstance(node, ListedFile):
         raise NarError(f"path '{display_path(wanted)}' is not a regular file")
-    source.seek(node.nar_offset, io.SEEK_CUR)
+    try:
+        source.seek(node.nar_offset, io.SEEK_CUR)
+    except OverflowError:  # an offset the listing gives, too far for the stream to go
+        raise NarError(
+            f"narOffset {node.nar_offset} is beyond what the NAR's stream can seek to",
+            path=display_path(wanted),
+        ) from None
     remaining = node.size
     while remaining:
         chunk = source.read(min(remaining, chunk_size))

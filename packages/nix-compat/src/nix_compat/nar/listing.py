@@ -16,7 +16,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from nix_compat.errors import NarError
-from nix_compat.nar.format import MAX_PATH_LEN, display_path, join_path, parse_path, quote_bytes
+from nix_compat.nar.format import (
+    MAX_PATH_LEN,
+    display_path,
+    invalid_name_reason,
+    invalid_target_reason,
+    join_path,
+    parse_path,
+    quote_bytes,
+)
 from nix_compat.nar.reader import DirectoryEnd, DirectoryStart, FileEvent, NarReader, Readable
 
 __all__ = [
@@ -33,6 +41,8 @@ __all__ = [
 ]
 
 LISTING_VERSION = 1
+#: The largest size or offset in a listing: no file, and so no NAR, is larger than an off_t.
+MAX_FILE_OFFSET = 2**63 - 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,7 +171,12 @@ def parse_listing(text: str | bytes) -> ListedNode:
 
 
 def _node_from_json(root: Any) -> ListedNode:
-    """Build the tree without recursion; siblings are pushed so they pop in byte order."""
+    """Build the tree without recursion; siblings are pushed so they pop in byte order.
+
+    What a listing says is held to the rules of the NAR it describes: names and targets that
+    a NAR may hold (a name with '/' or '..' would let a lookup or ``ls`` escape the tree),
+    sizes and offsets that a file can have.
+    """
     top: dict[bytes, ListedNode] = {}
     pending: list[tuple[bytes, Any, dict[bytes, ListedNode], bytes]] = [(b"", root, top, b"")]
     while pending:
@@ -174,11 +189,22 @@ def _node_from_json(root: Any) -> ListedNode:
                 _number(value, "size", path), executable, _number(value, "narOffset", path)
             )
         elif kind == "symlink" and isinstance(value.get("target"), str):
-            node = ListedSymlink(value["target"].encode())
+            target = _utf8(value["target"], "symlink target", path)
+            reason = invalid_target_reason(target)
+            if reason:
+                raise NarError(f"listing entry: {reason}", path=display_path(path))
+            node = ListedSymlink(target)
         elif kind == "directory" and isinstance(value.get("entries"), dict):
             entries: dict[bytes, ListedNode] = {}
             node = ListedDirectory(entries)
-            children = sorted((key.encode(), child) for key, child in value["entries"].items())
+            children = []
+            for key, child in value["entries"].items():
+                child_name = _utf8(key, "entry name", path)
+                reason = invalid_name_reason(child_name)
+                if reason:
+                    raise NarError(f"listing entry: {reason}", path=display_path(path))
+                children.append((child_name, child))
+            children.sort(key=lambda item: item[0])
             for child_name, child in reversed(children):
                 pending.append((join_path(path, child_name), child, entries, child_name))
         else:
@@ -189,9 +215,20 @@ def _node_from_json(root: Any) -> ListedNode:
     return top[b""]
 
 
+def _utf8(text: str, what: str, path: bytes) -> bytes:
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate, which JSON's \u escapes can spell
+        raise NarError(f"listing {what} {text!r} is not UTF-8", path=display_path(path)) from None
+
+
 def _number(value: dict[str, Any], key: str, path: bytes) -> int:
     number = value.get(key)
-    if not isinstance(number, int) or isinstance(number, bool) or number < 0:
+    if (
+        not isinstance(number, int)
+        or isinstance(number, bool)
+        or not 0 <= number <= MAX_FILE_OFFSET
+    ):
         raise NarError(f"listing entry has no valid {key!r}", path=display_path(path))
     return number
 

@@ -476,12 +476,17 @@ class NarReader:
         return rest
 
     def _read_direct(self, n: int) -> bytes:
-        """Exactly ``n`` bytes from the source itself (the buffer is empty)."""
-        data = self._read_source(n)
+        """Exactly ``n`` bytes from the source itself (the buffer is empty).
+
+        The source is asked for at most a chunk at a time: ``n`` comes from the NAR, and a
+        hostile length must meet the end of the stream, not an OverflowError or a read()
+        that allocates it up front (buffered files do).
+        """
+        data = self._read_source(min(n, CHUNK_SIZE))
         if len(data) < n:
             parts = [data]
             have = len(data)
-            while have < n and (more := self._read_source(n - have)):
+            while have < n and (more := self._read_source(min(n - have, CHUNK_SIZE))):
                 parts.append(more)
                 have += len(more)
             data = b"".join(parts)

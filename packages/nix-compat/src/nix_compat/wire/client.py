@@ -186,7 +186,9 @@ class DaemonClient:
             if isinstance(message, ReadRequest):
                 if source is None:
                     raise WireError("the daemon asked for data (STDERR_READ) unexpectedly", start)
-                self._writer.write_bytes(source.read(message.length))
+                # "Up to length bytes": a smaller answer is as good, and the length is the
+                # daemon's word, not to be passed to read() (OverflowError) or allocated.
+                self._writer.write_bytes(source.read(min(message.length, _CHUNK)))
                 self._writer.flush()
             elif isinstance(message, WriteData):
                 if sink is None:
