@@ -66,7 +66,14 @@ class CastoreFs:
             raise ValueError("give either root or roots")
         self._blobs = blobs
         self._directories = directories
-        self._root: Directory | DirectoryNode = root if root is not None else Directory(roots)
+        # ``roots`` is read lazily, entry by entry: tvix-store mounts every store path there is,
+        # looked up by name only when asked for (a lookup failing raises OSError(EIO)).
+        self._root: Mapping[bytes, Node] | DirectoryNode
+        if root is not None:
+            self._root = root
+        else:
+            assert roots is not None
+            self._root = roots
         self._cache: dict[B3Digest, Directory] = {}
         self._handles: dict[int, tuple[threading.Lock, io.BufferedIOBase]] = {}
         self._next = 1
@@ -74,8 +81,8 @@ class CastoreFs:
         self._mounted_at = time.time_ns()
 
     # Looking things up ---------------------------------------------------------------------
-    def _directory(self, node: DirectoryNode | Directory) -> Directory:
-        if isinstance(node, Directory):
+    def _directory(self, node: DirectoryNode | Mapping[bytes, Node]) -> Mapping[bytes, Node]:
+        if not isinstance(node, DirectoryNode):
             return node
         found = self._cache.get(node.digest)
         if found is None:
@@ -88,10 +95,10 @@ class CastoreFs:
             self._cache[node.digest] = found
         return found
 
-    def _lookup(self, path: str) -> Node | Directory:
-        here: Node | Directory = self._root
+    def _lookup(self, path: str) -> Node | Mapping[bytes, Node]:
+        here: Node | Mapping[bytes, Node] = self._root
         for part in (p for p in os.fsencode(path).split(b"/") if p):
-            if not isinstance(here, DirectoryNode | Directory):
+            if not isinstance(here, DirectoryNode | Mapping):
                 raise _error(errno.ENOTDIR)
             entries = self._directory(here)
             if part not in entries:
@@ -103,7 +110,7 @@ class CastoreFs:
     def getattr(self, path: str, fh: int | None = None) -> dict[str, Any]:
         node = self._lookup(path)
         times = {"st_atime": self._mounted_at, "st_mtime": 0, "st_ctime": 0}
-        if isinstance(node, DirectoryNode | Directory):
+        if isinstance(node, DirectoryNode | Mapping):
             return {"st_mode": stat.S_IFDIR | 0o555, "st_nlink": 2, "st_size": 0, **times}
         if isinstance(node, FileNode):
             mode = 0o555 if node.executable else 0o444
@@ -112,7 +119,7 @@ class CastoreFs:
 
     def readdir(self, path: str, fh: int) -> list[str]:
         node = self._lookup(path)
-        if not isinstance(node, DirectoryNode | Directory):
+        if not isinstance(node, DirectoryNode | Mapping):
             raise _error(errno.ENOTDIR)
         return [".", "..", *(os.fsdecode(name) for name in self._directory(node))]
 
@@ -170,9 +177,15 @@ def mount(fs: CastoreFs, mountpoint: str | os.PathLike[str], *, foreground: bool
     """Serve ``fs`` at ``mountpoint`` until it is unmounted (blocks when foreground)."""
     import mfusepy
 
-    mfusepy.FUSE(
-        fs, os.fspath(mountpoint), foreground=foreground, ro=True, default_permissions=True
-    )
+    try:
+        mfusepy.FUSE(
+            fs, os.fspath(mountpoint), foreground=foreground, ro=True, default_permissions=True
+        )
+    except RuntimeError as exc:
+        # libfuse's loop reports a status when a signal or an unmount ends it: that is the
+        # normal end of a mount, once the mount point is gone.
+        if os.path.ismount(mountpoint):
+            raise CastoreError(f"{os.fspath(mountpoint)}: FUSE failed (status {exc})") from None
 
 
 def unmount(mountpoint: str | os.PathLike[str]) -> None:

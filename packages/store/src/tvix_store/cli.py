@@ -285,6 +285,23 @@ def copy(
             cache.close()
 
 
+@cli.command("mount")
+@click.argument("mountpoint", type=click.Path(file_okay=False, exists=True, path_type=Path))
+@click.pass_context
+def mount_(ctx: click.Context, mountpoint: Path) -> None:
+    """Mount the store's paths read-only at MOUNTPOINT until unmounted (needs libfuse 3)."""
+    from tvix_castore.mount import CastoreFs, fuse_available, mount
+
+    from tvix_store.mount import StorePathRoots
+
+    reason = fuse_available()
+    if reason is not None:
+        raise StoreError(f"cannot mount: {reason}")
+    with _store(ctx) as store:
+        roots = StorePathRoots(store.path_infos)
+        mount(CastoreFs(store.blobs, store.directories, roots=roots), mountpoint)
+
+
 @cli.command("daemon")
 @click.option(
     "--listen-address",

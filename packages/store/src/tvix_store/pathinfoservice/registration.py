@@ -97,6 +97,45 @@ def _lru(spec: Spec, context: BuildContext) -> PathInfoService:
     return LruPathInfoService(capacity)
 
 
+def _services(spec: Spec, context: BuildContext) -> list[PathInfoService]:
+    names = spec["services"]
+    if not isinstance(names, list) or not names or not all(isinstance(n, str) for n in names):
+        raise context.error("services must be a list of service names, not empty")
+    return [context.composition.build(PATH_INFO_SERVICES, name) for name in names]
+
+
+@REGISTRY.register(PATH_INFO_SERVICES, "priority", required={"services"})
+def _priority(spec: Spec, context: BuildContext) -> PathInfoService:
+    from tvix_store.pathinfoservice.combinators import PriorityPathInfoService
+
+    return PriorityPathInfoService(_services(spec, context))
+
+
+@REGISTRY.register(PATH_INFO_SERVICES, "first-answer", required={"services"})
+def _first_answer(spec: Spec, context: BuildContext) -> PathInfoService:
+    from tvix_store.pathinfoservice.combinators import FirstAnswerPathInfoService
+
+    return FirstAnswerPathInfoService(_services(spec, context))
+
+
+@REGISTRY.register(PATH_INFO_SERVICES, "keyfile-signing", required={"inner", "keyfile"})
+def _signing(spec: Spec, context: BuildContext) -> PathInfoService:
+    from nix_compat.errors import NixCompatError
+    from nix_compat.signing import SigningKey
+
+    from tvix_store.pathinfoservice.combinators import SigningPathInfoService
+
+    keyfile = context.string(spec, "keyfile")
+    try:
+        with open(keyfile) as file:
+            key = SigningKey.parse(file.read())
+    except OSError as exc:
+        raise context.error(f"keyfile {keyfile}: {exc.strerror}") from None
+    except NixCompatError as exc:
+        raise context.error(f"keyfile {keyfile}: {exc}") from None
+    return SigningPathInfoService(context.service(PATH_INFO_SERVICES, spec, "inner"), key)
+
+
 @REGISTRY.register_scheme(PATH_INFO_SERVICES, "postgresql", "postgres")
 def _postgres_url(url: str) -> dict[str, Any]:
     return {"type": "postgres", "url": url}
