@@ -257,6 +257,8 @@ class NarBridge:
         path = narinfo.store_path.to_absolute_path()
         uploaded = self.uploads.get(narinfo.url)
         if uploaded is None:
+            if self._already_valid(narinfo):
+                return  # a concurrent upload of the same path got there first
             raise web.HTTPBadRequest(text=f"{path}: its NAR {narinfo.url} was not uploaded\n")
         if narinfo.nar_hash.algo != "sha256" or (
             narinfo.nar_hash.digest,
@@ -279,6 +281,18 @@ class NarBridge:
             info = info.with_signature(self.key)
         self.store.path_infos.put(info)
         self.uploads.forget(narinfo.url)
+
+
+    def _already_valid(self, narinfo: NarInfo) -> bool:
+        """Whether the narinfo's path is valid here with the NAR it describes (uploading a
+        path twice, or two clients at once, is not an error)."""
+        found = self.store.path_infos.get(narinfo.store_path.digest)
+        return (
+            found is not None
+            and found.store_path == narinfo.store_path
+            and found.nar_hash == narinfo.nar_hash
+            and found.nar_size == narinfo.nar_size
+        )
 
 
 class _IteratorReader:
