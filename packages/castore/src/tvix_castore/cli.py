@@ -9,7 +9,6 @@ Failures print one ``error:`` line and exit 1, never a traceback.
 from __future__ import annotations
 
 import os
-import signal
 import sys
 import threading
 from collections.abc import Callable, Iterator
@@ -222,11 +221,7 @@ def serve_(ctx: click.Context, listen: str) -> None:
     with _services(ctx) as (blobs, directories):
         running = serve(blobs, directories, listen)
         click.echo(f"serving on {running.url}", err=True)
-        stop = threading.Event()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(sig, lambda *_: stop.set())
-        stop.wait()
-        running.stop()
+        running.serve_until_signalled()
 
 
 @cli.command("mount")

@@ -8,6 +8,8 @@ server): :func:`make_server`, then :func:`add_castore_services` and whatever els
 
 from __future__ import annotations
 
+import signal
+import threading
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -33,6 +35,14 @@ class RunningServer:
 
     def stop(self, grace: float | None = 1.0) -> None:
         self.server.stop(grace).wait()
+
+    def serve_until_signalled(self) -> None:
+        """Serve until SIGINT or SIGTERM (a command's main loop), then stop gracefully."""
+        stop = threading.Event()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, lambda *_: stop.set())
+        stop.wait()
+        self.stop()
 
 
 def add_castore_services(

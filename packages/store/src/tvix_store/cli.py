@@ -10,9 +10,7 @@ files, directories and PathInfo in sqlite), so there is nothing to start. Failur
 from __future__ import annotations
 
 import json
-import signal
 import sys
-import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -38,7 +36,7 @@ from tvix_store.pathinfo import PathInfo
 from tvix_store.pathinfoservice.grpc import add_store_services
 from tvix_store.services import Store, StoreAddresses
 
-__all__ = ["main", "path_info_json", "run_command", "store_options"]
+__all__ = ["main", "path_info_json", "read_signing_key", "run_command", "store_options"]
 
 
 @contextmanager
@@ -262,12 +260,7 @@ def copy(
         key_file = secret_key_file or (
             Path(options["secret-key"]) if options.get("secret-key") else None
         )
-        key = None
-        if key_file is not None:
-            try:
-                key = SigningKey.parse(key_file.read_text())
-            except OSError as exc:
-                raise StoreError(f"{key_file}: {exc.strerror}") from None
+        key = None if key_file is None else read_signing_key(key_file)
         cache = transport_for(url)
         try:
             with _progress("copying to the cache") as progress:
@@ -318,16 +311,20 @@ def daemon(ctx: click.Context, listen_address: str) -> None:
         add_store_services(server, store.path_infos, NarCalculator(store.blobs, store.directories))
         running = start(server, listen_address)
         click.echo(f"serving on {running.url}", err=True)
-        stop = threading.Event()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(sig, lambda *_: stop.set())
-        stop.wait()
-        running.stop()
+        running.serve_until_signalled()
 
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point of ``tvix-store``."""
     run_command(cli, "tvix-store", argv)
+
+
+def read_signing_key(path: Path) -> SigningKey:
+    """A secret key file as ``nix-store --generate-binary-cache-key`` writes it."""
+    try:
+        return SigningKey.parse(path.read_text())
+    except (OSError, UnicodeDecodeError) as exc:
+        raise StoreError(f"{path}: {getattr(exc, 'strerror', None) or exc}") from None
 
 
 def run_command(command: click.Command, name: str, argv: list[str] | None) -> None:

@@ -52,6 +52,27 @@ def references_first(infos: Iterable[PathInfo]) -> list[PathInfo]:
     return out
 
 
+def _closure(
+    paths: Sequence[StorePath], lookup: Callable[[StorePath], PathInfo | None]
+) -> dict[StorePath, PathInfo]:
+    """The PathInfos of ``paths`` and of everything they refer to, as far as ``lookup``
+    answers (None: a path whose closure need not be followed)."""
+    closure: dict[StorePath, PathInfo] = {}
+    skipped: set[StorePath] = set()
+    queue = list(paths)
+    while queue:
+        path = queue.pop()
+        if path in closure or path in skipped:
+            continue
+        info = lookup(path)
+        if info is None:
+            skipped.add(path)
+            continue
+        closure[path] = info
+        queue.extend(r for r in info.references if r != path)
+    return closure
+
+
 def copy_from_cache(
     cache_url: str,
     paths: Sequence[StorePath],
@@ -65,21 +86,18 @@ def copy_from_cache(
     """Copy the closures of ``paths`` from the cache; returns the paths newly added.
     ``public_keys`` None trusts every narinfo (``--no-check-sigs``)."""
     source = NixHttpPathInfoService(cache_url, blobs, directories, public_keys=public_keys)
-    fetched: dict[StorePath, PathInfo] = {}
+
+    def fetch(path: StorePath) -> PathInfo | None:
+        local = path_infos.get(path.digest)
+        if local is not None and local.store_path == path:
+            return None  # valid here, and so is its closure
+        info = source.get(path.digest)
+        if info is None or info.store_path != path:
+            raise StoreError(f"{cache_url}: does not have {path.to_absolute_path()}")
+        return info
+
     try:
-        queue = list(paths)
-        while queue:
-            path = queue.pop()
-            if path in fetched:
-                continue
-            local = path_infos.get(path.digest)
-            if local is not None and local.store_path == path:
-                continue  # valid here, and so is its closure
-            info = source.get(path.digest)
-            if info is None or info.store_path != path:
-                raise StoreError(f"{cache_url}: does not have {path.to_absolute_path()}")
-            fetched[path] = info
-            queue.extend(r for r in info.references if r != path)
+        fetched = _closure(paths, fetch)
         for info in references_first(fetched.values()):
             path_infos.put(info)
             if progress is not None:
@@ -103,17 +121,14 @@ def copy_to_cache(
     progress: Progress | None = None,
 ) -> list[PathInfo]:
     """Write the closures of ``paths`` into the cache; returns the paths uploaded."""
-    closure: dict[StorePath, PathInfo] = {}
-    queue = list(paths)
-    while queue:
-        path = queue.pop()
-        if path in closure:
-            continue
+
+    def valid(path: StorePath) -> PathInfo:
         info = path_infos.get(path.digest)
         if info is None or info.store_path != path:
             raise StoreError(f"path '{path.to_absolute_path()}' is not valid")
-        closure[path] = info
-        queue.extend(info.references)
+        return info
+
+    closure = _closure(paths, valid)
     if not cache.exists("nix-cache-info"):
         cache.write("nix-cache-info", CACHE_INFO.encode(), "text/x-nix-cache-info")
     uploaded = []

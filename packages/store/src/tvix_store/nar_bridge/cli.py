@@ -21,9 +21,7 @@ try:
 except ModuleNotFoundError:  # a library install, without the command's extra
     sys.exit("error: the nar-bridge command needs: pip install 'tvix-store[nar-bridge,cli]'")
 
-from nix_compat.signing import SigningKey
-
-from tvix_store.cli import run_command, store_options
+from tvix_store.cli import read_signing_key, run_command, store_options
 from tvix_store.errors import StoreError
 from tvix_store.nar_bridge.app import NarBridge, make_app
 from tvix_store.services import StoreAddresses
@@ -85,12 +83,7 @@ def cli(
 ) -> None:
     """Serve the store as a Nix binary cache, for reading and writing."""
     host, port = parse_listen_address(listen_address)
-    key = None
-    if secret_key_file is not None:
-        try:
-            key = SigningKey.parse(secret_key_file.read_text())
-        except OSError as exc:
-            raise StoreError(f"{secret_key_file}: {exc.strerror}") from None
+    key = None if secret_key_file is None else read_signing_key(secret_key_file)
     logging.basicConfig(level=logging.WARNING, format="nar-bridge: %(message)s")
     store = StoreAddresses(
         blob_service_addr, directory_service_addr, path_info_service_addr, store_config
