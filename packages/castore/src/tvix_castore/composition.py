@@ -37,7 +37,7 @@ from importlib.metadata import entry_points
 from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from tvix_castore.errors import CompositionError
 
@@ -58,6 +58,7 @@ __all__ = [
     "directory_service_from_url",
     "memory_spec",
     "service_from_url",
+    "sqlite_spec",
 ]
 
 T = TypeVar("T")
@@ -332,6 +333,14 @@ def memory_spec(url: str) -> dict[str, Any]:
     if url.rstrip("/") != "memory:":
         raise CompositionError(url, "memory:// takes no path or options")
     return {"type": "memory"}
+
+
+def sqlite_spec(url: str) -> dict[str, Any]:
+    """The description of ``sqlite:///path`` (``sqlite://`` alone: one in memory)."""
+    parts = urlsplit(url)
+    if parts.query or parts.netloc:
+        raise CompositionError(url, "sqlite takes an absolute path and no options")
+    return {"type": "sqlite", "path": unquote(parts.path) or ":memory:"}
 
 
 def service_from_url(family: Family[T], url: str) -> T:

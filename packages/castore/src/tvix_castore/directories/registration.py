@@ -6,11 +6,16 @@ Builders import their backend when called (see :mod:`tvix_castore.blobs.registra
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import unquote, urlsplit
 
-from tvix_castore.composition import DIRECTORY_SERVICES, REGISTRY, BuildContext, Spec, memory_spec
+from tvix_castore.composition import (
+    DIRECTORY_SERVICES,
+    REGISTRY,
+    BuildContext,
+    Spec,
+    memory_spec,
+    sqlite_spec,
+)
 from tvix_castore.directories.service import DirectoryService
-from tvix_castore.errors import CompositionError
 from tvix_castore.grpc_channel import GRPC_SCHEMES, check_grpc_url
 
 __all__: list[str] = []
@@ -28,12 +33,7 @@ def _memory(spec: Spec, context: BuildContext) -> DirectoryService:
     return MemoryDirectoryService()
 
 
-@REGISTRY.register_scheme(DIRECTORY_SERVICES, "sqlite")
-def _sqlite_url(url: str) -> dict[str, Any]:
-    parts = urlsplit(url)
-    if parts.query or parts.netloc:
-        raise CompositionError(url, "sqlite takes an absolute path and no options")
-    return {"type": "sqlite", "path": unquote(parts.path) or ":memory:"}
+REGISTRY.register_scheme(DIRECTORY_SERVICES, "sqlite")(sqlite_spec)
 
 
 @REGISTRY.register(DIRECTORY_SERVICES, "sqlite", required={"path"})

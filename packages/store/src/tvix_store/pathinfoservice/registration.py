@@ -12,9 +12,16 @@ directory services it needs by name, as Tvix's does::
 from __future__ import annotations
 
 from typing import Any, Final
-from urllib.parse import unquote, urlsplit
 
-from tvix_castore.composition import REGISTRY, BuildContext, Composition, Family, Spec, memory_spec
+from tvix_castore.composition import (
+    REGISTRY,
+    BuildContext,
+    Composition,
+    Family,
+    Spec,
+    memory_spec,
+    sqlite_spec,
+)
 from tvix_castore.errors import CompositionError
 from tvix_castore.grpc_channel import GRPC_SCHEMES, check_grpc_url
 
@@ -48,12 +55,7 @@ def _memory(spec: Spec, context: BuildContext) -> PathInfoService:
     return MemoryPathInfoService()
 
 
-@REGISTRY.register_scheme(PATH_INFO_SERVICES, "sqlite")
-def _sqlite_url(url: str) -> dict[str, Any]:
-    parts = urlsplit(url)
-    if parts.query or parts.netloc:
-        raise CompositionError(url, "sqlite takes an absolute path and no options")
-    return {"type": "sqlite", "path": unquote(parts.path) or ":memory:"}
+REGISTRY.register_scheme(PATH_INFO_SERVICES, "sqlite")(sqlite_spec)
 
 
 @REGISTRY.register(PATH_INFO_SERVICES, "sqlite", required={"path"})
