@@ -6,6 +6,8 @@ import dataclasses
 from collections.abc import Callable
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from nix_compat.content_address import ContentAddress
 from nix_compat.narinfo import NarInfo
 from nix_compat.signing import SigningKey
@@ -142,3 +144,33 @@ def test_narinfo_conversion_and_signatures() -> None:
     assert info.valid_signatures([key.verifying_key]) == info.signatures
     other = SigningKey.generate("cache.example.org-1")
     assert info.valid_signatures([other.verifying_key]) == ()
+
+
+_VALID = sample_path_info().to_bytes()
+
+
+@settings(max_examples=400, deadline=None, derandomize=True)
+@given(
+    st.one_of(
+        st.binary(max_size=300),
+        st.builds(
+            lambda cut, flips: _mutated(_VALID[:cut], flips),
+            st.integers(0, len(_VALID)),
+            st.lists(st.tuples(st.integers(0, len(_VALID) - 1), st.integers(1, 255)), max_size=4),
+        ),
+    )
+)
+def test_any_bytes_are_a_path_info_or_a_path_info_error(data: bytes) -> None:
+    try:
+        info = PathInfo.from_bytes(data)
+    except PathInfoError:
+        return
+    assert PathInfo.from_bytes(info.to_bytes()) == info
+
+
+def _mutated(data: bytes, flips: list[tuple[int, int]]) -> bytes:
+    out = bytearray(data)
+    for index, mask in flips:
+        if index < len(out):
+            out[index] ^= mask
+    return bytes(out)
