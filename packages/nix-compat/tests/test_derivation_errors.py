@@ -509,3 +509,10 @@ def test_json_strings_with_lone_surrogates_are_refused(where: str) -> None:
     with pytest.raises(DerivationError, match="not valid Unicode") as caught:
         from_json(dict(_document(), **{where: values[where]}))
     assert caught.value.field is not None and caught.value.field.startswith(where)
+
+
+def test_json_env_with_a_number_of_thousands_of_digits_still_names_the_derivation() -> None:
+    """Valid JSON that Python's int() would refuse (over 4300 digits) must not lose the name."""
+    attrs = '{"name": "big", "n": ' + "9" * 5000 + ', "f": 1e999}'
+    drv = Derivation("big", {"out": DeferredOutput()}, env={"__json": attrs})
+    assert parse_aterm(write_aterm(drv)).name == "big"

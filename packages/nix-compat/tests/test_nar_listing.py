@@ -309,3 +309,10 @@ def test_cat_listed_at_an_offset_past_what_the_stream_can_seek() -> None:
     source.seek(10)
     with pytest.raises(NarError, match="narOffset"):
         b"".join(cat_listed(source, listing, "/"))
+
+
+def test_a_number_of_thousands_of_digits_is_an_invalid_size_not_a_crash() -> None:
+    """Python's int() refuses over 4300 digits: the listing says which number is wrong."""
+    text = '{"version": 1, "root": {"type": "regular", "size": ' + "9" * 5000 + ', "narOffset": 0}}'
+    with pytest.raises(NarError, match="no valid 'size'"):
+        parse_listing(text)

@@ -459,7 +459,11 @@ def name_from_env(env: Mapping[str, str]) -> str | None:
         import json
 
         try:
-            attrs = json.loads(env["__json"].encode("utf-8", "surrogateescape"))
+            # Only the name is wanted: numbers are left as text, so that one of thousands of
+            # digits (valid JSON, which int() would refuse) does not lose the name.
+            attrs = json.loads(
+                env["__json"].encode("utf-8", "surrogateescape"), parse_int=str, parse_float=str
+            )
         except (ValueError, RecursionError):
             # Not JSON, or nested deeper than Python's decoder recurses: no name from it.
             return None

@@ -160,7 +160,7 @@ def parse_listing(text: str | bytes) -> ListedNode:
     limit = sys.getrecursionlimit()
     sys.setrecursionlimit(limit + MAX_PATH_LEN + 100)
     try:
-        document = json.loads(text)
+        document = json.loads(text, parse_int=_bounded_int)
     except (ValueError, RecursionError) as e:
         raise NarError(f"listing is not valid JSON: {e}") from None
     finally:
@@ -213,6 +213,15 @@ def _node_from_json(root: Any) -> ListedNode:
             )
         parent[name] = node
     return top[b""]
+
+
+def _bounded_int(digits: str) -> int | None:
+    """A JSON integer, or None (refused where a number is wanted) past 20 digits.
+
+    Python's int() refuses more than 4300 digits with a ValueError of its own; no size or
+    offset has more than 19, so a longer number is simply not a valid one.
+    """
+    return int(digits) if len(digits) <= 20 else None
 
 
 def _utf8(text: str, what: str, path: bytes) -> bytes:
