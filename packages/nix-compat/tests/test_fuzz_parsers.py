@@ -102,10 +102,9 @@ support = importlib.import_module("wire_support")
 
 T = TypeVar("T")
 
-#: Examples per property: enough to find what the mutations can find, few enough that the
-#: whole module stays within seconds.
-#: ``NIX_COMPAT_FUZZ_EXAMPLES=5000`` (and ``NIX_COMPAT_FUZZ_RANDOM=1`` for new examples each
-#: run) makes a longer hunt by hand.
+#: Examples per property: enough to find what the mutations find, few enough that the whole
+#: module takes seconds. For a longer hunt by hand, ``NIX_COMPAT_FUZZ_EXAMPLES=5000`` (with
+#: ``NIX_COMPAT_FUZZ_RANDOM=1`` for other examples than CI's).
 EXAMPLES = int(os.environ.get("NIX_COMPAT_FUZZ_EXAMPLES", "150"))
 FUZZ = settings(
     max_examples=EXAMPLES,
@@ -203,7 +202,7 @@ def mutated_text(draw: st.DrawFn, samples: list[str]) -> str:
         st.sampled_from(INTERESTING_CHARS) | st.characters(), min_size=1, max_size=8
     ) | st.sampled_from(INTERESTING_TOKENS)
     for _ in range(draw(st.integers(1, 4))):
-        op = draw(st.sampled_from(["replace", "insert", "cut", "repeat", "end", "number"]))
+        op = draw(st.sampled_from(["replace", "insert", "cut", "repeat", "end"]))
         at = draw(st.integers(0, len(text)))
         if op == "replace":
             text = text[:at] + draw(chars) + text[at + 1 :]
@@ -213,11 +212,8 @@ def mutated_text(draw: st.DrawFn, samples: list[str]) -> str:
             text = text[:at] + text[at + draw(st.integers(1, 40)) :]
         elif op == "repeat":
             text = text[:at] + text[at : at + draw(st.integers(1, 40))] + text[at:]
-        elif op == "end":
-            text = text[:at]
         else:
-            text = text[:at] + draw(st.sampled_from(["9" * 5000, "-1", "1e999", "0" * 30]))
-            text += text[at:]
+            text = text[:at]
     return text
 
 
@@ -646,7 +642,7 @@ def test_small_text_parsers_on_every_truncation() -> None:
 
 
 def test_base64_of_thousands_of_characters() -> None:
-    """A huge hash or key is refused by its length, without decoding megabytes."""
+    """Megabytes where a hash or key belongs: refused, in a moment and without a crash."""
     exercise_text("sha256-" + "A" * 1_000_000)
     exercise_text("k:" + base64.b64encode(bytes(1_000_000)).decode())
 
