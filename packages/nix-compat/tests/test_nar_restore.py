@@ -246,3 +246,49 @@ def test_signal_during_restore_leaves_nothing_behind(tmp_path: Path, signo: int)
     assert code == 128 + signo, stderr
     assert "Traceback" not in stderr, stderr
     assert os.listdir(tmp_path) == []
+
+
+def _big_file_nar(tmp_path: Path) -> bytes:
+    """A NAR with a file larger than the reader's read-ahead, so that the kernel copies
+    most of it."""
+    from nix_compat.nar import dump_path
+
+    source = tmp_path / "big-source"
+    source.mkdir()
+    (source / "big").write_bytes(os.urandom(3 * 1024 * 1024 + 11))
+    (source / "small").write_bytes(b"small\n")
+    out: list[bytes] = []
+    dump_path(source, out.append)
+    return b"".join(out)
+
+
+@pytest.mark.parametrize("how", ["file", "buffered file", "pipe", "bytes"])
+def test_restore_from_files_and_pipes_copies_contents_exactly(tmp_path: Path, how: str) -> None:
+    nar = _big_file_nar(tmp_path)
+    (tmp_path / "nar").write_bytes(nar)
+    dest = tmp_path / "dest"
+    if how == "pipe":
+        read_end, write_end = os.pipe()
+        writer = subprocess.Popen(["cat", str(tmp_path / "nar")], stdout=write_end)
+        os.close(write_end)
+        with io.FileIO(read_end, "rb") as source:
+            restore(source, dest)
+        writer.wait()
+    elif how == "bytes":
+        restore(io.BytesIO(nar), dest)
+    else:
+        opener = io.FileIO if how == "file" else open
+        with opener(tmp_path / "nar", "rb") as source:  # type: ignore[operator]
+            restore(source, dest)
+    assert (dest / "big").read_bytes() == (tmp_path / "big-source" / "big").read_bytes()
+    assert (dest / "small").read_bytes() == b"small\n"
+
+
+@pytest.mark.parametrize("cut", [1000, 2 * 1024 * 1024, -9])
+def test_a_nar_cut_inside_a_kernel_copied_file_leaves_nothing(tmp_path: Path, cut: int) -> None:
+    nar = _big_file_nar(tmp_path)
+    (tmp_path / "nar").write_bytes(nar[: cut % len(nar)])
+    with io.FileIO(tmp_path / "nar", "rb") as source, pytest.raises(NarError, match="ends early"):
+        restore(source, tmp_path / "dest")
+    assert not (tmp_path / "dest").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["big-source", "nar"]

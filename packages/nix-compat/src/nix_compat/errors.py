@@ -113,9 +113,7 @@ class DaemonError(NixCompatError):
     ``traces`` are the error's context lines ("while ..."), in the order the daemon sent them.
     """
 
-    def __init__(
-        self, message: str, *, exit_status: int = 1, traces: tuple[str, ...] = ()
-    ) -> None:
+    def __init__(self, message: str, *, exit_status: int = 1, traces: tuple[str, ...] = ()) -> None:
         self.exit_status = exit_status
         self.traces = traces
         super().__init__(message)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import io
 import os
 import sys
 from collections.abc import Iterator
@@ -66,7 +67,9 @@ def run_dump(args: argparse.Namespace) -> int:
 
 
 def run_restore(args: argparse.Namespace) -> int:
-    restore(sys.stdin.buffer, args.dest)
+    # Nothing has been read from stdin: its unbuffered file lets the kernel copy contents.
+    stdin = sys.stdin.buffer
+    restore(stdin.raw if isinstance(stdin, io.BufferedReader) else stdin, args.dest)
     return 0
 
 

@@ -19,7 +19,9 @@ protocol), the reader reads nothing ahead and stops exactly where the NAR ends.
 
 from __future__ import annotations
 
+import errno
 import io
+import os
 import struct
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -145,6 +147,12 @@ class FileEvent:
         while chunk := self._reader._read_contents(self, chunk_size):
             yield chunk
 
+    def copy_to(self, fd: int) -> None:
+        """Write the remaining contents to the file descriptor ``fd``. When the NAR is read
+        from an unbuffered file or pipe (``io.FileIO``) the kernel copies them
+        (``copy_file_range``, ``splice``), never through Python's memory."""
+        self._reader._copy_contents(self, fd)
+
     def __repr__(self) -> str:
         return (
             f"FileEvent(path={self.path!r}, executable={self.executable}, size={self.size}, "
@@ -166,6 +174,9 @@ class NarReader:
         self._read_source = source.read
         self._source = source
         self._seekable = _can_seek(source)
+        # An unbuffered file or pipe: contents can be copied by the kernel (copy_to), as the
+        # descriptor's position is exactly where this reader's buffer ends.
+        self._fd = source.fileno() if isinstance(source, io.FileIO) else None
         self._expect_eof = expect_eof
         # Tokens are read from a buffer filled ahead, except for a NAR embedded in a longer
         # stream, which must not be read past; contents bypass the buffer.
@@ -539,8 +550,78 @@ class NarReader:
         self._remaining -= n
         return data
 
+    def _copy_contents(self, event: FileEvent, fd: int) -> None:
+        if event is not self._file:
+            raise NarError(
+                "file contents read after the reader moved past the file",
+                self.offset,
+                display_path(event.path),
+            )
+        n = self._remaining
+        pos = self._pos
+        buffered = min(len(self._buf) - pos, n)
+        if buffered:
+            _write_all(fd, memoryview(self._buf)[pos : pos + buffered])
+            self._pos = pos + buffered
+            self._remaining = n = n - buffered
+        if not n:
+            return
+        self._drop_buffer()
+        if self._fd is not None:
+            copied = _kernel_copy(self._fd, fd, n)
+            self._base += copied
+            self._remaining = n = n - copied
+        # Whatever the kernel did not copy (none of it, or up to a truncation) is read: a
+        # NAR that ends early fails there, naming the offset.
+        while n:
+            data = self._read_direct(min(n, CHUNK_SIZE))
+            _write_all(fd, data)
+            self._remaining = n = n - len(data)
+
     def _fail(self, message: str, offset: int | None = None) -> NoReturn:
         raise NarError(message, self.offset if offset is None else offset, display_path(self._path))
+
+
+#: What copy_file_range and splice fail with where they do not apply (another file system,
+#: a kind of file they do not take, an old kernel): the caller then copies by reading.
+_NO_KERNEL_COPY: Final = frozenset(
+    {errno.EXDEV, errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP, errno.EBADF, errno.ESPIPE}
+)
+
+
+def _kernel_copy(source: int, target: int, n: int) -> int:
+    """Copy up to ``n`` bytes from ``source``'s position to ``target``'s, in the kernel;
+    returns how many were copied (fewer at the end of the source, or none where the kernel
+    cannot copy between these two)."""
+    copied = 0
+    for copy in (_copy_file_range, _splice):
+        try:
+            while copied < n:
+                step = copy(source, target, min(n - copied, 1 << 30))
+                if step == 0:
+                    return copied
+                copied += step
+            return copied
+        except OSError as exc:
+            if exc.errno not in _NO_KERNEL_COPY:
+                raise
+            if copied:
+                return copied
+    return copied
+
+
+def _copy_file_range(source: int, target: int, n: int) -> int:
+    return os.copy_file_range(source, target, n)
+
+
+def _splice(source: int, target: int, n: int) -> int:
+    return os.splice(source, target, n)
+
+
+def _write_all(fd: int, data: bytes | memoryview) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
 
 
 _ENCODED: dict[tuple[bytes, ...], bytes] = {}

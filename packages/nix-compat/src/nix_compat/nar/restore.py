@@ -14,13 +14,14 @@ gets the execute bits for everyone on top of that.
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 import secrets
 import stat
 from typing import Final
 
 from nix_compat.errors import NarRestoreError
-from nix_compat.nar.format import CHUNK_SIZE, display_path
+from nix_compat.nar.format import display_path
 from nix_compat.nar.reader import (
     DirectoryEnd,
     DirectoryStart,
@@ -62,7 +63,7 @@ def restore(
         staging = b".%s.nar-restore-%s" % (name[:64], secrets.token_hex(8).encode())
         os.mkdir(staging, 0o700, dir_fd=parent_fd)
         try:
-            reader = NarReader(source, expect_eof=expect_eof)
+            reader = NarReader(_unbuffered(source), expect_eof=expect_eof)
             root_is_directory = _unpack(reader, parent_fd, staging)
             _move_into_place(parent_fd, staging, name, dest, root_is_directory)
         finally:
@@ -73,6 +74,19 @@ def restore(
     finally:
         os.close(parent_fd)
     return reader.offset
+
+
+def _unbuffered(source: Readable) -> Readable:
+    """The file under a buffered one when nothing is buffered yet (a file just opened):
+    file contents can then be copied by the kernel (:meth:`FileEvent.copy_to`)."""
+    raw = getattr(source, "raw", None)
+    if isinstance(raw, io.FileIO) and isinstance(source, io.BufferedReader):
+        try:
+            if source.tell() == raw.tell():
+                return raw
+        except OSError:
+            pass  # a pipe: whether something is buffered cannot be told
+    return source
 
 
 def _unpack(reader: NarReader, parent_fd: int, staging: bytes) -> bool:
@@ -111,24 +125,12 @@ def _unpack(reader: NarReader, parent_fd: int, staging: bytes) -> bool:
 def _write_file(event: FileEvent, name: bytes, directory_fd: int) -> None:
     fd = os.open(name, _CREATE_FILE, 0o666, dir_fd=directory_fd)
     try:
-        if event.size <= CHUNK_SIZE:
-            if event.size:
-                _write_all(fd, event.read())
-        else:
-            for chunk in event.chunks():
-                _write_all(fd, chunk)
+        if event.size:
+            event.copy_to(fd)
         if event.executable:
             os.fchmod(fd, os.fstat(fd).st_mode | _EXECUTE_BITS)
     finally:
         os.close(fd)
-
-
-def _write_all(fd: int, data: bytes) -> None:
-    written = os.write(fd, data)
-    if written < len(data):
-        view = memoryview(data)
-        while written < len(data):
-            written += os.write(fd, view[written:])
 
 
 def _move_into_place(

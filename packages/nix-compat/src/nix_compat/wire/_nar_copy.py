@@ -65,9 +65,7 @@ class _Chain:
         return self.reader.read_some(n)
 
 
-def _daemon_error(
-    tee: _Tee, error: NarError, version: ProtocolVersion
-) -> NixCompatError | None:
+def _daemon_error(tee: _Tee, error: NarError, version: ProtocolVersion) -> NixCompatError | None:
     """The daemon's error record where the NAR broke off, if that is what is there."""
     if error.offset is None:
         return None

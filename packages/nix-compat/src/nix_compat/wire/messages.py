@@ -96,9 +96,7 @@ def read_optional_store_path(reader: WireReader, ctx: WireContext) -> StorePath 
         raise WireError(str(e), start) from None
 
 
-def write_optional_store_path(
-    writer: WireWriter, path: StorePath | None, ctx: WireContext
-) -> None:
+def write_optional_store_path(writer: WireWriter, path: StorePath | None, ctx: WireContext) -> None:
     writer.write_str("" if path is None else path.to_absolute_path(ctx.store_dir))
 
 

@@ -155,7 +155,13 @@ class ActivityResult:
 
 
 StderrMessage = (
-    LogLine | ReadRequest | WriteData | Last | ErrorInfo | StartActivity | StopActivity
+    LogLine
+    | ReadRequest
+    | WriteData
+    | Last
+    | ErrorInfo
+    | StartActivity
+    | StopActivity
     | ActivityResult
 )
 
