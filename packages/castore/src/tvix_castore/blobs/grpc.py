@@ -287,13 +287,23 @@ class GrpcBlobServicer(pb_grpc.BlobServiceServicer):
     def Put(
         self, request_iterator: Iterator[pb.BlobChunk], context: grpc.ServicerContext
     ) -> pb.PutBlobResponse:
+        """Store the pieces as one blob, or nothing at all.
+
+        Every way out but success is a status, never an exception escaping to grpcio (which
+        would log a traceback and answer UNKNOWN): a client that went away, or whose stream
+        grpcio ended because a piece could not be decoded, is answered CANCELLED; a backend
+        failure INTERNAL with its message."""
         writer = self._service.open_write()
         try:
             for piece in request_iterator:
                 writer.write(piece.data)
             if not client_stayed(context):
-                raise BlobServiceError("client went away")
+                writer.abort()
+                context.abort(grpc.StatusCode.CANCELLED, "blob upload: the client went away")
             digest = writer.close()
+        except CastoreError as exc:
+            writer.abort()
+            context.abort(grpc.StatusCode.INTERNAL, f"blob upload: {exc}")
         except BaseException:
             writer.abort()
             raise

@@ -30,6 +30,9 @@ __all__ = ["NarCalculator", "RenderedNar", "calculate_nar", "render_nar"]
 
 _PIECE: Final = 1 << 20
 _ZEROS: Final = bytes(_PIECE)
+#: Contents longer than this are not stood in for by zeros until their blob is found to have
+#: that size (see :func:`_check_blob_size`).
+_UNCHECKED_SKIP: Final = 64 * _PIECE
 
 
 class _Window:
@@ -64,11 +67,15 @@ def render_nar(
     lacks a blob or directory, or holds one that does not match the node.
 
     Without contents, files hold zeros and no blob is read: the NAR's layout (offsets and
-    sizes, for a ``.ls`` listing) at the cost of the directories alone."""
+    sizes, for a ``.ls`` listing) at the cost of the directories alone.
+
+    A castore error is kept as the ``__cause__``, so a server can tell what the request
+    named but castore lacks (a ``KeyError``: the caller's problem) from a backend that failed
+    (its own)."""
     try:
         yield from _render(node, blobs, directories, start, with_contents)
     except CastoreError as exc:
-        raise NarRenderError(f"cannot render the NAR: {exc}") from None
+        raise NarRenderError(f"cannot render the NAR: {exc}") from exc
     except NarError as exc:
         raise NarRenderError(f"cannot render the NAR: {exc}") from None
 
@@ -119,6 +126,8 @@ def _file(
 ) -> Iterator[bytes]:
     writer.regular_start(item.size, executable=item.executable)
     skip = min(max(window.start - writer.size, 0), item.size) if with_contents else item.size
+    if skip > _UNCHECKED_SKIP:
+        _check_blob_size(blobs, item)
     for offset in range(0, skip, _PIECE):
         writer.contents(_ZEROS[: min(_PIECE, skip - offset)])
     if skip < item.size:
@@ -138,6 +147,27 @@ def _file(
             if reader.read(1):
                 raise NarRenderError(f"blob {item.digest} is longer than {item.size} bytes")
     writer.regular_end()
+
+
+def _check_blob_size(blobs: BlobService, item: FileNode) -> None:
+    """Refuse a file whose blob does not have the size its node claims, before standing in
+    zeros for its contents.
+
+    Zeros cost time in proportion to the size a node claims, and a node's size is only a
+    claim until its blob is read: a node anyone can write into a NAR URL, or a PathInfo
+    put over gRPC, may claim exabytes of a blob of none, and would keep the renderer
+    feeding zeros for days. Checking large files against their blob bounds the work by what
+    castore really holds, for one stat of each large file (or, where the service does not
+    report sizes, one pass over the blob)."""
+    stat = blobs.stat(item.digest)
+    if stat is None:
+        raise NarRenderError(f"blob {item.digest} is not in the blob service")
+    size = stat.size
+    if size is None:
+        with blobs.open_read(item.digest) as reader:
+            size = reader.seek(0, io.SEEK_END)
+    if size != item.size:
+        raise NarRenderError(f"blob {item.digest} has {size} bytes, not {item.size}")
 
 
 def calculate_nar(

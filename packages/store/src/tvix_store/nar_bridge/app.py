@@ -23,11 +23,13 @@ import base64
 import hashlib
 import logging
 import re
+import zlib
 from collections.abc import Awaitable, Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Final, TypeVar
 
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 from nix_compat import nixbase32
 from nix_compat.errors import NixCompatError
 from nix_compat.nar import dumps_listing, list_nar
@@ -38,7 +40,13 @@ from tvix_castore.nodes import DirectoryNode, FileNode, Node, node_from_proto, n
 from tvix_castore.protos import castore_pb2
 
 from tvix_store.binary_cache.compression import decompressing_reader
-from tvix_store.errors import BinaryCacheError, NarIngestError, PathInfoServiceError, StoreError
+from tvix_store.errors import (
+    BinaryCacheError,
+    NarIngestError,
+    PathInfoError,
+    PathInfoServiceError,
+    StoreError,
+)
 from tvix_store.nar.ingest import ingest_nar
 from tvix_store.nar.renderer import RenderedNar, render_nar
 from tvix_store.nar_bridge.uploads import PendingUploads, UploadedNar
@@ -62,6 +70,7 @@ _COMPRESSION_OF: Final = {
     ".gz": "gzip",
 }
 _PIECE: Final = 1 << 18
+_MAX_U64: Final = 2**64 - 1
 _MAX_NARINFO: Final = 1 << 20
 #: How long an upload's ingesting thread waits for the client to send more.
 _BODY_TIMEOUT: Final = 300.0
@@ -83,6 +92,15 @@ def _node_of(encoded: str) -> Node:
         raise web.HTTPNotFound(text=f"not a NAR of this cache: {exc}\n") from None
 
 
+def _nar_size_of(text: str) -> int:
+    """The narsize of a NAR URL, as our narinfos write it: decimal digits of a size a NAR
+    can have. (``int()`` takes signs, spaces and underscores too, and a negative size made
+    a response with a negative Content-Length.)"""
+    if re.fullmatch(r"[0-9]{1,20}", text) is None or not 0 < int(text) <= _MAX_U64:
+        raise web.HTTPNotFound(text="a NAR URL needs its narsize, a size a NAR can have\n")
+    return int(text)
+
+
 class _Body:
     """An upload's body, read from a worker thread: hashed and counted as it passes."""
 
@@ -91,14 +109,21 @@ class _Body:
         self._loop = loop
         self.sha256 = hashlib.sha256()
         self.size = 0
+        self._ended = False
 
     def read(self, size: int = -1, /) -> bytes:
+        """The next piece; once the body has ended, empty without asking aiohttp again
+        (decompressors and the NAR reader look for more at the end, and aiohttp logs a
+        stack trace when its stream is read at its end more than a few times)."""
+        if self._ended:
+            return b""
         want = size if size > 0 else _PIECE
         future = asyncio.run_coroutine_threadsafe(self._content.read(want), self._loop)
         try:
             data = future.result(timeout=_BODY_TIMEOUT)
         except Exception as exc:  # the client went away, or stopped sending
             raise NarIngestError(f"the upload was cut short: {exc or type(exc).__name__}") from None
+        self._ended = not data
         self.sha256.update(data)
         self.size += len(data)
         return data
@@ -164,10 +189,7 @@ class NarBridge:
 
     async def get_nar(self, request: web.Request) -> web.StreamResponse:
         node = _node_of(request.match_info["node"])
-        try:
-            size = int(request.query.get("narsize", ""))
-        except ValueError:
-            raise web.HTTPNotFound(text="a NAR URL needs its narsize\n") from None
+        size = _nar_size_of(request.query.get("narsize", ""))
         await self._run(self._check_present, node)
         start, end = _byte_range(request, size)
         response = web.StreamResponse(status=206 if (start, end) != (0, size) else 200)
@@ -198,10 +220,15 @@ class NarBridge:
         return response
 
     def _check_present(self, node: Node) -> None:
+        """404 for a NAR whose root castore lacks, or whose file root claims a size its blob
+        does not have (where the blob service tells sizes): caught here, before the headers,
+        rather than by cutting the response short."""
         if isinstance(node, DirectoryNode) and self.store.directories.get(node.digest) is None:
             raise web.HTTPNotFound(text="no such NAR\n")
-        if isinstance(node, FileNode) and not self.store.blobs.has(node.digest):
-            raise web.HTTPNotFound(text="no such NAR\n")
+        if isinstance(node, FileNode):
+            stat = self.store.blobs.stat(node.digest)
+            if stat is None or stat.size not in (None, node.size):
+                raise web.HTTPNotFound(text="no such NAR\n")
 
     # -- writing ---------------------------------------------------------------------------
 
@@ -236,14 +263,17 @@ class NarBridge:
             body.drain()
         except (NarIngestError, BinaryCacheError) as exc:
             raise web.HTTPBadRequest(text=f"{where}: {exc}\n") from None
+        except zlib.error as exc:
+            # The gzip reader lets zlib's own error through for a corrupt deflate stream
+            # (the compression module does not count it among the decompressors' errors):
+            # a corrupt upload all the same, not a fault of the server.
+            raise web.HTTPBadRequest(text=f"{where}: cannot decompress: {exc}\n") from None
         return UploadedNar(
             ingested.node, ingested.nar_size, ingested.nar_sha256, body.size, body.sha256.digest()
         )
 
     async def put_narinfo(self, request: web.Request) -> web.Response:
-        text = await request.content.read(_MAX_NARINFO + 1)
-        if len(text) > _MAX_NARINFO:
-            raise web.HTTPRequestEntityTooLarge(_MAX_NARINFO, len(text))
+        text = await _whole_narinfo(request)
         try:
             narinfo = NarInfo.parse(text)
         except NixCompatError as exc:
@@ -276,12 +306,18 @@ class NarBridge:
                     text=f"{path}: it refers to {reference.to_absolute_path()}, which is not "
                     "valid here: upload the references first\n"
                 )
-        info = PathInfo.from_narinfo(narinfo, uploaded.node)
+        try:
+            info = PathInfo.from_narinfo(narinfo, uploaded.node)
+            # What a narinfo may say and a PathInfo may hold differ (a Deriver that is no
+            # .drv, a CA the message has no place for): the client's mistake, found here
+            # rather than as a backend's failure to store it.
+            PathInfo.from_proto(info.to_proto())
+        except PathInfoError as exc:
+            raise web.HTTPBadRequest(text=f"{path}: {exc}\n") from None
         if self.key is not None:
             info = info.with_signature(self.key)
         self.store.path_infos.put(info)
         self.uploads.forget(narinfo.url)
-
 
     def _already_valid(self, narinfo: NarInfo) -> bool:
         """Whether the narinfo's path is valid here with the NAR it describes (uploading a
@@ -293,6 +329,17 @@ class NarBridge:
             and found.nar_hash == narinfo.nar_hash
             and found.nar_size == narinfo.nar_size
         )
+
+
+async def _whole_narinfo(request: web.Request) -> bytes:
+    """A narinfo's whole body, up to the size a narinfo may have. (One ``read(n)`` gives
+    what has arrived so far: for a body sent in pieces, only its start.)"""
+    text = bytearray()
+    while piece := await request.content.read(_MAX_NARINFO + 1 - len(text)):
+        text += piece
+        if len(text) > _MAX_NARINFO:
+            raise web.HTTPRequestEntityTooLarge(_MAX_NARINFO, len(text))
+    return bytes(text)
 
 
 class _IteratorReader:
@@ -356,8 +403,31 @@ async def _errors(
         raise web.HTTPInternalServerError(text="internal error\n") from None
 
 
+class _ClientMistakesInOneLine(logging.Filter):
+    """aiohttp answers a request it cannot parse (a header with control characters, a line
+    too long) with 400 before any handler runs, and logs it at ERROR with a traceback, as if
+    the server had failed. It is the client's mistake, already answered: this makes the
+    record one line at INFO."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        if isinstance(exc, HttpProcessingError):
+            reason = (exc.message or type(exc).__name__).splitlines()[0].rstrip(":")
+            record.msg = f"{record.getMessage()}: {exc.code} {reason}"
+            record.args = ()
+            record.exc_info = record.exc_text = None
+            record.levelno, record.levelname = logging.INFO, logging.getLevelName(logging.INFO)
+        return True
+
+
+#: aiohttp's logger of the connection handlers, whatever runner serves the application.
+_SERVER_LOG: Final = logging.getLogger("aiohttp.server")
+
+
 def make_app(bridge: NarBridge) -> web.Application:
     """The aiohttp application serving ``bridge``."""
+    if not any(isinstance(f, _ClientMistakesInOneLine) for f in _SERVER_LOG.filters):
+        _SERVER_LOG.addFilter(_ClientMistakesInOneLine())
     app = web.Application(middlewares=[_errors], client_max_size=_MAX_NARINFO)
     app.router.add_get("/nix-cache-info", bridge.cache_info)
     app.router.add_get(f"/{{hash:{_HASH}}}.narinfo", bridge.get_narinfo)

@@ -4,27 +4,81 @@ Each side checks what it receives with the model's rules (:meth:`PathInfo.from_p
 server refuses an invalid PathInfo with INVALID_ARGUMENT, a client refuses one from the server.
 A PathInfo is looked up by its digest only, and the server answers NOT_FOUND when it has none,
 which the client turns back into None, as Tvix's client does.
+
+The server decodes requests itself (:func:`add_store_services` registers the methods with
+deserializers that hand undecodable bytes on), so bytes that are no message get
+INVALID_ARGUMENT like any other bad request, rather than grpcio's INTERNAL and a traceback in
+the log.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any, Final, TypeVar
 
 import grpc
-from tvix_castore.errors import CastoreError, NodeError
+from google.protobuf.message import DecodeError, Message
+from tvix_castore.errors import BlobCorruptError, CastoreError, NodeError
 from tvix_castore.nodes import Node, node_from_proto, node_to_proto
 from tvix_castore.protos import castore_pb2
 
-from tvix_store.errors import PathInfoError, PathInfoServiceError, StoreError
+from tvix_store.errors import NarRenderError, PathInfoError, PathInfoServiceError, StoreError
 from tvix_store.pathinfo import PathInfo
 from tvix_store.pathinfoservice.service import NarCalculationService, PathInfoService
 from tvix_store.protos import pathinfo_pb2
 from tvix_store.protos import rpc_pathinfo_pb2 as pb
 from tvix_store.protos import rpc_pathinfo_pb2_grpc as pb_grpc
 
-__all__ = ["GrpcPathInfoService", "GrpcPathInfoServicer", "add_store_services"]
+__all__ = ["GrpcPathInfoService", "GrpcPathInfoServicer", "Undecodable", "add_store_services"]
 
 _DIGEST_SIZE = 20
+_SERVICE: Final = pb.DESCRIPTOR.services_by_name["PathInfoService"].full_name
+
+M = TypeVar("M", bound=Message)
+
+
+@dataclass(frozen=True, slots=True)
+class Undecodable:
+    """What the server's deserializers give for bytes that are not a ``message``."""
+
+    message: str
+
+
+def _lenient(message: type[M]) -> Callable[[bytes], M | Undecodable]:
+    """A request deserializer that never raises: grpcio would answer INTERNAL and log a
+    traceback, where undecodable bytes are the client's mistake like any other."""
+
+    def decode(raw: bytes) -> M | Undecodable:
+        try:
+            return message.FromString(raw)
+        except DecodeError:
+            return Undecodable(message.DESCRIPTOR.full_name)
+
+    return decode
+
+
+def _decoded(request: M | Undecodable, context: grpc.ServicerContext) -> M:
+    """The request, or INVALID_ARGUMENT for bytes that were none."""
+    if isinstance(request, Undecodable):
+        context.abort(grpc.StatusCode.INVALID_ARGUMENT, f"not a {request.message} message")
+    return request
+
+
+def _status_of(exc: StoreError | CastoreError) -> grpc.StatusCode:
+    """The status of a backend call's failure: NOT_FOUND for what is not there; for a NAR
+    that cannot be rendered, FAILED_PRECONDITION when the node names what castore lacks or
+    contradicts (the request's problem, not the server's), DATA_LOSS when castore holds
+    corrupt bytes; INTERNAL for a backend that failed."""
+    if isinstance(exc, KeyError):
+        return grpc.StatusCode.NOT_FOUND
+    if isinstance(exc, NarRenderError):
+        cause = exc.__cause__
+        if cause is None or isinstance(cause, KeyError):
+            return grpc.StatusCode.FAILED_PRECONDITION
+        if isinstance(cause, BlobCorruptError):
+            return grpc.StatusCode.DATA_LOSS
+    return grpc.StatusCode.INTERNAL
 
 
 def _error(where: str, exc: grpc.RpcError) -> PathInfoServiceError:
@@ -99,8 +153,9 @@ class GrpcPathInfoServicer(pb_grpc.PathInfoServiceServicer):
         self._nar = nar_calculation
 
     def Get(
-        self, request: pb.GetPathInfoRequest, context: grpc.ServicerContext
+        self, request: pb.GetPathInfoRequest | Undecodable, context: grpc.ServicerContext
     ) -> pathinfo_pb2.PathInfo:
+        request = _decoded(request, context)
         if request.WhichOneof("by_what") != "by_output_hash":
             context.abort(grpc.StatusCode.UNIMPLEMENTED, "only lookups by output hash")
         if len(request.by_output_hash) != _DIGEST_SIZE:
@@ -114,8 +169,9 @@ class GrpcPathInfoServicer(pb_grpc.PathInfoServiceServicer):
         return info.to_proto()
 
     def Put(
-        self, request: pathinfo_pb2.PathInfo, context: grpc.ServicerContext
+        self, request: pathinfo_pb2.PathInfo | Undecodable, context: grpc.ServicerContext
     ) -> pathinfo_pb2.PathInfo:
+        request = _decoded(request, context)
         try:
             info = PathInfo.from_proto(request)
         except PathInfoError as exc:
@@ -123,8 +179,9 @@ class GrpcPathInfoServicer(pb_grpc.PathInfoServiceServicer):
         return self._call(context, self._service.put, info).to_proto()
 
     def CalculateNAR(
-        self, request: castore_pb2.Node, context: grpc.ServicerContext
+        self, request: castore_pb2.Node | Undecodable, context: grpc.ServicerContext
     ) -> pb.CalculateNARResponse:
+        request = _decoded(request, context)
         try:
             _name, node = node_from_proto(request)
         except NodeError as exc:
@@ -133,8 +190,9 @@ class GrpcPathInfoServicer(pb_grpc.PathInfoServiceServicer):
         return pb.CalculateNARResponse(nar_size=size, nar_sha256=digest)
 
     def List(
-        self, request: pb.ListPathInfoRequest, context: grpc.ServicerContext
+        self, request: pb.ListPathInfoRequest | Undecodable, context: grpc.ServicerContext
     ) -> Iterator[pathinfo_pb2.PathInfo]:
+        _decoded(request, context)
         infos = self._call(context, self._service.list)
         while True:
             info = self._call(context, next, infos, None)
@@ -148,16 +206,38 @@ class GrpcPathInfoServicer(pb_grpc.PathInfoServiceServicer):
         try:
             return function(*args)
         except (StoreError, CastoreError) as exc:
-            code = (
-                grpc.StatusCode.NOT_FOUND if isinstance(exc, KeyError) else grpc.StatusCode.INTERNAL
-            )
-            context.abort(code, str(exc))
+            context.abort(_status_of(exc), str(exc))
 
 
 def add_store_services(
     server: grpc.Server, service: PathInfoService, nar_calculation: NarCalculationService
 ) -> None:
-    """Serve ``tvix.store.v1.PathInfoService`` on ``server`` (beside castore's services)."""
-    pb_grpc.add_PathInfoServiceServicer_to_server(
-        GrpcPathInfoServicer(service, nar_calculation), server
-    )
+    """Serve ``tvix.store.v1.PathInfoService`` on ``server`` (beside castore's services).
+
+    The methods are registered as the generated ``add_PathInfoServiceServicer_to_server``
+    does, but with deserializers that pass undecodable bytes on to the servicer."""
+    servicer = GrpcPathInfoServicer(service, nar_calculation)
+    handlers: dict[str, grpc.RpcMethodHandler[Any, Any]] = {
+        "Get": grpc.unary_unary_rpc_method_handler(
+            servicer.Get,
+            request_deserializer=_lenient(pb.GetPathInfoRequest),
+            response_serializer=pathinfo_pb2.PathInfo.SerializeToString,
+        ),
+        "Put": grpc.unary_unary_rpc_method_handler(
+            servicer.Put,
+            request_deserializer=_lenient(pathinfo_pb2.PathInfo),
+            response_serializer=pathinfo_pb2.PathInfo.SerializeToString,
+        ),
+        "CalculateNAR": grpc.unary_unary_rpc_method_handler(
+            servicer.CalculateNAR,
+            request_deserializer=_lenient(castore_pb2.Node),
+            response_serializer=pb.CalculateNARResponse.SerializeToString,
+        ),
+        "List": grpc.unary_stream_rpc_method_handler(
+            servicer.List,
+            request_deserializer=_lenient(pb.ListPathInfoRequest),
+            response_serializer=pathinfo_pb2.PathInfo.SerializeToString,
+        ),
+    }
+    server.add_generic_rpc_handlers((grpc.method_handlers_generic_handler(_SERVICE, handlers),))
+    server.add_registered_method_handlers(_SERVICE, handlers)
