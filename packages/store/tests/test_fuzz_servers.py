@@ -1060,3 +1060,14 @@ def test_nar_of_a_file_node_claiming_another_size_is_not_found(bridge: Bridge) -
         response = _request(bridge, method, f"/nar/tvix-castore/{_base64_of(msg)}?narsize={size}")
         assert response is not None and response.status_code == 404
     _bridge_still_healthy(bridge)
+
+
+def test_upload_read_past_its_end_logs_no_stack(bridge: Bridge) -> None:
+    """Regression: the NAR reader and the decompressors ask for more at the end of an
+    upload, each time reaching aiohttp's ended stream again, which logs a warning with a
+    stack trace after a few times."""
+    for compression in ("none", "xz"):
+        sent = _compressed(TREE_NAR, compression)
+        response = bridge.client.put(f"/nar/{_upload_name(sent, compression)}", content=sent)
+        assert response.status_code == 200
+        assert bridge.log.take() == []
