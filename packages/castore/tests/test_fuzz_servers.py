@@ -60,14 +60,6 @@ DIRECTORY_SERVICE: Final = "/tvix.castore.v1.DirectoryService/"
 KNOWN_BLOB: Final = b"the one blob every healthy server has\n"
 
 
-#: grpcio's own answer to a request protobuf cannot decode, and what it logs then: it decodes
-#: before our servicers run, with the deserializers of the generated registration that
-#: ``tvix_castore.server.add_castore_services`` uses; see
-#: test_undecodable_request_is_invalid_argument_without_a_logged_traceback.
-UNDECODABLE_DETAILS: Final = "Exception deserializing request!"
-UNDECODABLE_LOG: Final = "Exception deserializing message!"
-
-
 class _Records(logging.Handler):
     """Keeps what the server logs at WARNING or above, or with a traceback attached."""
 
@@ -76,8 +68,6 @@ class _Records(logging.Handler):
         self.records: list[logging.LogRecord] = []
 
     def emit(self, record: logging.LogRecord) -> None:
-        if record.name == "grpc._common" and record.getMessage() == UNDECODABLE_LOG:
-            return
         if record.levelno >= logging.WARNING or record.exc_info:
             self.records.append(record)
 
@@ -138,12 +128,9 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
 
 
 def _refusal(exc: grpc.RpcError) -> grpc.StatusCode:
-    """Check a refusal is a proper one and return its status (grpcio's known answer to an
-    undecodable request counts as INVALID_ARGUMENT)."""
+    """Check a refusal is a proper one and return its status."""
     assert isinstance(exc, grpc.Call), exc
     code, details = exc.code(), exc.details() or ""
-    if (code, details) == (grpc.StatusCode.INTERNAL, UNDECODABLE_DETAILS):
-        return grpc.StatusCode.INVALID_ARGUMENT
     assert code in CLIENT_ERRORS, f"{code.name}: {details}"
     assert details.strip(), f"{code.name} without a message"
     assert "\n" not in details.strip(), details
@@ -495,14 +482,6 @@ def test_blob_put_with_an_undecodable_piece_is_refused_without_a_traceback(
     _still_healthy(served)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="grpcio decodes requests before any servicer runs, with the deserializers of the "
-    "generated registration that tvix_castore.server.add_castore_services uses: it answers "
-    "INTERNAL and logs a traceback; registering the services with deserializers that hand "
-    "undecodable bytes on to the servicers (as tvix_store's add_store_services does) needs "
-    "a change to server.py",
-)
 def test_undecodable_request_is_invalid_argument_without_a_logged_traceback(
     served: Served, caplog: pytest.LogCaptureFixture
 ) -> None:

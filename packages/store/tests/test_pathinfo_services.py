@@ -175,3 +175,31 @@ def test_bad_descriptions(description: dict[str, object], message: str) -> None:
 def test_bad_urls(url: str, message: str) -> None:
     with pytest.raises(CompositionError, match=message):
         path_info_service_from_url(url)
+
+
+def test_a_stored_path_info_the_message_cannot_hold_is_an_error_status(
+    store_server: tuple[RunningServer, MemoryPathInfoService],
+) -> None:
+    """A PathInfo with a git content address (which the message has no place for), stored
+    by some other way: Get and List answer with an error status, not an UNKNOWN one."""
+    from nix_compat.content_address import ContentAddress
+
+    running, infos = store_server
+    info = sample_path_info(ca=ContentAddress.parse("fixed:git:sha1:" + "0" * 40))
+    infos.put(info)
+    client = GrpcPathInfoService(channel_from_url(running.url))
+    with pytest.raises(PathInfoServiceError, match=r"INTERNAL: .*no place"):
+        client.get(info.store_path.digest)
+    with pytest.raises(PathInfoServiceError, match=r"INTERNAL: .*no place"):
+        list(client.list())
+
+
+def test_a_corrupt_gzip_nar_is_a_binary_cache_error() -> None:
+    import io
+
+    from tvix_store.binary_cache.compression import decompressing_reader
+    from tvix_store.errors import BinaryCacheError
+
+    reader = decompressing_reader(io.BytesIO(b"\x1f\x8b\x08\x00garbage" * 10), "gzip", "x.gz")
+    with pytest.raises(BinaryCacheError, match="cannot decompress"):
+        reader.read()

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
 from concurrent import futures
-from typing import TYPE_CHECKING, Any, Final
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Final, TypeVar
 from urllib.parse import urlsplit
 
 import grpc
+from google.protobuf.descriptor import ServiceDescriptor
+from google.protobuf.message import DecodeError, Message
+from google.protobuf.message_factory import GetMessageClass
 
 from tvix_castore.errors import CompositionError
 
@@ -18,12 +22,18 @@ if TYPE_CHECKING:
 __all__ = [
     "GRPC_SCHEMES",
     "MESSAGE_LIMIT",
+    "Undecodable",
+    "add_service",
     "channel_from_url",
     "check_grpc_url",
     "client_stayed",
+    "decoded",
+    "decoded_stream",
     "grpc_target",
     "make_server",
 ]
+
+M = TypeVar("M", bound=Message)
 
 #: The URL schemes of gRPC services, as Tvix spells them.
 GRPC_SCHEMES: Final = ("grpc+unix", "grpc+http", "grpc+https")
@@ -93,3 +103,62 @@ def client_stayed(context: grpc.ServicerContext) -> bool:
         return False
     time.sleep(CANCELLATION_NOTICE)
     return bool(context.is_active())
+
+
+@dataclass(frozen=True, slots=True)
+class Undecodable:
+    """What a server's deserializers give for bytes that are not the request's message."""
+
+    message: str
+
+
+def _lenient(message: type[M]) -> Callable[[bytes], M | Undecodable]:
+    """A request deserializer that never raises: grpcio would answer INTERNAL and log a
+    traceback, where undecodable bytes are the client's mistake like any other."""
+
+    def decode(raw: bytes) -> M | Undecodable:
+        try:
+            return message.FromString(raw)
+        except DecodeError:
+            return Undecodable(message.DESCRIPTOR.full_name)
+
+    return decode
+
+
+def decoded(request: M | Undecodable, context: grpc.ServicerContext) -> M:
+    """The request, or INVALID_ARGUMENT for bytes that were none."""
+    if isinstance(request, Undecodable):
+        context.abort(grpc.StatusCode.INVALID_ARGUMENT, f"not a {request.message} message")
+    return request
+
+
+def decoded_stream(
+    requests: Iterator[M | Undecodable], context: grpc.ServicerContext
+) -> Iterator[M]:
+    """The messages of a request stream, ending in INVALID_ARGUMENT at one that is none."""
+    for request in requests:
+        yield decoded(request, context)
+
+
+def add_service(server: grpc.Server, service: ServiceDescriptor, servicer: object) -> None:
+    """Serve ``servicer``'s methods for ``service`` as the generated ``add_…_to_server``
+    does, but with deserializers that hand undecodable requests to the servicer (which
+    answers them with :func:`decoded`) instead of failing inside grpcio."""
+    handlers: dict[str, grpc.RpcMethodHandler[Any, Any]] = {}
+    kinds = {
+        (False, False): grpc.unary_unary_rpc_method_handler,
+        (False, True): grpc.unary_stream_rpc_method_handler,
+        (True, False): grpc.stream_unary_rpc_method_handler,
+        (True, True): grpc.stream_stream_rpc_method_handler,
+    }
+    for method in service.methods:
+        make = kinds[(method.client_streaming, method.server_streaming)]
+        handlers[method.name] = make(
+            getattr(servicer, method.name),
+            request_deserializer=_lenient(GetMessageClass(method.input_type)),
+            response_serializer=GetMessageClass(method.output_type).SerializeToString,
+        )
+    server.add_generic_rpc_handlers(
+        (grpc.method_handlers_generic_handler(service.full_name, handlers),)
+    )
+    server.add_registered_method_handlers(service.full_name, handlers)

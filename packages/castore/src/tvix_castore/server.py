@@ -20,8 +20,8 @@ from tvix_castore.blobs.service import BlobService
 from tvix_castore.directories.grpc import GrpcDirectoryServicer
 from tvix_castore.directories.service import DirectoryService
 from tvix_castore.errors import CompositionError
-from tvix_castore.grpc_channel import make_server
-from tvix_castore.protos import rpc_blobstore_pb2_grpc, rpc_directory_pb2_grpc
+from tvix_castore.grpc_channel import add_service, make_server
+from tvix_castore.protos import rpc_blobstore_pb2, rpc_directory_pb2
 
 __all__ = ["RunningServer", "add_castore_services", "make_server", "parse_listen", "serve", "start"]
 
@@ -49,9 +49,15 @@ def add_castore_services(
     server: grpc.Server, blobs: BlobService, directories: DirectoryService
 ) -> None:
     """Serve ``tvix.castore.v1``'s BlobService and DirectoryService on ``server``."""
-    rpc_blobstore_pb2_grpc.add_BlobServiceServicer_to_server(GrpcBlobServicer(blobs), server)
-    rpc_directory_pb2_grpc.add_DirectoryServiceServicer_to_server(
-        GrpcDirectoryServicer(directories), server
+    add_service(
+        server,
+        rpc_blobstore_pb2.DESCRIPTOR.services_by_name["BlobService"],
+        GrpcBlobServicer(blobs),
+    )
+    add_service(
+        server,
+        rpc_directory_pb2.DESCRIPTOR.services_by_name["DirectoryService"],
+        GrpcDirectoryServicer(directories),
     )
 
 

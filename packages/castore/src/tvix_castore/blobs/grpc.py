@@ -26,7 +26,7 @@ from tvix_castore.errors import (
     CastoreError,
     DigestError,
 )
-from tvix_castore.grpc_channel import client_stayed
+from tvix_castore.grpc_channel import Undecodable, client_stayed, decoded
 from tvix_castore.protos import rpc_blobstore_pb2 as pb
 from tvix_castore.protos import rpc_blobstore_pb2_grpc as pb_grpc
 
@@ -247,8 +247,9 @@ class GrpcBlobServicer(pb_grpc.BlobServiceServicer):
             raise  # abort raises; this keeps type checkers informed
 
     def Stat(
-        self, request: pb.StatBlobRequest, context: grpc.ServicerContext
+        self, request: pb.StatBlobRequest | Undecodable, context: grpc.ServicerContext
     ) -> pb.StatBlobResponse:
+        request = decoded(request, context)
         digest = self._digest(request.digest, context)
         try:
             stat = self._service.stat(digest)
@@ -263,8 +264,9 @@ class GrpcBlobServicer(pb_grpc.BlobServiceServicer):
         return response
 
     def Read(
-        self, request: pb.ReadBlobRequest, context: grpc.ServicerContext
+        self, request: pb.ReadBlobRequest | Undecodable, context: grpc.ServicerContext
     ) -> Iterator[pb.BlobChunk]:
+        request = decoded(request, context)
         digest = self._digest(request.digest, context)
         try:
             reader = self._service.open_read(digest)
@@ -285,7 +287,9 @@ class GrpcBlobServicer(pb_grpc.BlobServiceServicer):
                 yield pb.BlobChunk(data=piece)
 
     def Put(
-        self, request_iterator: Iterator[pb.BlobChunk], context: grpc.ServicerContext
+        self,
+        request_iterator: Iterator[pb.BlobChunk | Undecodable],
+        context: grpc.ServicerContext,
     ) -> pb.PutBlobResponse:
         """Store the pieces as one blob, or nothing at all.
 
@@ -296,6 +300,9 @@ class GrpcBlobServicer(pb_grpc.BlobServiceServicer):
         writer = self._service.open_write()
         try:
             for piece in request_iterator:
+                if isinstance(piece, Undecodable):
+                    writer.abort()
+                    context.abort(grpc.StatusCode.INVALID_ARGUMENT, f"not a {piece.message}")
                 writer.write(piece.data)
             if not client_stayed(context):
                 writer.abort()

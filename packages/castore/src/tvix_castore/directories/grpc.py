@@ -27,7 +27,7 @@ from tvix_castore.errors import (
     DirectoryServiceError,
     NodeError,
 )
-from tvix_castore.grpc_channel import client_stayed
+from tvix_castore.grpc_channel import Undecodable, client_stayed, decoded
 from tvix_castore.nodes import Directory
 from tvix_castore.protos import castore_pb2
 from tvix_castore.protos import rpc_directory_pb2 as pb
@@ -133,8 +133,9 @@ class GrpcDirectoryServicer(pb_grpc.DirectoryServiceServicer):
         self._service = service
 
     def Get(
-        self, request: pb.GetDirectoryRequest, context: grpc.ServicerContext
+        self, request: pb.GetDirectoryRequest | Undecodable, context: grpc.ServicerContext
     ) -> Iterator[castore_pb2.Directory]:
+        request = decoded(request, context)
         if request.WhichOneof("by_what") != "digest":
             context.abort(grpc.StatusCode.INVALID_ARGUMENT, "by_what: no digest given")
         try:
@@ -156,12 +157,16 @@ class GrpcDirectoryServicer(pb_grpc.DirectoryServiceServicer):
             context.abort(grpc.StatusCode.INTERNAL, str(exc))
 
     def Put(
-        self, request_iterator: Iterator[castore_pb2.Directory], context: grpc.ServicerContext
+        self,
+        request_iterator: Iterator[castore_pb2.Directory | Undecodable],
+        context: grpc.ServicerContext,
     ) -> pb.PutDirectoryResponse:
         putter = self._service.put_closure()
         index = 0
         try:
             for msg in request_iterator:
+                if isinstance(msg, Undecodable):
+                    raise ClosureError(f"not a {msg.message} message", index)
                 try:
                     putter.put(Directory.from_proto(msg))
                 except NodeError as exc:

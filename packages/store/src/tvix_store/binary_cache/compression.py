@@ -76,7 +76,14 @@ _READERS: Final[dict[str, Callable[[IO[bytes]], IO[bytes]]]] = {
 }
 
 #: What the decompressors raise for a corrupt or truncated stream.
-_DECOMPRESSION_ERRORS: Final = (lzma.LZMAError, OSError, EOFError, zstandard.ZstdError, ValueError)
+_DECOMPRESSION_ERRORS: Final = (
+    lzma.LZMAError,
+    zlib.error,
+    OSError,
+    EOFError,
+    zstandard.ZstdError,
+    ValueError,
+)
 
 
 class _CheckedReader(io.RawIOBase):

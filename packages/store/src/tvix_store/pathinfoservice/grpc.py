@@ -13,13 +13,13 @@ the log.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from typing import Any, Final, TypeVar
+from collections.abc import Iterator
+from typing import Final, TypeVar
 
 import grpc
-from google.protobuf.message import DecodeError, Message
+from google.protobuf.message import Message
 from tvix_castore.errors import BlobCorruptError, CastoreError, NodeError
+from tvix_castore.grpc_channel import Undecodable, add_service, decoded
 from tvix_castore.nodes import Node, node_from_proto, node_to_proto
 from tvix_castore.protos import castore_pb2
 
@@ -30,39 +30,12 @@ from tvix_store.protos import pathinfo_pb2
 from tvix_store.protos import rpc_pathinfo_pb2 as pb
 from tvix_store.protos import rpc_pathinfo_pb2_grpc as pb_grpc
 
-__all__ = ["GrpcPathInfoService", "GrpcPathInfoServicer", "Undecodable", "add_store_services"]
+__all__ = ["GrpcPathInfoService", "GrpcPathInfoServicer", "add_store_services"]
 
 _DIGEST_SIZE = 20
-_SERVICE: Final = pb.DESCRIPTOR.services_by_name["PathInfoService"].full_name
+_SERVICE: Final = pb.DESCRIPTOR.services_by_name["PathInfoService"]
 
 M = TypeVar("M", bound=Message)
-
-
-@dataclass(frozen=True, slots=True)
-class Undecodable:
-    """What the server's deserializers give for bytes that are not a ``message``."""
-
-    message: str
-
-
-def _lenient(message: type[M]) -> Callable[[bytes], M | Undecodable]:
-    """A request deserializer that never raises: grpcio would answer INTERNAL and log a
-    traceback, where undecodable bytes are the client's mistake like any other."""
-
-    def decode(raw: bytes) -> M | Undecodable:
-        try:
-            return message.FromString(raw)
-        except DecodeError:
-            return Undecodable(message.DESCRIPTOR.full_name)
-
-    return decode
-
-
-def _decoded(request: M | Undecodable, context: grpc.ServicerContext) -> M:
-    """The request, or INVALID_ARGUMENT for bytes that were none."""
-    if isinstance(request, Undecodable):
-        context.abort(grpc.StatusCode.INVALID_ARGUMENT, f"not a {request.message} message")
-    return request
 
 
 def _status_of(exc: StoreError | CastoreError) -> grpc.StatusCode:
@@ -155,7 +128,7 @@ class GrpcPathInfoServicer(pb_grpc.PathInfoServiceServicer):
     def Get(
         self, request: pb.GetPathInfoRequest | Undecodable, context: grpc.ServicerContext
     ) -> pathinfo_pb2.PathInfo:
-        request = _decoded(request, context)
+        request = decoded(request, context)
         if request.WhichOneof("by_what") != "by_output_hash":
             context.abort(grpc.StatusCode.UNIMPLEMENTED, "only lookups by output hash")
         if len(request.by_output_hash) != _DIGEST_SIZE:
@@ -166,22 +139,22 @@ class GrpcPathInfoServicer(pb_grpc.PathInfoServiceServicer):
         info = self._call(context, self._service.get, request.by_output_hash)
         if info is None:
             context.abort(grpc.StatusCode.NOT_FOUND, "no such path")
-        return info.to_proto()
+        return self._call(context, info.to_proto)
 
     def Put(
         self, request: pathinfo_pb2.PathInfo | Undecodable, context: grpc.ServicerContext
     ) -> pathinfo_pb2.PathInfo:
-        request = _decoded(request, context)
+        request = decoded(request, context)
         try:
             info = PathInfo.from_proto(request)
         except PathInfoError as exc:
             context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(exc))
-        return self._call(context, self._service.put, info).to_proto()
+        return self._call(context, self._call(context, self._service.put, info).to_proto)
 
     def CalculateNAR(
         self, request: castore_pb2.Node | Undecodable, context: grpc.ServicerContext
     ) -> pb.CalculateNARResponse:
-        request = _decoded(request, context)
+        request = decoded(request, context)
         try:
             _name, node = node_from_proto(request)
         except NodeError as exc:
@@ -192,13 +165,13 @@ class GrpcPathInfoServicer(pb_grpc.PathInfoServiceServicer):
     def List(
         self, request: pb.ListPathInfoRequest | Undecodable, context: grpc.ServicerContext
     ) -> Iterator[pathinfo_pb2.PathInfo]:
-        _decoded(request, context)
+        decoded(request, context)
         infos = self._call(context, self._service.list)
         while True:
             info = self._call(context, next, infos, None)
             if info is None:
                 return
-            yield info.to_proto()
+            yield self._call(context, info.to_proto)
 
     @staticmethod
     def _call(context: grpc.ServicerContext, function, *args):  # type: ignore[no-untyped-def]
@@ -214,30 +187,6 @@ def add_store_services(
 ) -> None:
     """Serve ``tvix.store.v1.PathInfoService`` on ``server`` (beside castore's services).
 
-    The methods are registered as the generated ``add_PathInfoServiceServicer_to_server``
-    does, but with deserializers that pass undecodable bytes on to the servicer."""
-    servicer = GrpcPathInfoServicer(service, nar_calculation)
-    handlers: dict[str, grpc.RpcMethodHandler[Any, Any]] = {
-        "Get": grpc.unary_unary_rpc_method_handler(
-            servicer.Get,
-            request_deserializer=_lenient(pb.GetPathInfoRequest),
-            response_serializer=pathinfo_pb2.PathInfo.SerializeToString,
-        ),
-        "Put": grpc.unary_unary_rpc_method_handler(
-            servicer.Put,
-            request_deserializer=_lenient(pathinfo_pb2.PathInfo),
-            response_serializer=pathinfo_pb2.PathInfo.SerializeToString,
-        ),
-        "CalculateNAR": grpc.unary_unary_rpc_method_handler(
-            servicer.CalculateNAR,
-            request_deserializer=_lenient(castore_pb2.Node),
-            response_serializer=pb.CalculateNARResponse.SerializeToString,
-        ),
-        "List": grpc.unary_stream_rpc_method_handler(
-            servicer.List,
-            request_deserializer=_lenient(pb.ListPathInfoRequest),
-            response_serializer=pathinfo_pb2.PathInfo.SerializeToString,
-        ),
-    }
-    server.add_generic_rpc_handlers((grpc.method_handlers_generic_handler(_SERVICE, handlers),))
-    server.add_registered_method_handlers(_SERVICE, handlers)
+    Undecodable requests are answered INVALID_ARGUMENT by the servicer (castore's
+    :func:`~tvix_castore.grpc_channel.add_service`)."""
+    add_service(server, _SERVICE, GrpcPathInfoServicer(service, nar_calculation))
