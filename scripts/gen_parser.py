@@ -18,13 +18,12 @@ lark is pinned and installed in a virtual environment of this script's own, as
 from __future__ import annotations
 
 import argparse
-import hashlib
-import os
 import subprocess
 import sys
 import tempfile
-import venv
 from pathlib import Path
+
+from pinned_tools import pinned_python
 
 ROOT = Path(__file__).resolve().parent.parent
 SYNTAX = ROOT / "packages/eval/src/tvix_eval/syntax"
@@ -61,14 +60,7 @@ END = {end}
 
 def tools_python() -> Path:
     """A Python that has exactly the pinned lark, made on first use."""
-    cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
-    key = hashlib.sha256("\n".join(PINS).encode()).hexdigest()[:12]
-    env_dir = cache / "tvix-py" / f"lark-{key}"
-    python = env_dir / "bin" / "python"
-    if not python.exists():
-        venv.EnvBuilder(with_pip=True, clear=True).create(env_dir)
-        subprocess.run([str(python), "-m", "pip", "install", "--quiet", *PINS], check=True)
-    return python
+    return pinned_python("lark", PINS)
 
 
 def render(grammar: str) -> str:

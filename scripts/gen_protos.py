@@ -15,15 +15,14 @@ from __future__ import annotations
 
 import argparse
 import filecmp
-import hashlib
-import os
 import re
 import subprocess
 import sys
 import tempfile
-import venv
 from dataclasses import dataclass
 from pathlib import Path
+
+from pinned_tools import pinned_python
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -61,14 +60,7 @@ _IMPORT_PATH = re.compile(r"\btvix\.(castore|store|build)\.protos\b")
 
 def tools_python() -> Path:
     """A Python that has exactly the pinned generator tools, made on first use."""
-    cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
-    key = hashlib.sha256("\n".join(PINS).encode()).hexdigest()[:12]
-    env_dir = cache / "tvix-py" / f"protoc-{key}"
-    python = env_dir / "bin" / "python"
-    if not python.exists():
-        venv.EnvBuilder(with_pip=True, clear=True).create(env_dir)
-        subprocess.run([str(python), "-m", "pip", "install", "--quiet", *PINS], check=True)
-    return python
+    return pinned_python("protoc", PINS)
 
 
 def generate(target: Target, python: Path, out: Path) -> None:
