@@ -59,33 +59,45 @@ class ChunkingParams:
 
 
 class Chunker:
-    """Cuts a pushed byte stream into FastCDC chunks, holding at most a few chunks' bytes."""
+    """Cuts a pushed byte stream into FastCDC chunks, holding at most a few chunks' bytes.
+
+    Chunks are handed out as read-only views of an immutable buffer, so they cost no copy and
+    stay valid wherever they go (another thread may store them)."""
 
     def __init__(self, params: ChunkingParams):
         self._cdc = FastCDC(params.avg_size, min_size=params.min_size, max_size=params.max_size)
         self._max = params.max_size
-        self._buffer = bytearray()
+        self._pieces: list[BytesLike] = []
+        self._size = 0
 
-    def push(self, data: BytesLike) -> list[bytes]:
+    def push(self, data: BytesLike) -> list[memoryview]:
         """Chunks that are final once ``data`` is added (a cut never looks past max_size)."""
-        self._buffer += data
-        if len(self._buffer) < 2 * self._max:
+        if not (isinstance(data, bytes) or _immutable_view(data)):
+            data = bytes(data)  # it may change once we return: keep a copy
+        self._pieces.append(data)
+        self._size += len(data)
+        if self._size < 2 * self._max:
             return []
         return self._cut(final=False)
 
-    def finish(self) -> list[bytes]:
+    def finish(self) -> list[memoryview]:
         """The remaining chunks at the end of the stream."""
         return self._cut(final=True)
 
-    def _cut(self, final: bool) -> list[bytes]:
-        buffer = self._buffer
-        if not buffer:
+    def _cut(self, final: bool) -> list[memoryview]:
+        if not self._size:
             return []
+        buffer = memoryview(b"".join(self._pieces)).toreadonly()
         chunks = list(self._cdc.cut_buf(buffer))
         keep_from = len(buffer) if final else chunks[-1].offset
-        done = [bytes(c.data) for c in chunks if c.offset < keep_from]
-        self._buffer = buffer[keep_from:]
+        done = [buffer[c.offset : c.offset + c.length] for c in chunks if c.offset < keep_from]
+        self._pieces = [buffer[keep_from:]] if keep_from < len(buffer) else []
+        self._size = len(buffer) - keep_from
         return done
+
+
+def _immutable_view(data: BytesLike) -> bool:
+    return isinstance(data, memoryview) and isinstance(data.obj, bytes)
 
 
 class ChunkedReader(io.RawIOBase):
@@ -93,7 +105,9 @@ class ChunkedReader(io.RawIOBase):
 
     Each fetched chunk is checked against its digest before any of it is returned; when the
     blob is read from start to end, the whole is also checked against ``expected`` (a chunk
-    list from elsewhere could name the wrong chunks), failing at the end of the stream.
+    list from elsewhere could name the wrong chunks), failing at the end of the stream. With
+    ``prefetch``, chunks are fetched and checked ahead on helper threads, and the whole is
+    hashed on one more, chunk by chunk in order, so the reader itself only copies.
     """
 
     def __init__(
@@ -109,7 +123,9 @@ class ChunkedReader(io.RawIOBase):
         self._ahead: dict[int, Future[bytes]] = {}
         self._expected = expected
         self._whole = hasher()
-        self._hashed = 0
+        self._hashed = 0  # chunks given to the whole's hash, in order (-1: checked)
+        self._hashing: ThreadPoolExecutor | None = None
+        self._hash_tail: Future[object] | None = None
         self._chunks = list(chunks)
         self._starts: list[int] = []
         offset = 0
@@ -141,24 +157,28 @@ class ChunkedReader(io.RawIOBase):
     def _chunk(self, index: int) -> bytes:
         if self._current is not None and self._current[0] == index:
             return self._current[1]
-        meta = self._chunks[index]
         future = self._ahead.pop(index, None)
         if self._prefetch:
-            # Fetch the next chunks on helper threads while this one is consumed (remote
-            # stores answer one request at a time per call; a few in flight hide latency).
+            # Fetch (and check) the next chunks on helper threads while this one is consumed:
+            # remote stores answer one request at a time per call, so a few in flight hide
+            # latency, and checking digests there leaves this thread only the copying.
             if self._pool is None:
                 self._pool = ThreadPoolExecutor(self._prefetch, thread_name_prefix="chunks")
             for stale in [i for i in self._ahead if not index < i <= index + self._prefetch]:
                 self._ahead.pop(stale).cancel()
             for ahead in range(index + 1, min(index + 1 + self._prefetch, len(self._chunks))):
                 if ahead not in self._ahead:
-                    digest = self._chunks[ahead].digest
-                    self._ahead[ahead] = self._pool.submit(self._fetch, digest)
-        data = future.result() if future is not None else self._fetch(meta.digest)
+                    self._ahead[ahead] = self._pool.submit(self._fetch_checked, ahead)
+        data = future.result() if future is not None else self._fetch_checked(index)
+        self._current = (index, data)
+        return data
+
+    def _fetch_checked(self, index: int) -> bytes:
+        meta = self._chunks[index]
+        data = self._fetch(meta.digest)
         got = B3Digest.of(data)
         if got != meta.digest or len(data) != meta.size:
             raise BlobCorruptError(meta.digest, got, "chunk")
-        self._current = (index, data)
         return data
 
     def close(self) -> None:
@@ -168,10 +188,35 @@ class ChunkedReader(io.RawIOBase):
         if self._pool is not None:
             self._pool.shutdown(wait=False, cancel_futures=True)
             self._pool = None
+        if self._hashing is not None:
+            self._hashing.shutdown(wait=False, cancel_futures=True)
+            self._hashing = None
         super().close()
 
+    def _hash(self, index: int, data: bytes) -> None:
+        """Add chunk ``index`` to the whole's hash if every chunk before it is in."""
+        chunks = self._chunks
+        while 0 <= self._hashed < index and chunks[self._hashed].size == 0:
+            self._hashed += 1  # an empty chunk is never read
+        if self._hashed != index:
+            return
+        self._hashed += 1
+        if not self._prefetch:
+            self._whole.update(data)
+            return
+        if self._hashing is None:
+            self._hashing = ThreadPoolExecutor(1, thread_name_prefix="chunks-hash")
+        self._hash_tail = self._hashing.submit(self._whole.update, data)
+
     def _check_whole(self) -> None:
-        if self._expected is not None and self._hashed == self._length:
+        if self._expected is None or self._hashed < 0:
+            return
+        chunks = self._chunks
+        while self._hashed < len(chunks) and chunks[self._hashed].size == 0:
+            self._hashed += 1
+        if self._hashed == len(chunks):
+            if self._hash_tail is not None:
+                self._hash_tail.result()
             got = B3Digest(self._whole.digest())
             self._hashed = -1  # checked once
             if got != self._expected:
@@ -187,11 +232,10 @@ class ChunkedReader(io.RawIOBase):
         index = bisect.bisect_right(self._starts, self._pos) - 1
         data = self._chunk(index)
         start = self._pos - self._starts[index]
+        if start == 0 and self._expected is not None:
+            self._hash(index, data)
         n = min(len(view), len(data) - start)
-        view[:n] = data[start : start + n]
-        if self._pos == self._hashed:
-            self._whole.update(view[:n])
-            self._hashed += n
+        view[:n] = memoryview(data)[start : start + n]
         self._pos += n
         if self._pos == self._length:
             self._check_whole()

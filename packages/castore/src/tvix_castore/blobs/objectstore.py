@@ -7,14 +7,25 @@ chunks (or none) has a small listing object, ``blobs/b3/<2 hex>/<hex>``, a
 chunk: small files, the common case, cost one object, not two.
 Objects carry a Content-Type; on local files, where the object store library cannot keep one,
 it goes into the ``user.mime_type`` extended attribute.
+
+Local files (the embedded default) are written and read with plain system calls rather than
+through obstore, whose every call crosses into its runtime and costs several times what the
+file operations do: an object is written aside (``<key>#<digits>``, the name obstore gives its
+own staged uploads and leaves out of listings), given its type, then renamed into place, so
+that it appears whole or not at all. The layout is the same: obstore reads what we write.
 """
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import io
+import itertools
 import os
+import threading
+from collections import deque
 from collections.abc import Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Final
 
@@ -23,7 +34,7 @@ from obstore.store import LocalStore, MemoryStore, ObjectStore
 
 from tvix_castore.blobs.chunked import ChunkedReader, Chunker, ChunkingParams
 from tvix_castore.blobs.service import BlobStat, BlobWriter, ChunkMeta, HashingWriter
-from tvix_castore.digest import B3Digest
+from tvix_castore.digest import B3Digest, BytesLike
 from tvix_castore.errors import BlobCorruptError, BlobNotFoundError, BlobServiceError, DigestError
 from tvix_castore.object_stores import STORE_ERRORS
 from tvix_castore.protos import rpc_blobstore_pb2 as pb
@@ -39,6 +50,13 @@ __all__ = [
 LISTING_CONTENT_TYPE: Final = "application/vnd.tvix-castore.blob-chunks+protobuf"
 CHUNK_CONTENT_TYPE: Final = "application/vnd.tvix-castore.chunk"
 _XATTR: Final = "user.mime_type"
+_WRITE_FLAGS: Final = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC
+_READ_FLAGS: Final = os.O_RDONLY | os.O_CLOEXEC
+#: Threads of a service storing chunks, and chunks of one blob in flight at most.
+_UPLOADERS: Final = 2
+_IN_FLIGHT: Final = 4
+#: Distinct suffixes for the files written aside, within this process (with its pid, across).
+_STAGED = itertools.count()
 
 
 def object_key(kind: str, digest: B3Digest) -> str:
@@ -63,21 +81,51 @@ class _ObjectStoreWriter(HashingWriter):
     def __init__(self, service: ObjectStoreBlobService):
         super().__init__()
         self._service = service
-        self._chunker = Chunker(service.chunking)
+        self._chunker: Chunker | None = None
+        self._pending: list[bytes] = []  # written, not yet given to the chunker
+        self._pending_size = 0
         self._chunks: list[ChunkMeta] = []
+        self._uploading: deque[Future[ChunkMeta]] = deque()
 
     def _take(self, data: memoryview) -> None:
+        # Small blobs (most files) never reach the chunker: their bytes are kept until
+        # ``_commit``, where a blob no larger than a chunk's minimum is its one chunk.
+        if self._chunker is None:
+            if self._pending_size + len(data) <= self._service.chunking.min_size:
+                self._pending.append(bytes(data))
+                self._pending_size += len(data)
+                return
+            self._chunker = Chunker(self._service.chunking)
+            for piece in self._pending:  # less than a chunk: nothing is cut yet
+                self._chunker.push(piece)
+            self._pending = []
         for chunk in self._chunker.push(data):
-            self._upload(chunk)
+            self._upload_later(chunk)
 
-    def _upload(self, chunk: bytes) -> None:
-        digest = B3Digest.of(chunk)
+    def _upload(self, chunk: BytesLike, digest: B3Digest | None = None) -> ChunkMeta:
+        if digest is None:
+            digest = B3Digest.of(chunk)
         self._service._put(object_key("chunks", digest), chunk, CHUNK_CONTENT_TYPE)
-        self._chunks.append(ChunkMeta(digest, len(chunk)))
+        return ChunkMeta(digest, len(chunk))
+
+    def _upload_later(self, chunk: BytesLike) -> None:
+        """Hash and store a chunk on the service's upload threads, while this one goes on
+        cutting (a few chunks in flight at most)."""
+        while len(self._uploading) >= _IN_FLIGHT:
+            self._chunks.append(self._uploading.popleft().result())
+        self._uploading.append(self._service._uploads().submit(self._upload, chunk))
 
     def _commit(self, digest: B3Digest) -> None:
-        for chunk in self._chunker.finish():
-            self._upload(chunk)
+        if self._chunker is None and self._pending_size:
+            # The whole blob is one chunk (a FastCDC cut never falls below the minimum), whose
+            # digest is the blob's: no second hash.
+            self._chunks.append(self._upload(b"".join(self._pending), digest))
+            self._pending = []
+            return
+        for chunk in self._chunker.finish() if self._chunker is not None else ():
+            self._upload_later(chunk)
+        while self._uploading:
+            self._chunks.append(self._uploading.popleft().result())
         if len(self._chunks) == 1:
             return  # a blob of one chunk is that chunk: no listing needed
         listing = pb.StatBlobResponse(
@@ -92,7 +140,11 @@ class _ObjectStoreWriter(HashingWriter):
 
     def _discard(self) -> None:
         # Chunks already uploaded are content-addressed and harmless; no listing names them.
+        for upload in self._uploading:
+            upload.cancel()
+        self._uploading.clear()
         self._chunks = []
+        self._pending = []
 
 
 class ObjectStoreBlobService:
@@ -108,6 +160,9 @@ class ObjectStoreBlobService:
         self.store = store
         self.chunking = chunking or ChunkingParams()
         self.local_root = local_root
+        self._root = None if local_root is None else os.fspath(local_root)
+        self._upload_pool: ThreadPoolExecutor | None = None
+        self._lock = threading.Lock()
 
     @classmethod
     def local(cls, root: str | os.PathLike[str], **kwargs: Any) -> ObjectStoreBlobService:
@@ -119,22 +174,72 @@ class ObjectStoreBlobService:
     def memory(cls, **kwargs: Any) -> ObjectStoreBlobService:
         return cls(MemoryStore(), **kwargs)
 
+    def _uploads(self) -> ThreadPoolExecutor:
+        """The threads that store the chunks of large blobs (made on first use)."""
+        with self._lock:
+            if self._upload_pool is None:
+                self._upload_pool = ThreadPoolExecutor(
+                    _UPLOADERS, thread_name_prefix="chunk-upload"
+                )
+            return self._upload_pool
+
     # Object access -------------------------------------------------------------------
-    def _put(self, key: str, data: bytes, kind: str) -> None:
+    def _put(self, key: str, data: BytesLike, kind: str) -> None:
+        if self._root is not None:
+            self._put_local(key, data, kind)
+            return
         try:
-            if self.local_root is None:
-                obstore.put(self.store, key, data, attributes={"Content-Type": kind})
-                return
-            obstore.put(self.store, key, data)
+            obstore.put(self.store, key, data, attributes={"Content-Type": kind})
         except STORE_ERRORS as exc:
             raise BlobServiceError(f"object store: writing {key}: {exc}") from None
+
+    def _put_local(self, key: str, data: BytesLike, kind: str) -> None:
+        path = f"{self._root}/{key}"
+        staged = ""
         try:
-            os.setxattr(self.local_root / key, _XATTR, kind.encode())
-        except OSError as exc:  # a file system without user xattrs keeps the bytes only
-            if exc.errno not in (errno.ENOTSUP, errno.EPERM):
-                raise BlobServiceError(f"setting the content type of {key}: {exc}") from None
+            fd = -1
+            while fd < 0:
+                staged = f"{path}#{os.getpid()}{next(_STAGED)}"
+                try:
+                    fd = os.open(staged, _WRITE_FLAGS, 0o644)
+                except FileExistsError:
+                    continue  # left by another process: another suffix
+                except FileNotFoundError:
+                    staged = ""
+                    os.makedirs(path.rpartition("/")[0], exist_ok=True)  # a key's first folder
+            try:
+                view = memoryview(data)
+                while view:
+                    view = view[os.write(fd, view) :]
+                try:
+                    os.setxattr(fd, _XATTR, kind.encode())
+                except OSError as exc:  # a file system without user xattrs keeps the bytes
+                    if exc.errno not in (errno.ENOTSUP, errno.EPERM):
+                        raise
+            finally:
+                os.close(fd)
+            os.rename(staged, path)
+        except BaseException as exc:
+            if staged:
+                with contextlib.suppress(OSError):
+                    os.unlink(staged)
+            if isinstance(exc, OSError):
+                raise BlobServiceError(f"object store: writing {key}: {exc}") from None
+            raise
 
     def _get(self, key: str) -> bytes | None:
+        if self._root is not None:
+            try:
+                fd = os.open(f"{self._root}/{key}", _READ_FLAGS)
+            except FileNotFoundError:
+                return None
+            except OSError as exc:
+                raise BlobServiceError(f"object store: reading {key}: {exc}") from None
+            try:
+                with open(fd, "rb", buffering=0, closefd=True) as source:
+                    return source.readall()
+            except OSError as exc:
+                raise BlobServiceError(f"object store: reading {key}: {exc}") from None
         try:
             return bytes(obstore.get(self.store, key).bytes())
         except FileNotFoundError:
@@ -142,14 +247,21 @@ class ObjectStoreBlobService:
         except STORE_ERRORS as exc:
             raise BlobServiceError(f"object store: reading {key}: {exc}") from None
 
-    def _exists(self, key: str) -> bool:
+    def _size(self, key: str) -> int | None:
+        """The object's size, or None when there is none."""
+        if self._root is not None:
+            try:
+                return os.stat(f"{self._root}/{key}").st_size
+            except FileNotFoundError:
+                return None
+            except OSError as exc:
+                raise BlobServiceError(f"object store: looking up {key}: {exc}") from None
         try:
-            obstore.head(self.store, key)
+            return int(obstore.head(self.store, key)["size"])
         except FileNotFoundError:
-            return False
+            return None
         except STORE_ERRORS as exc:
             raise BlobServiceError(f"object store: looking up {key}: {exc}") from None
-        return True
 
     def _listing(self, digest: B3Digest) -> tuple[ChunkMeta, ...] | None:
         raw = self._get(object_key("blobs", digest))
@@ -164,21 +276,17 @@ class ObjectStoreBlobService:
 
     # BlobService -------------------------------------------------------------------------
     def has(self, digest: B3Digest) -> bool:
-        return self._exists(object_key("blobs", digest)) or self._exists(
-            object_key("chunks", digest)
+        return (
+            self._size(object_key("blobs", digest)) is not None
+            or self._size(object_key("chunks", digest)) is not None
         )
 
     def stat(self, digest: B3Digest) -> BlobStat | None:
         chunks = self._listing(digest)
         if chunks is not None:
             return BlobStat(chunks, sum(c.size for c in chunks))
-        try:
-            meta = obstore.head(self.store, object_key("chunks", digest))
-        except FileNotFoundError:
-            return None
-        except STORE_ERRORS as exc:
-            raise BlobServiceError(f"object store: {exc}") from None
-        return BlobStat((), int(meta["size"]))
+        size = self._size(object_key("chunks", digest))
+        return None if size is None else BlobStat((), size)
 
     def _fetch_chunk(self, digest: B3Digest) -> bytes:
         data = self._get(object_key("chunks", digest))
@@ -194,7 +302,12 @@ class ObjectStoreBlobService:
             chunks = self._listing(digest)
             if chunks is None:
                 raise BlobNotFoundError(digest)
-            return io.BufferedReader(ChunkedReader(chunks, self._fetch_chunk, digest))
+            # Local chunks are read and checked ahead on a helper thread, while this one
+            # hashes the whole blob: both digests cost about the same.
+            ahead = 2 if self._root is not None else 0
+            return io.BufferedReader(
+                ChunkedReader(chunks, self._fetch_chunk, digest, prefetch=ahead)
+            )
         got = B3Digest.of(data)
         if got != digest:
             raise BlobCorruptError(digest, got)
@@ -204,4 +317,7 @@ class ObjectStoreBlobService:
         return _ObjectStoreWriter(self)
 
     def close(self) -> None:
-        pass
+        with self._lock:
+            pool, self._upload_pool = self._upload_pool, None
+        if pool is not None:
+            pool.shutdown(wait=True)

@@ -1,30 +1,37 @@
 """A tree being imported, and turning it into directories, leaves first.
 
 Importers first lay out the whole tree as nested dicts, with file nodes that may still be
-uploading (futures), then ``finish`` waits for each directory's files, builds the directories
-bottom-up (iteratively, so deep nesting cannot exhaust Python's stack) and hands them to a
-closure putter, which makes them visible only once the whole tree is in.
+uploading (futures, or anything whose ``result()`` waits for the node), then ``finish`` waits
+for each directory's files, builds the directories bottom-up (iteratively, so deep nesting
+cannot exhaust Python's stack) and hands them to a closure putter, which makes them visible
+only once the whole tree is in.
 """
 
 from __future__ import annotations
 
-from concurrent.futures import Future
-from typing import Union
+from typing import Protocol
 
 from tvix_castore.directories.service import DirectoryPutter
-from tvix_castore.nodes import Directory, DirectoryNode, FileNode, Node
+from tvix_castore.nodes import Directory, DirectoryNode, FileNode, Node, SymlinkNode
 
-__all__ = ["Entry", "Tree", "finish"]
+__all__ = ["Entry", "Pending", "Tree", "finish"]
+
+
+class Pending(Protocol):
+    """A file node still being uploaded (a ``Future[FileNode]`` is one)."""
+
+    def result(self) -> FileNode: ...
+
 
 Tree = dict[bytes, "Entry"]
-Entry = Union[Node, "Future[FileNode]", Tree]
+Entry = Node | Pending | Tree
 
 
 def _resolve(entry: Entry) -> Node:
-    if isinstance(entry, Future):
-        return entry.result()
     assert not isinstance(entry, dict)
-    return entry
+    if isinstance(entry, FileNode | DirectoryNode | SymlinkNode):
+        return entry
+    return entry.result()
 
 
 def finish(tree: Tree, putter: DirectoryPutter) -> DirectoryNode:
