@@ -25,15 +25,11 @@ from nix_compat.errors import NixCompatError
 from nix_compat.signing import SigningKey, VerifyingKey
 from nix_compat.store_path import DEFAULT_STORE_DIR, StorePath
 from tvix_castore.errors import CastoreError
-from tvix_castore.server import add_castore_services, make_server, start
 
-from tvix_store.binary_cache.transport import split_options, transport_for
-from tvix_store.copy import copy_from_cache, copy_to_cache
 from tvix_store.errors import StoreError
 from tvix_store.importing import import_path
 from tvix_store.nar.renderer import NarCalculator, render_nar
 from tvix_store.pathinfo import PathInfo
-from tvix_store.pathinfoservice.grpc import add_store_services
 from tvix_store.services import Store, StoreAddresses
 
 __all__ = ["main", "path_info_json", "read_signing_key", "run_command", "store_options"]
@@ -175,6 +171,8 @@ def nar(ctx: click.Context, path: str) -> None:
 
 def _cache_url(url: str, allowed: set[str]) -> tuple[str, dict[str, str]]:
     """A cache URL without its query, and the query's options (only ``allowed`` ones)."""
+    from tvix_store.binary_cache.transport import split_options
+
     bare, options = split_options(url)
     unknown = set(options) - allowed
     if unknown:
@@ -231,6 +229,10 @@ def copy(
 
     URLs are http(s)://… or file:///…; --from takes ?trusted-public-keys=…, --to takes
     ?compression=none|xz|zstd|bzip2|br (default xz) and ?secret-key=FILE."""
+    # Imported here: the HTTP client is not worth its start-up time to the other commands.
+    from tvix_store.binary_cache.transport import transport_for
+    from tvix_store.copy import copy_from_cache, copy_to_cache
+
     if (source is None) == (target is None):
         raise StoreError("give exactly one of --from URL and --to URL")
     if not paths:
@@ -305,6 +307,10 @@ def mount_(ctx: click.Context, mountpoint: Path) -> None:
 @click.pass_context
 def daemon(ctx: click.Context, listen_address: str) -> None:
     """Serve castore and the PathInfo service over gRPC (tvix.castore.v1, tvix.store.v1)."""
+    from tvix_castore.server import add_castore_services, make_server, start
+
+    from tvix_store.pathinfoservice.grpc import add_store_services
+
     with _store(ctx) as store:
         server = make_server()
         add_castore_services(server, store.blobs, store.directories)
