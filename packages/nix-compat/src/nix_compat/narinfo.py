@@ -40,7 +40,7 @@ from typing import Any, Final
 from nix_compat.content_address import ContentAddress
 from nix_compat.errors import NarInfoError, NixCompatError
 from nix_compat.hash import HashFormat, NixHash
-from nix_compat.signing import Signature, SigningKey, VerifyingKey
+from nix_compat.signing import Signature, SigningKey, VerifyingKey, valid_signatures
 from nix_compat.store_path import DEFAULT_STORE_DIR, StorePath
 
 __all__ = ["NarInfo", "fingerprint"]
@@ -158,13 +158,7 @@ class NarInfo:
         A binary cache's path is trusted when this is not empty (C++ Nix also trusts a path
         whose store path follows from its content address, without any signature).
         """
-        by_name = {key.name: key for key in keys}
-        message = self.fingerprint()
-        return tuple(
-            sig
-            for sig in self.signatures
-            if sig.key_name in by_name and by_name[sig.key_name].verify(message, sig)
-        )
+        return valid_signatures(self.fingerprint(), self.signatures, keys)
 
 
 # -- validation shared by parsing and construction ---------------------------------------------

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Final
 
@@ -33,6 +34,7 @@ __all__ = [
     "Signature",
     "SigningKey",
     "VerifyingKey",
+    "valid_signatures",
 ]
 
 SEED_SIZE: Final = 32
@@ -217,3 +219,16 @@ class SigningKey:
     def to_text(self) -> str:
         """The secret key file's contents. Not ``__str__``, so it is never printed by accident."""
         return _join(self.name, self.seed + self.public)
+
+
+def valid_signatures(
+    message: str | bytes, signatures: Iterable[Signature], keys: Iterable[VerifyingKey]
+) -> tuple[Signature, ...]:
+    """The signatures of ``message`` that verify under a key of the same name among
+    ``keys`` (a narinfo's or a store's path is trusted when this is not empty)."""
+    by_name = {key.name: key for key in keys}
+    return tuple(
+        sig
+        for sig in signatures
+        if sig.key_name in by_name and by_name[sig.key_name].verify(message, sig)
+    )

@@ -23,7 +23,7 @@ from nix_compat.content_address import ContentAddress, ContentAddressMethod
 from nix_compat.errors import NixCompatError
 from nix_compat.hash import NixHash
 from nix_compat.narinfo import NarInfo, fingerprint
-from nix_compat.signing import Signature, SigningKey, VerifyingKey
+from nix_compat.signing import Signature, SigningKey, VerifyingKey, valid_signatures
 from nix_compat.store_path import (
     DEFAULT_STORE_DIR,
     DIGEST_SIZE,
@@ -107,13 +107,7 @@ class PathInfo:
         self, keys: Iterable[VerifyingKey], store_dir: str = DEFAULT_STORE_DIR
     ) -> tuple[Signature, ...]:
         """The signatures that verify under a key of the same name among ``keys``."""
-        by_name = {key.name: key for key in keys}
-        message = self.fingerprint(store_dir)
-        return tuple(
-            sig
-            for sig in self.signatures
-            if sig.key_name in by_name and by_name[sig.key_name].verify(message, sig)
-        )
+        return valid_signatures(self.fingerprint(store_dir), self.signatures, keys)
 
     def follows_from_content_address(self, store_dir: str = DEFAULT_STORE_DIR) -> bool:
         """Whether the store path is the one its content address and references give: such

@@ -108,11 +108,12 @@ def _unique(services: Sequence[PathInfoService]) -> Iterator[PathInfo]:
 
 
 class PriorityPathInfoService:
-    """Services asked in order: the first that has a path answers. Puts go to the first."""
+    """Services asked in order: the first that has a path answers. Puts go to the first;
+    lists are of every service that can list, each path once."""
 
     def __init__(self, services: Sequence[PathInfoService]):
         if not services:
-            raise ValueError("a priority list needs at least one service")
+            raise ValueError(f"{type(self).__name__} needs at least one service")
         self.services = tuple(services)
 
     def get(self, digest: bytes) -> PathInfo | None:
@@ -133,15 +134,13 @@ class PriorityPathInfoService:
             service.close()
 
 
-class FirstAnswerPathInfoService:
+class FirstAnswerPathInfoService(PriorityPathInfoService):
     """Services asked at once: the first to answer with the path wins (the others' answers
     are not waited for). None when none has it; an error only when every one failed or
-    none has it and one failed. Puts go to the first."""
+    none has it and one failed. Puts and lists as for a priority list."""
 
     def __init__(self, services: Sequence[PathInfoService]):
-        if not services:
-            raise ValueError("first answer wins needs at least one service")
-        self.services = tuple(services)
+        super().__init__(services)
         self._pool = ThreadPoolExecutor(max_workers=4 * len(services))
 
     def get(self, digest: bytes) -> PathInfo | None:
@@ -165,16 +164,9 @@ class FirstAnswerPathInfoService:
             raise PathInfoServiceError("first answer wins", str(failure)) from failure
         return None
 
-    def put(self, info: PathInfo) -> PathInfo:
-        return self.services[0].put(info)
-
-    def list(self) -> Iterator[PathInfo]:
-        return _unique(self.services)
-
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
-        for service in self.services:
-            service.close()
+        super().close()
 
 
 class SigningPathInfoService:
