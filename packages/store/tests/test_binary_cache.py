@@ -38,6 +38,13 @@ def _reference_path_info(oracle, path: str) -> dict[str, object]:  # type: ignor
     return json.loads(out)[path]  # type: ignore[no-any-return]
 
 
+def _drop_lines(folder: Path, field: str, narinfos: str = "*.narinfo") -> None:
+    """Remove the ``field`` lines of the narinfos in ``folder`` that match ``narinfos``."""
+    for narinfo in folder.glob(narinfos):
+        lines = narinfo.read_text().splitlines(True)
+        narinfo.write_text("".join(line for line in lines if not line.startswith(field)))
+
+
 def _service(cache: ReferenceCache, url: str, keys: list[str] | None) -> NixHttpPathInfoService:
     return NixHttpPathInfoService(
         url,
@@ -107,10 +114,7 @@ def test_trust(
     cache = reference_cache("none")
     folder = tmp_path / "cache"
     shutil.copytree(cache.folder, folder)
-    narinfo = folder / f"{StorePath.from_absolute_path(cache.top).hash_part}.narinfo"
-    narinfo.write_text(
-        "".join(line for line in narinfo.read_text().splitlines(True) if not line.startswith("CA:"))
-    )
+    _drop_lines(folder, "CA:", f"{StorePath.from_absolute_path(cache.top).hash_part}.narinfo")
     served = serve_cache(folder, "")
     chosen = {None: None, "right": [cache.public_key], "other": [cache.other_key], "none": []}
     service = _service(cache, served.url, chosen[keys])
@@ -129,12 +133,7 @@ def test_an_unsigned_content_addressed_path_vouches_for_itself(
     cache = reference_cache("none")
     folder = tmp_path / "cache"
     shutil.copytree(cache.folder, folder)
-    for narinfo in folder.glob("*.narinfo"):
-        narinfo.write_text(
-            "".join(
-                line for line in narinfo.read_text().splitlines(True) if not line.startswith("Sig:")
-            )
-        )
+    _drop_lines(folder, "Sig:")
     service = _service(cache, serve_cache(folder, "").url, [cache.public_key])
     assert service.get(_digest(cache.top)) is not None
     assert service.get(_digest(cache.leaf)) is not None
@@ -148,9 +147,7 @@ def test_a_missing_compression_line_means_bzip2(
     cache = reference_cache("bzip2")
     folder = tmp_path / "cache"
     shutil.copytree(cache.folder, folder)
-    for narinfo in folder.glob("*.narinfo"):
-        lines = narinfo.read_text().splitlines(True)
-        narinfo.write_text("".join(line for line in lines if not line.startswith("Compression:")))
+    _drop_lines(folder, "Compression:")
     service = _service(cache, serve_cache(folder, "").url, [cache.public_key])
     assert service.get(_digest(cache.leaf)) is not None
 
@@ -224,9 +221,7 @@ def test_copy_from_without_trusted_keys_needs_no_check_sigs(
     # The narinfos' CA lines would vouch for the paths: drop them to test signatures alone.
     folder = tmp_path / "cache"
     shutil.copytree(cache.folder, folder)
-    for narinfo in folder.glob("*.narinfo"):
-        lines = narinfo.read_text().splitlines(True)
-        narinfo.write_text("".join(line for line in lines if not line.startswith("CA:")))
+    _drop_lines(folder, "CA:")
     refused = run(tmp_path, "copy", "--from", f"file://{folder}", cache.top, check=False)
     assert refused.returncode == 1 and b"no valid signature" in refused.stderr
     run(tmp_path, "copy", "--no-check-sigs", "--from", f"file://{folder}", cache.top)

@@ -30,6 +30,7 @@ from typing import Any, Final, TypeVar
 
 from aiohttp import web
 from aiohttp.http_exceptions import HttpProcessingError
+from google.protobuf.message import DecodeError
 from nix_compat import nixbase32
 from nix_compat.errors import NixCompatError
 from nix_compat.nar import dumps_listing, list_nar
@@ -88,7 +89,7 @@ def _node_of(encoded: str) -> Node:
         msg = castore_pb2.Node()
         msg.ParseFromString(data)
         return node_from_proto(msg)[1]
-    except (ValueError, NodeError, Exception) as exc:  # binascii, protobuf DecodeError
+    except (ValueError, NodeError, DecodeError) as exc:  # ValueError: binascii's Error
         raise web.HTTPNotFound(text=f"not a NAR of this cache: {exc}\n") from None
 
 
@@ -214,7 +215,8 @@ class NarBridge:
         except (StoreError, CastoreError) as exc:
             # Headers are sent: all that is left is to cut the response short.
             log.warning("NAR %s: %s", request.path, exc)
-            request.transport and request.transport.close()  # type: ignore[func-returns-value]
+            if request.transport is not None:
+                request.transport.close()
             return response
         await response.write_eof()
         return response
