@@ -30,6 +30,7 @@ from tvix_store.errors import StoreError
 from tvix_store.importing import import_path
 from tvix_store.nar.renderer import NarCalculator, render_nar
 from tvix_store.pathinfo import PathInfo
+from tvix_store.pathinfoservice.service import path_info_of
 from tvix_store.services import Store, StoreAddresses
 
 __all__ = ["main", "path_info_json", "read_signing_key", "run_command", "store_options"]
@@ -136,9 +137,7 @@ def path_info(ctx: click.Context, paths: tuple[str, ...], as_json: bool) -> None
     """Show what the store knows of store paths (an unknown one: null with --json)."""
     wanted = [_store_path(p) for p in paths]
     with _store(ctx) as store:
-        found = {path: store.path_infos.get(path.digest) for path in wanted}
-    # A PathInfo filed under a path's digest but for another name does not answer for it.
-    found = {p: i if i is not None and i.store_path == p else None for p, i in found.items()}
+        found = {path: path_info_of(store.path_infos, path) for path in wanted}
     if as_json:
         document = {
             p.to_absolute_path(): None if i is None else path_info_json(i)
@@ -160,8 +159,8 @@ def nar(ctx: click.Context, path: str) -> None:
     """Write a store path's NAR to stdout (the bytes of nix-store --dump)."""
     store_path = _store_path(path)
     with _store(ctx) as store:
-        info = store.path_infos.get(store_path.digest)
-        if info is None or info.store_path != store_path:
+        info = path_info_of(store.path_infos, store_path)
+        if info is None:
             raise StoreError(f"path '{store_path.to_absolute_path()}' is not valid")
         out = sys.stdout.buffer
         for piece in render_nar(info.node, store.blobs, store.directories):

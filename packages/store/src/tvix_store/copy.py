@@ -21,7 +21,7 @@ from tvix_store.binary_cache.upload import CACHE_INFO, upload_path
 from tvix_store.errors import PathInfoServiceError, StoreError
 from tvix_store.pathinfo import PathInfo
 from tvix_store.pathinfoservice.nix_http import NixHttpPathInfoService
-from tvix_store.pathinfoservice.service import PathInfoService
+from tvix_store.pathinfoservice.service import PathInfoService, path_info_of
 
 __all__ = ["copy_from_cache", "copy_to_cache", "references_first"]
 
@@ -88,11 +88,10 @@ def copy_from_cache(
     source = NixHttpPathInfoService(cache_url, blobs, directories, public_keys=public_keys)
 
     def fetch(path: StorePath) -> PathInfo | None:
-        local = path_infos.get(path.digest)
-        if local is not None and local.store_path == path:
+        if path_info_of(path_infos, path) is not None:
             return None  # valid here, and so is its closure
-        info = source.get(path.digest)
-        if info is None or info.store_path != path:
+        info = path_info_of(source, path)
+        if info is None:
             raise StoreError(f"{cache_url}: does not have {path.to_absolute_path()}")
         return info
 
@@ -123,8 +122,8 @@ def copy_to_cache(
     """Write the closures of ``paths`` into the cache; returns the paths uploaded."""
 
     def valid(path: StorePath) -> PathInfo:
-        info = path_infos.get(path.digest)
-        if info is None or info.store_path != path:
+        info = path_info_of(path_infos, path)
+        if info is None:
             raise StoreError(f"path '{path.to_absolute_path()}' is not valid")
         return info
 

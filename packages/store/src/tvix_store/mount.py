@@ -15,7 +15,7 @@ from nix_compat.store_path import StorePath
 from tvix_castore.nodes import Node
 
 from tvix_store.errors import StoreError
-from tvix_store.pathinfoservice.service import PathInfoService
+from tvix_store.pathinfoservice.service import PathInfoService, path_info_of
 
 __all__ = ["StorePathRoots"]
 
@@ -32,10 +32,10 @@ class StorePathRoots(Mapping[bytes, Node]):
         except (UnicodeDecodeError, NixCompatError):
             raise KeyError(name) from None
         try:
-            info = self._path_infos.get(path.digest)
+            info = path_info_of(self._path_infos, path)
         except StoreError as exc:
             raise OSError(errno.EIO, str(exc)) from None
-        if info is None or info.store_path != path:
+        if info is None:
             raise KeyError(name)
         return info.node
 

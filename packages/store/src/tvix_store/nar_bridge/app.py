@@ -52,6 +52,7 @@ from tvix_store.nar.ingest import ingest_nar
 from tvix_store.nar.renderer import RenderedNar, render_nar
 from tvix_store.nar_bridge.uploads import PendingUploads, UploadedNar
 from tvix_store.pathinfo import PathInfo
+from tvix_store.pathinfoservice.service import path_info_of
 from tvix_store.services import Store
 
 __all__ = ["NarBridge", "make_app"]
@@ -302,8 +303,7 @@ class NarBridge:
         for reference in narinfo.references:
             if reference == narinfo.store_path:
                 continue
-            found = self.store.path_infos.get(reference.digest)
-            if found is None or found.store_path != reference:
+            if path_info_of(self.store.path_infos, reference) is None:
                 raise web.HTTPBadRequest(
                     text=f"{path}: it refers to {reference.to_absolute_path()}, which is not "
                     "valid here: upload the references first\n"
@@ -324,10 +324,9 @@ class NarBridge:
     def _already_valid(self, narinfo: NarInfo) -> bool:
         """Whether the narinfo's path is valid here with the NAR it describes (uploading a
         path twice, or two clients at once, is not an error)."""
-        found = self.store.path_infos.get(narinfo.store_path.digest)
+        found = path_info_of(self.store.path_infos, narinfo.store_path)
         return (
             found is not None
-            and found.store_path == narinfo.store_path
             and found.nar_hash == narinfo.nar_hash
             and found.nar_size == narinfo.nar_size
         )

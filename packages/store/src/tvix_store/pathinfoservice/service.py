@@ -9,11 +9,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Protocol, runtime_checkable
 
+from nix_compat.store_path import StorePath
 from tvix_castore.nodes import Node
 
 from tvix_store.pathinfo import PathInfo
 
-__all__ = ["NarCalculationService", "PathInfoService"]
+__all__ = ["NarCalculationService", "PathInfoService", "path_info_of"]
 
 
 @runtime_checkable
@@ -43,3 +44,10 @@ class NarCalculationService(Protocol):
     """Computes a node's NAR size and SHA-256 (locally from castore, or by asking a server)."""
 
     def calculate_nar(self, node: Node) -> tuple[int, bytes]: ...
+
+
+def path_info_of(service: PathInfoService, path: StorePath) -> PathInfo | None:
+    """The PathInfo of exactly ``path``: services look up by digest, and a PathInfo filed
+    under the digest with another name does not answer for this path."""
+    info = service.get(path.digest)
+    return info if info is not None and info.store_path == path else None
