@@ -3,40 +3,30 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from concurrent import futures
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Final, TypeVar
-from urllib.parse import urlsplit
+from typing import Any, Final, TypeVar
 
 import grpc
 from google.protobuf.descriptor import ServiceDescriptor
 from google.protobuf.message import DecodeError, Message
 from google.protobuf.message_factory import GetMessageClass
 
-from tvix_castore.errors import CompositionError
-
-if TYPE_CHECKING:
-    from tvix_castore.composition import BuildContext
+from tvix_castore.grpc_url import grpc_target
 
 __all__ = [
-    "GRPC_SCHEMES",
     "MESSAGE_LIMIT",
     "Undecodable",
     "add_service",
     "channel_from_url",
-    "check_grpc_url",
     "client_stayed",
     "decoded",
     "decoded_stream",
-    "grpc_target",
     "make_server",
 ]
 
 M = TypeVar("M", bound=Message)
-
-#: The URL schemes of gRPC services, as Tvix spells them.
-GRPC_SCHEMES: Final = ("grpc+unix", "grpc+http", "grpc+https")
 
 #: Directory messages of huge folders exceed gRPC's 4 MiB default.
 MESSAGE_LIMIT: Final = 64 * 1024 * 1024
@@ -44,34 +34,6 @@ _OPTIONS: Final = [
     ("grpc.max_receive_message_length", MESSAGE_LIMIT),
     ("grpc.max_send_message_length", MESSAGE_LIMIT),
 ]
-
-
-def grpc_target(url: str) -> tuple[str, bool]:
-    """The gRPC target string for a service URL, and whether it wants TLS."""
-    parts = urlsplit(url)
-    if parts.scheme == "grpc+unix":
-        path = parts.path if not parts.netloc else "/" + parts.netloc + parts.path
-        if not path:
-            raise CompositionError(url, "grpc+unix needs a socket path")
-        return f"unix:{path}", False
-    if parts.scheme in ("grpc+http", "grpc+https"):
-        try:
-            port = parts.port
-        except ValueError:
-            raise CompositionError(url, "the port must be a number from 0 to 65535") from None
-        if not parts.hostname or port is None:
-            raise CompositionError(url, "needs a host and a port")
-        return f"{parts.netloc}", parts.scheme == "grpc+https"
-    raise CompositionError(url, f"not a gRPC URL (scheme {parts.scheme!r})")
-
-
-def check_grpc_url(context: BuildContext, spec: Mapping[str, Any]) -> str:
-    """The ``url`` option of a ``grpc`` service, refused unless it is a gRPC URL."""
-    url = context.string(spec, "url")
-    if urlsplit(url).scheme not in GRPC_SCHEMES:
-        raise context.error(f"not a gRPC URL: {url}")
-    grpc_target(url)
-    return url
 
 
 def channel_from_url(url: str) -> grpc.Channel:

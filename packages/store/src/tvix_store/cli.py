@@ -14,7 +14,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 try:
     import click
@@ -22,16 +22,19 @@ except ModuleNotFoundError:  # a library install, without the command's extra
     sys.exit("error: the tvix-store command needs: pip install 'tvix-store[cli]'")
 
 from nix_compat.errors import NixCompatError
-from nix_compat.signing import SigningKey, VerifyingKey
 from nix_compat.store_path import DEFAULT_STORE_DIR, StorePath
 from tvix_castore.errors import CastoreError
 
 from tvix_store.errors import StoreError
-from tvix_store.importing import import_path
-from tvix_store.nar.renderer import NarCalculator, render_nar
-from tvix_store.pathinfo import PathInfo
 from tvix_store.pathinfoservice.service import path_info_of
 from tvix_store.services import Store, StoreAddresses
+
+if TYPE_CHECKING:
+    from nix_compat.signing import SigningKey
+
+    from tvix_store.pathinfo import PathInfo
+
+# Each command imports what only it needs: a command's start-up is paid on every run.
 
 __all__ = ["main", "path_info_json", "read_signing_key", "run_command", "store_options"]
 
@@ -111,6 +114,8 @@ def cli(
 @click.pass_context
 def import_(ctx: click.Context, paths: tuple[Path, ...], name: str | None) -> None:
     """Add trees to the store; prints each one's store path, as nix-store --add does."""
+    from tvix_store.importing import import_path
+
     with _store(ctx) as store:
         for path in paths:
             info = import_path(path, store.blobs, store.directories, store.path_infos, name=name)
@@ -157,6 +162,8 @@ def path_info(ctx: click.Context, paths: tuple[str, ...], as_json: bool) -> None
 @click.pass_context
 def nar(ctx: click.Context, path: str) -> None:
     """Write a store path's NAR to stdout (the bytes of nix-store --dump)."""
+    from tvix_store.nar.renderer import render_nar
+
     store_path = _store_path(path)
     with _store(ctx) as store:
         info = path_info_of(store.path_infos, store_path)
@@ -244,6 +251,8 @@ def copy(
             if no_check_sigs:
                 keys = None
             else:
+                from nix_compat.signing import VerifyingKey
+
                 keys = [VerifyingKey.parse(k) for k in (keys_text or "").split()]
             with _progress("copying from the cache") as progress:
                 copy_from_cache(
@@ -308,6 +317,7 @@ def daemon(ctx: click.Context, listen_address: str) -> None:
     """Serve castore and the PathInfo service over gRPC (tvix.castore.v1, tvix.store.v1)."""
     from tvix_castore.server import add_castore_services, make_server, start
 
+    from tvix_store.nar.renderer import NarCalculator
     from tvix_store.pathinfoservice.grpc import add_store_services
 
     with _store(ctx) as store:
@@ -326,6 +336,8 @@ def main(argv: list[str] | None = None) -> None:
 
 def read_signing_key(path: Path) -> SigningKey:
     """A secret key file as ``nix-store --generate-binary-cache-key`` writes it."""
+    from nix_compat.signing import SigningKey
+
     try:
         return SigningKey.parse(path.read_text())
     except (OSError, UnicodeDecodeError) as exc:

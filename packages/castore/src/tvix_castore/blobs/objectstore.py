@@ -52,9 +52,12 @@ CHUNK_CONTENT_TYPE: Final = "application/vnd.tvix-castore.chunk"
 _XATTR: Final = "user.mime_type"
 _WRITE_FLAGS: Final = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC
 _READ_FLAGS: Final = os.O_RDONLY | os.O_CLOEXEC
+_LATER_READS: Final = 1 << 20
 #: Threads of a service storing chunks, and chunks of one blob in flight at most.
 _UPLOADERS: Final = 2
 _IN_FLIGHT: Final = 4
+#: Chunks of one blob fetched ahead of the reader from a remote object store.
+_REMOTE_AHEAD: Final = 4
 #: Distinct suffixes for the files written aside, within this process (with its pid, across).
 _STAGED = itertools.count()
 
@@ -75,6 +78,20 @@ def content_type(service: ObjectStoreBlobService, key: str) -> str | None:
     attributes: Mapping[str, Any] = obstore.get(service.store, key).attributes
     value = attributes.get("Content-Type")
     return None if value is None else str(value)
+
+
+def _read_all(fd: int) -> bytes:
+    """All of an open file's bytes. Objects are mostly small files, read whole many times
+    over when NARs are rendered: plain reads spare the file object. Asking for one byte more
+    than the file holds tells its end without another read."""
+    want = os.fstat(fd).st_size + 1
+    data = os.read(fd, want)
+    if len(data) < want:
+        return data
+    pieces = [data]  # the file grew since: read on to its end
+    while piece := os.read(fd, _LATER_READS):
+        pieces.append(piece)
+    return b"".join(pieces)
 
 
 class _ObjectStoreWriter(HashingWriter):
@@ -236,10 +253,11 @@ class ObjectStoreBlobService:
             except OSError as exc:
                 raise BlobServiceError(f"object store: reading {key}: {exc}") from None
             try:
-                with open(fd, "rb", buffering=0, closefd=True) as source:
-                    return source.readall()
+                return _read_all(fd)
             except OSError as exc:
                 raise BlobServiceError(f"object store: reading {key}: {exc}") from None
+            finally:
+                os.close(fd)
         try:
             return bytes(obstore.get(self.store, key).bytes())
         except FileNotFoundError:
@@ -302,12 +320,15 @@ class ObjectStoreBlobService:
             chunks = self._listing(digest)
             if chunks is None:
                 raise BlobNotFoundError(digest)
-            # Local chunks are read and checked ahead on a helper thread, while this one
-            # hashes the whole blob: both digests cost about the same.
-            ahead = 2 if self._root is not None else 0
-            return io.BufferedReader(
-                ChunkedReader(chunks, self._fetch_chunk, digest, prefetch=ahead)
-            )
+            # The listing is this store's own record, written once the whole blob had been
+            # hashed, so the chunks it names are checked as they are read and the whole is
+            # not hashed again: a second pass over every byte would double the cost of a
+            # read. (A listing from elsewhere, a gRPC server's, is checked whole as well.)
+            # Remote chunks are fetched ahead, a few at a time, to hide each request's
+            # latency. Local ones are not: reading a file is quick, and the digest check,
+            # which holds the interpreter lock, gains nothing from another thread.
+            ahead = 0 if self._root is not None else _REMOTE_AHEAD
+            return io.BufferedReader(ChunkedReader(chunks, self._fetch_chunk, prefetch=ahead))
         got = B3Digest.of(data)
         if got != digest:
             raise BlobCorruptError(digest, got)

@@ -11,7 +11,7 @@ from typing import Any
 from tvix_castore.blobs.service import BlobService
 from tvix_castore.composition import BLOB_SERVICES, REGISTRY, BuildContext, Spec, memory_spec
 from tvix_castore.errors import CompositionError
-from tvix_castore.grpc_channel import GRPC_SCHEMES, check_grpc_url
+from tvix_castore.grpc_url import GRPC_SCHEMES, check_grpc_url
 
 __all__: list[str] = []
 

@@ -16,7 +16,7 @@ from tvix_castore.composition import (
     sqlite_spec,
 )
 from tvix_castore.directories.service import DirectoryService
-from tvix_castore.grpc_channel import GRPC_SCHEMES, check_grpc_url
+from tvix_castore.grpc_url import GRPC_SCHEMES, check_grpc_url
 
 __all__: list[str] = []
 

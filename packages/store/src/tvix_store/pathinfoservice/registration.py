@@ -23,7 +23,7 @@ from tvix_castore.composition import (
     sqlite_spec,
 )
 from tvix_castore.errors import CompositionError
-from tvix_castore.grpc_channel import GRPC_SCHEMES, check_grpc_url
+from tvix_castore.grpc_url import GRPC_SCHEMES, check_grpc_url
 
 from tvix_store.pathinfoservice.service import PathInfoService
 
