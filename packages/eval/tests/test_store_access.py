@@ -19,6 +19,7 @@ class RecordingIO(LocalIO):
     """Local files, and a "store" that remembers what it was asked to copy."""
 
     def __init__(self) -> None:
+        super().__init__()
         self.copied: list[str] = []
 
     def copy_to_store(self, path: str) -> str:

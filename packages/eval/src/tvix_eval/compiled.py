@@ -15,10 +15,7 @@ from tvix_eval.runtime.calls import DEPTH
 from tvix_eval.syntax.source import Source, Span
 from tvix_eval.value import LAMBDAS, LambdaInfo
 
-__all__ = ["PREFIX", "CompiledFile", "Region", "entry_point", "register_lambdas"]
-
-#: How the code file names of compiled Nix start (see :mod:`tvix_eval.runtime.trace`).
-PREFIX = "<nix>"
+__all__ = ["CompiledFile", "Region", "entry_point", "register_lambdas"]
 
 #: A compiled file's code defines this function, which defines ``main`` inside it: only
 #: nested functions can share variables (``DEPTH``) through closure cells.

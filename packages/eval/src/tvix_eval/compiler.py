@@ -24,9 +24,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import ClassVar, TypeVar
 
-from tvix_eval.compiled import OUTER, PREFIX, CompiledFile, Region, register_lambdas
+from tvix_eval.compiled import OUTER, CompiledFile, Region, register_lambdas
 from tvix_eval.errors import ParseError
 from tvix_eval.runtime.ops import canon_path
+from tvix_eval.runtime.trace import PREFIX
 from tvix_eval.syntax import ast as nix
 from tvix_eval.syntax.source import Source, Span
 from tvix_eval.value import Formal, LambdaInfo, position_value

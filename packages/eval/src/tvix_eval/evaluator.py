@@ -11,19 +11,20 @@ import gc
 import os
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypeVar
 
-from tvix_eval.builtins import REGISTRY
+from tvix_eval.builtins import CORE, Builtin, BuiltinSet
 from tvix_eval.builtins.control import warn_and_abort
 from tvix_eval.compiled import entry_point, register_lambdas
 from tvix_eval.errors import EvalError, NixError, ParseError
 from tvix_eval.io import EvalIO, LocalIO
 from tvix_eval.runtime import ops, trace
+from tvix_eval.runtime.active_io import using_io
 from tvix_eval.runtime.calls import reset_call_depth
 from tvix_eval.runtime.namespace import runtime_namespace
 from tvix_eval.syntax.source import Source
-from tvix_eval.value import InfiniteRecursion, NixPath, PrimOp, Thunk
+from tvix_eval.value import InfiniteRecursion, NixPath, PrimOp, Thunk, force
 
 __all__ = ["Evaluator", "run_with_big_stack"]
 
@@ -75,12 +76,19 @@ def run_with_big_stack(fn: Callable[[], R]) -> R:
 
 
 class Evaluator:
-    """One evaluation session: its builtins, settings, I/O and the cache of imported files."""
+    """One evaluation session: its builtins, settings, I/O and the cache of imported files.
+
+    ``builtins`` are sets added to tvix-eval's own (:data:`~tvix_eval.builtins.CORE`), later
+    ones replacing earlier ones' builtins of the same name: how tvix-glue adds the builtins
+    that need a store, for this evaluator alone. ``io`` is how this evaluator's evaluations
+    reach files, the environment and the store (by default this machine's, without a store).
+    """
 
     def __init__(
         self,
         io: EvalIO | None = None,
         *,
+        builtins: Iterable[BuiltinSet] = (),
         max_call_depth: int = 10_000,
         nix_path: list[str] | None = None,
         system: str = "x86_64-linux",
@@ -92,15 +100,17 @@ class Evaluator:
         self.nix_path = nix_path or []
         self.system = system
         self.import_cache: dict[str, Value] = {}
-        self.base = self._base_env()
+        self.base = self._base_env(_merged(CORE, *builtins))
         self.namespace = runtime_namespace()
         self.namespace.update({"G_" + name: value for name, value in self.base.items()})
 
     # -- the base environment ---------------------------------------------------------------------
 
-    def _base_env(self) -> dict[str, Value]:
+    def _base_env(self, specs: dict[str, Builtin]) -> dict[str, Value]:
         builtins: dict[str, Value] = {}
-        for name, spec in REGISTRY.items():
+        for name, spec in specs.items():
+            if spec.stateful:
+                raise TypeError(f"builtin {name} needs its state: give BuiltinSet.bound(state)")
             builtins[name] = (
                 spec.fn() if spec.arity == 0 else PrimOp(name, spec.arity, spec.fn, spec.traced)
             )
@@ -112,7 +122,7 @@ class Evaluator:
         base: dict[str, Value] = {"builtins": builtins, "true": True, "false": False, "null": None}
         # Builtins reachable without ``builtins.`` keep their plain name only; the others
         # are also ``__name`` (C++ Nix registers them so).
-        for name, spec in REGISTRY.items():
+        for name, spec in specs.items():
             if spec.global_:
                 base[name] = builtins[name]
             else:
@@ -135,6 +145,7 @@ class Evaluator:
             "import": PrimOp("import", 1, self._import),
             "scopedImport": PrimOp("scopedImport", 2, self._scoped_import),
             "currentSystem": self.system,
+            "storeDir": self.io.store_dir,
             "langVersion": LANG_VERSION,
             "nixVersion": NIX_VERSION,
             "nixPath": self._nix_path_value(),
@@ -305,25 +316,62 @@ class Evaluator:
     def load(self, source: Source) -> Callable[[], Value]:
         """Parse and compile ``source`` now (a syntax error is an :class:`EvalError`); the
         function returned evaluates it, on the evaluation thread (from inside
-        :meth:`evaluate`)."""
+        :meth:`evaluate` or :meth:`run`)."""
         return self._load(source)
 
-    def eval_file(self, path: str) -> Value:
-        """Evaluate the file at ``path`` (errors as :meth:`evaluate`)."""
-        return self.evaluate(self._read_source(path))
+    def eval(self, expr: str, *, args: Mapping[str, Any] | None = None) -> Any:
+        """The value of the Nix expression ``expr`` (relative paths in it from the current
+        folder, as with ``nix-instantiate -E``), as Python sees it (see
+        :mod:`tvix_eval.python_values`). With ``args`` (even empty), a function taking a
+        set is called with them first, as ``nix-instantiate`` calls one with its ``--arg``
+        options. Errors are :class:`EvalError` exceptions; ``render()`` gives what C++ Nix
+        prints."""
+        return self._eval_for_python(Source("«string»", expr), args)
+
+    def eval_file(
+        self, path: str | os.PathLike[str], *, args: Mapping[str, Any] | None = None
+    ) -> Any:
+        """The value of the Nix file at ``path``, as :meth:`eval` gives it."""
+        absolute = os.path.abspath(path)
+        return self._eval_for_python(self.run(lambda: self._read_source(absolute)), args)
+
+    def _eval_for_python(self, source: Source, args: Mapping[str, Any] | None) -> Any:
+        from tvix_eval.auto_call import auto_call
+        from tvix_eval.python_values import from_nix, to_nix
+
+        given = None if args is None else {name: to_nix(value) for name, value in args.items()}
+
+        def work() -> Value:
+            value = force(self._run(source))
+            return value if given is None else auto_call(value, given)
+
+        return from_nix(self.run(work), self)
 
     def evaluate(self, source: Source, then: Callable[[Value], R] | None = None) -> Any:
         """Evaluate ``source`` (and pass the value to ``then``, on the evaluation thread,
         so that printing can force the rest). Errors come out as :class:`EvalError`."""
 
         def work() -> Any:
-            from tvix_eval.builtins import io as builtin_io
+            value = self._run(source)
+            return then(value) if then is not None else value
 
-            builtin_io.activate(self.io)
+        return self.run(work)
+
+    def run(self, work: Callable[[], R]) -> R:
+        """Run ``work`` as part of an evaluation of this evaluator: on a thread of its own
+        with a big stack (inline if already inside one of this evaluator's), with this
+        evaluator's I/O and call depth, and errors located as C++ Nix reports them. Values
+        an evaluation left lazy are forced through here later (see
+        :mod:`tvix_eval.embedding`)."""
+        if getattr(_INSIDE, "evaluator", None) is self:
+            return work()
+
+        def inside() -> R:
+            _INSIDE.evaluator = self
             reset_call_depth(self.max_call_depth)
             try:
-                value = self._run(source)
-                return then(value) if then is not None else value
+                with using_io(self.io):
+                    return work()
             except InfiniteRecursion as e:
                 # Where the black hole was forced, as C++ Nix reports it; failing that (forced
                 # by a builtin), the computation that needed itself.
@@ -342,8 +390,22 @@ class Evaluator:
                 overflow = NixError("stack overflow (possible infinite recursion)")
                 overflow.positioned = False
                 raise overflow from None
+            finally:
+                _INSIDE.evaluator = None
 
-        return run_with_big_stack(work)
+        return run_with_big_stack(inside)
+
+
+#: The evaluator whose evaluation runs on this thread, if any.
+_INSIDE = threading.local()
+
+
+def _merged(*sets: BuiltinSet) -> dict[str, Builtin]:
+    """The builtins of ``sets`` by name, a later set's replacing an earlier one's."""
+    merged: dict[str, Builtin] = {}
+    for builtin_set in sets:
+        merged.update((spec.name, spec) for spec in builtin_set)
+    return merged
 
 
 def _locate(error: EvalError, tb: Any) -> None:

@@ -1,22 +1,36 @@
 """The one door through which evaluation reaches files, the environment and the store.
 
-tvix-eval knows no store: :class:`EvalIO` reads local files and refuses store operations;
-tvix-glue replaces it with one backed by a real store. Pure evaluation uses
-:class:`PureIO`, which refuses the environment too.
+tvix-eval knows no store: :class:`LocalIO` reads local files and refuses store operations;
+tvix-glue replaces it with one backed by a real store (whose paths it also reads, wherever
+the store keeps them). Pure evaluation uses :class:`PureIO`, which refuses the environment
+too.
 """
 
 from __future__ import annotations
 
 import os
 import stat
+from collections.abc import Callable
 from typing import Protocol
 
 from tvix_eval.errors import NixError
 
-__all__ = ["EvalIO", "LocalIO", "PureIO"]
+__all__ = ["DEFAULT_STORE_DIR", "EvalIO", "LocalIO", "PathFilter", "PureIO"]
+
+#: Where store paths live unless said otherwise (nix-compat's ``DEFAULT_STORE_DIR``, not
+#: imported here: evaluation starts without loading nix-compat's hashing).
+DEFAULT_STORE_DIR = "/nix/store"
+
+#: Whether to keep a path (absolute) of the given type (``regular``, ``directory``,
+#: ``symlink``, ``unknown``) when a tree is added to the store (``builtins.path``'s
+#: ``filter``, ``filterSource``).
+PathFilter = Callable[[str, str], bool]
 
 
 class EvalIO(Protocol):
+    #: The store directory, as ``builtins.storeDir`` gives it.
+    store_dir: str
+
     def read_file(self, path: str) -> bytes: ...
 
     def path_exists(self, path: str) -> bool: ...
@@ -42,12 +56,30 @@ class EvalIO(Protocol):
         ...
 
     def copy_to_store(self, path: str) -> str:
-        """Import a path into the store; returns its store path."""
+        """Copy a path put into a string to the store (a symlink as a symlink, under the
+        path's base name); returns its store path."""
+        ...
+
+    def import_path(
+        self,
+        path: str,
+        name: str,
+        *,
+        keep: PathFilter | None = None,
+        recursive: bool = True,
+        expected_sha256: bytes | None = None,
+    ) -> str:
+        """Add ``path`` (followed if a symlink) to the store as ``name``, with only what
+        ``keep`` keeps, as ``builtins.path`` does: its NAR (``recursive``) or its contents
+        (flat) must hash to ``expected_sha256`` when given; returns the store path."""
         ...
 
 
 class LocalIO:
     """Files and environment of this machine; no store."""
+
+    def __init__(self, store_dir: str = DEFAULT_STORE_DIR) -> None:
+        self.store_dir = store_dir
 
     def read_file(self, path: str) -> bytes:
         try:
@@ -115,6 +147,17 @@ class LocalIO:
             missing.positioned = False
             raise missing
         raise NixError(f"cannot copy '{path}' to the store: this evaluation has no store")
+
+    def import_path(
+        self,
+        path: str,
+        name: str,
+        *,
+        keep: PathFilter | None = None,
+        recursive: bool = True,
+        expected_sha256: bytes | None = None,
+    ) -> str:
+        return self.copy_to_store(path)
 
 
 class PureIO(LocalIO):

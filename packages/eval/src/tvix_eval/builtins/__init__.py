@@ -1,16 +1,18 @@
-"""Nix's builtins: one module a family, each builtin registered with :func:`builtin`.
+"""Nix's builtins that need no store: one module a family, each builtin registered in
+:data:`~tvix_eval.builtins.registry.CORE` with ``@builtin(name, arity)``.
 
 Adding a builtin is a local change: write the function in the module of its family, decorate
-it with ``@builtin("name", arity)``; the registry builds ``builtins``, the ``__name``
-aliases and the names visible without ``builtins.`` from it. Builtins that need the
-evaluator itself (``import``, ``getEnv``...) are made by :class:`tvix_eval.evaluator.Evaluator`.
+it with ``@builtin("name", arity)``; the evaluator builds ``builtins``, the ``__name``
+aliases and the names visible without ``builtins.`` from the sets it is given. Builtins that
+need the evaluator itself (``import``, ``findFile``...) are made by
+:class:`tvix_eval.evaluator.Evaluator`.
 """
 
 import importlib
 
-from tvix_eval.builtins.registry import REGISTRY, Builtin, builtin
+from tvix_eval.builtins.registry import CORE, Builtin, BuiltinSet, builtin
 
-__all__ = ["REGISTRY", "Builtin", "builtin"]
+__all__ = ["CORE", "Builtin", "BuiltinSet", "builtin"]
 
 #: The modules whose builtins register themselves on import.
 FAMILIES = (

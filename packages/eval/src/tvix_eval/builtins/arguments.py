@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from tvix_eval.builtins.registry import builtins_helper_module
 from tvix_eval.errors import NixError
 from tvix_eval.runtime import ops
 from tvix_eval.value import ContextStr, Thunk, force
@@ -40,6 +41,8 @@ __all__ = [
     "set_arg",
     "string_arg",
 ]
+
+builtins_helper_module(__file__)
 
 Value = Any
 T = TypeVar("T")
@@ -206,13 +209,10 @@ def coerced_arg(
         return value  # type: ignore[no-any-return]
     if coerce_more and (t is int or t is bool or value is None):
         return ops.coerce_to_string(value, coerce_more=True)  # cannot fail: no message to make
-    from tvix_eval.builtins import io
-
     return ops.coerce_to_string(
         value,
         f"while evaluating {what or describe_arg(name, position)}",
         coerce_more=coerce_more,
         copy_to_store=copy_to_store,
         context=context,
-        copy_path=io.copy_path if copy_to_store else None,
     )

@@ -1,10 +1,9 @@
-"""Builtins that reach files and the environment, all through the evaluator's
-:class:`~tvix_eval.io.EvalIO` (so that glue can swap in a store-backed one).
+"""Builtins that reach files and the environment, all through the evaluation's
+:class:`~tvix_eval.io.EvalIO` (:func:`~tvix_eval.runtime.active_io.active_io`), so that glue
+can swap in a store-backed one.
 
-The evaluator hands its I/O over with :func:`activate` when an evaluation starts; until
-then the local machine's (:class:`~tvix_eval.io.LocalIO`) is used. The EvalIO interface
-reports failures in its own words; where C++ Nix words them differently the builtins here
-find out what went wrong (only once something did) and say it C++ Nix's way.
+The EvalIO interface reports failures in its own words; where C++ Nix words them differently
+the builtins here find out what went wrong (only once something did) and say it C++ Nix's way.
 """
 
 from __future__ import annotations
@@ -16,29 +15,14 @@ from tvix_eval.builtins.arguments import plain_string_arg
 from tvix_eval.builtins.hashing import parse_algorithm
 from tvix_eval.builtins.registry import builtin
 from tvix_eval.errors import NixError
-from tvix_eval.io import EvalIO, LocalIO
+from tvix_eval.io import EvalIO
 from tvix_eval.runtime import ops
+from tvix_eval.runtime.active_io import active_io
 from tvix_eval.value import ContextStr, NixPath, force
 
-__all__ = ["absolute_path", "activate", "coerce_to_path", "copy_path", "current", "realise_path"]
+__all__ = ["absolute_path", "coerce_to_path", "realise_path"]
 
 Value = Any
-
-_CURRENT: list[EvalIO] = [LocalIO()]
-
-
-def activate(io: EvalIO) -> None:
-    """Make ``io`` the I/O of every builtin; the evaluator calls this as it starts."""
-    _CURRENT[0] = io
-
-
-def current() -> EvalIO:
-    return _CURRENT[0]
-
-
-def copy_path(path: NixPath) -> str:
-    """Copy a path value into the store (when a path is coerced to a string)."""
-    return _CURRENT[0].copy_to_store(path.path)
 
 
 REALISING = "while realising the context of a path"
@@ -90,7 +74,7 @@ def _is_directory(io: EvalIO, path: str) -> bool:
 
 @builtin("readFile", 1)
 def read_file(path: Value) -> str:
-    io = current()
+    io = active_io()
     target = io.real_path(realise_path(path))
     try:
         data = io.read_file(target)
@@ -107,7 +91,7 @@ def read_file(path: Value) -> str:
 
 @builtin("readDir", 1)
 def read_dir(path: Value) -> dict[str, str]:
-    io = current()
+    io = active_io()
     target = io.real_path(realise_path(path))
     try:
         return io.read_dir(target)
@@ -131,7 +115,7 @@ def file_type(io: EvalIO, path: str) -> str | None:
 @builtin("readFileType", 1)
 def read_file_type(path: Value) -> str:
     target = realise_path(path)
-    kind = file_type(current(), target)
+    kind = file_type(active_io(), target)
     if kind is None:
         raise NixError(f"path '{target}' does not exist")
     return kind
@@ -145,7 +129,7 @@ def path_exists(path: Value) -> bool:
         value.endswith("/") or value.endswith("/.")
     )
     target = realise_path(value)
-    io = current()
+    io = active_io()
     if must_be_dir:
         return _is_directory(io, target)
     return io.path_exists(target)
@@ -153,7 +137,7 @@ def path_exists(path: Value) -> bool:
 
 @builtin("getEnv", 1)
 def get_env(name: Value) -> str:
-    return current().get_env(str(plain_string_arg(name, "getEnv")))
+    return active_io().get_env(str(plain_string_arg(name, "getEnv")))
 
 
 @builtin("hashFile", 2)
@@ -162,7 +146,7 @@ def hash_file(algo: Value, path: Value) -> str:
 
     name = parse_algorithm(plain_string_arg(algo, "hashFile", 0))
     target = realise_path(path)
-    io = current()
+    io = active_io()
     try:
         data = io.read_file(target)
     except NixError:

@@ -11,6 +11,7 @@ from tvix_eval.builtins.arguments import string_arg
 from tvix_eval.builtins.registry import builtin
 from tvix_eval.errors import NixError, TypeMismatch
 from tvix_eval.runtime import ops
+from tvix_eval.runtime.active_io import copy_path
 from tvix_eval.value import (
     LAMBDAS,
     READY,
@@ -81,8 +82,6 @@ def _write_json(value: Value, out: list[str], context: set[str], span: Any, lazy
     elif value is None:
         out.append("null")
     elif t is NixPath:
-        from tvix_eval.builtins.io import copy_path
-
         stored = copy_path(value)
         context.add(stored)
         out.append(_json_string(stored))

@@ -7,10 +7,13 @@ from __future__ import annotations
 import math
 from typing import Any, Final
 
+from tvix_eval.builtins.registry import builtins_helper_module
 from tvix_eval.errors import NixError
 from tvix_eval.runtime import ops
 
 __all__ = ["JSONParseError", "parse_json"]
+
+builtins_helper_module(__file__)
 
 Value = Any
 

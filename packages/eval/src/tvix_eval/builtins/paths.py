@@ -1,4 +1,4 @@
-"""Builtins about path names: ``baseNameOf``, ``dirOf``, ``toPath``, ``storeDir``.
+"""Builtins about path names: ``baseNameOf``, ``dirOf``, ``toPath``.
 
 They work on the text of a path, as C++ Nix does, and touch no file.
 """
@@ -14,14 +14,6 @@ from tvix_eval.runtime import ops
 from tvix_eval.value import NixPath, force, make_string
 
 Value = Any
-
-STORE_DIR = "/nix/store"
-
-
-@builtin("storeDir", 0)
-def store_dir() -> str:
-    return STORE_DIR
-
 
 def base_name(path: str) -> str:
     """C++ Nix's ``baseNameOf``: one trailing slash is ignored (``a//`` has an empty name)."""

@@ -1,9 +1,25 @@
-"""The table of builtins and the decorator that fills it."""
+"""Sets of builtins, and the decorator that fills them.
+
+A :class:`BuiltinSet` is a table of builtin definitions; an evaluator is made from
+tvix-eval's own set (:data:`CORE`, filled by the modules of this package as they are
+imported) and any sets its maker adds (tvix-glue's store builtins), each evaluator with its
+own. Registering a builtin also records where its code lives, which is how error traces
+tell builtins' code from other Python code (see :data:`tvix_eval.runtime.trace.BUILTIN_FILES`).
+
+Builtins that need state of their own (a store, caches) are registered with
+``stateful=True``: their function takes that state first, and :meth:`BuiltinSet.bound` makes
+the set an evaluator can use, with the state of one evaluation.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import functools
+from collections.abc import Callable, Iterator
 from typing import Any
+
+from tvix_eval.runtime.trace import BUILTIN_FILES
+
+__all__ = ["CORE", "Builtin", "BuiltinSet", "builtin", "builtins_helper_module"]
 
 Value = Any
 
@@ -17,7 +33,7 @@ class Builtin:
     :mod:`tvix_eval.syntax.source` on start-up.)
     """
 
-    __slots__ = ("arity", "fn", "global_", "name", "traced")
+    __slots__ = ("arity", "fn", "global_", "name", "stateful", "traced")
 
     def __init__(
         self,
@@ -26,27 +42,80 @@ class Builtin:
         fn: Callable[..., Value],
         global_: bool = False,
         traced: bool = True,
+        stateful: bool = False,
     ) -> None:
         self.name = name
         self.arity = arity
         self.fn = fn
         self.global_ = global_
         self.traced = traced
+        self.stateful = stateful
 
     def __repr__(self) -> str:
         return f"Builtin({self.name!r}, {self.arity})"
 
 
-REGISTRY: dict[str, Builtin] = {}
+class BuiltinSet:
+    """Builtins by name, in the order they were registered."""
+
+    def __init__(self, builtins: dict[str, Builtin] | None = None) -> None:
+        self._builtins: dict[str, Builtin] = builtins or {}
+
+    def __iter__(self) -> Iterator[Builtin]:
+        return iter(self._builtins.values())
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._builtins
+
+    def __len__(self) -> int:
+        return len(self._builtins)
+
+    def __getitem__(self, name: str) -> Builtin:
+        return self._builtins[name]
+
+    def builtin(
+        self,
+        name: str,
+        arity: int,
+        *,
+        global_: bool = False,
+        traced: bool = True,
+        stateful: bool = False,
+    ) -> Callable[[Callable[..., Value]], Callable[..., Value]]:
+        """Register the decorated function as the builtin ``name`` of ``arity`` arguments."""
+
+        def register(fn: Callable[..., Value]) -> Callable[..., Value]:
+            if name in self._builtins:
+                raise AssertionError(f"builtin {name} registered twice")
+            self._builtins[name] = Builtin(name, arity, fn, global_, traced, stateful)
+            BUILTIN_FILES.add(fn.__code__.co_filename)
+            return fn
+
+        return register
+
+    def bound(self, state: object) -> BuiltinSet:
+        """This set with ``state`` given to every stateful builtin, for one evaluator."""
+        return BuiltinSet(
+            {
+                name: Builtin(
+                    name, spec.arity, functools.partial(spec.fn, state), spec.global_, spec.traced
+                )
+                if spec.stateful
+                else spec
+                for name, spec in self._builtins.items()
+            }
+        )
 
 
-def builtin(
-    name: str, arity: int, *, global_: bool = False, traced: bool = True
-) -> Callable[[Callable[..., Value]], Callable[..., Value]]:
-    def register(fn: Callable[..., Value]) -> Callable[..., Value]:
-        if name in REGISTRY:
-            raise AssertionError(f"builtin {name} registered twice")
-        REGISTRY[name] = Builtin(name, arity, fn, global_, traced)
-        return fn
+#: tvix-eval's own builtins, those that need no store.
+CORE = BuiltinSet()
+#: Registers one of :data:`CORE`.
+builtin = CORE.builtin
 
-    return register
+
+def builtins_helper_module(file: str) -> None:
+    """Count the code of the module at ``file`` as builtins' code (in traces, see
+    :data:`~tvix_eval.runtime.trace.BUILTIN_FILES`) though it registers no builtin: helpers
+    that force arguments or call Nix functions on builtins' behalf (and on behalf of the
+    evaluator's own builtins, ``findFile``...), whose calls have no call site either."""
+    BUILTIN_FILES.add(file)

@@ -11,7 +11,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from tvix_eval.builtins.registry import builtins_helper_module
+
 __all__ = ["KeySet", "stable_sort"]
+
+builtins_helper_module(__file__)
 
 Value = Any
 Less = Callable[[Value, Value], bool]

@@ -13,6 +13,7 @@ from types import FrameType, FunctionType
 from typing import Any, Final
 
 from tvix_eval.errors import NixError, TypeMismatch, calling_builtin
+from tvix_eval.runtime.active_io import copy_path
 from tvix_eval.value import (
     BLACKHOLE,
     EMPTY_CONTEXT,
@@ -411,7 +412,7 @@ def canon_path(path: str) -> str:
     return result
 
 
-def add(a: Value, b: Value, spans: Any = None, copy_path: Any = None) -> Value:
+def add(a: Value, b: Value, spans: Any = None) -> Value:
     """Binary ``+``, which C++ Nix evaluates as a two-part string/path/number concatenation."""
     ta, tb = type(a), type(b)
     if ta is int and tb is int:
@@ -424,11 +425,11 @@ def add(a: Value, b: Value, spans: Any = None, copy_path: Any = None) -> Value:
             return float(a) + float(b)
         kind = "an integer" if ta is int else "a float"
         raise TypeMismatch(f"cannot add {describe(b)} to {kind}")
-    return concat_strings([a, b], spans, copy_path=copy_path)
+    return concat_strings([a, b], spans)
 
 
 def concat_strings(
-    parts: list[Value], spans: Any = None, copy_path: Any = None, force_string: bool = False
+    parts: list[Value], spans: Any = None, force_string: bool = False
 ) -> Value:
     """String interpolation and ``+`` on strings and paths: the type of the first part
     decides whether the result is a string or a path."""
@@ -459,16 +460,15 @@ def concat_strings(
                 part,
                 "while evaluating a path segment",
                 context=context,
-                copy_path=copy_path,
                 span=spans[i] if spans else None,
             )
         )
     return make_string("".join(texts), frozenset(context) if context else EMPTY_CONTEXT)
 
 
-def interpolate(parts: list[Value], spans: Any = None, copy_path: Any = None) -> str:
+def interpolate(parts: list[Value], spans: Any = None) -> str:
     """``"a${b}c"``: always a string."""
-    return concat_strings(parts, spans, copy_path=copy_path, force_string=True)  # type: ignore[no-any-return]
+    return concat_strings(parts, spans, force_string=True)  # type: ignore[no-any-return]
 
 
 # -- C++ Nix's arithmetic primops ------------------------------------------------------------
@@ -544,7 +544,6 @@ def coerce_to_string(
     coerce_more: bool = False,
     copy_to_store: bool = True,
     context: set[str] | None = None,
-    copy_path: Any = None,
     span: Any = None,
 ) -> str:
     """C++ Nix's ``coerceToString`` on a forced value: strings, paths, sets with
@@ -555,7 +554,7 @@ def coerce_to_string(
     coerced (and on any error in a list element), ``while evaluating the result of the
     `__toString` attribute`` and ``while evaluating one element of the list`` for what is
     coerced inside; a ``__toString`` that is no function is blamed at ``span``. Paths go
-    through ``copy_path`` (by default the evaluation's I/O) when ``copy_to_store``."""
+    into the store by the evaluation's I/O when ``copy_to_store``."""
     t = type(value)
     if t is str:
         return value  # type: ignore[no-any-return]
@@ -565,9 +564,7 @@ def coerce_to_string(
         return str(value)
     if t is NixPath:
         if copy_to_store:
-            if copy_path is None:
-                # The evaluation's I/O copies it (tvix-eval alone has no store: an error).
-                from tvix_eval.builtins.io import copy_path
+            # The evaluation's I/O copies it (tvix-eval alone has no store: an error).
             stored = copy_path(value)
             if context is not None:
                 context.add(stored)
@@ -586,7 +583,6 @@ def coerce_to_string(
         "coerce_more": coerce_more,
         "copy_to_store": copy_to_store,
         "context": context,
-        "copy_path": copy_path,
         "span": span,
     }
     if t is dict or t is Attrs:

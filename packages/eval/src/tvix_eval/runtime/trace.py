@@ -9,14 +9,15 @@ the Nix span of the operation, at no cost until an error happens.
 from __future__ import annotations
 
 import itertools
-import os
 from types import CodeType, FrameType, TracebackType
 from typing import Any
 
-from tvix_eval.compiled import PREFIX
 from tvix_eval.errors import TraceFrame
 from tvix_eval.syntax.source import Source, Span
 from tvix_eval.value import LAMBDAS, Thunk
+
+#: How the code file names of compiled Nix start.
+PREFIX = "<nix>"
 
 #: Sources of compiled code, by the file name their code objects carry.
 SOURCES: dict[str, Source] = {}
@@ -146,9 +147,10 @@ DEEP_FORCERS: set[CodeType] = set()
 #: was evaluated before the thunk was forced, which decides the position C++ Nix
 #: determines for the application (see :func:`function_position`).
 APPLICATIONS: set[CodeType] = set()
-#: Where the builtins' code lives: a call they make has no call site, as in C++ Nix, where
-#: builtins get no position of their own.
-_BUILTINS_FOLDER = os.path.join(os.path.dirname(os.path.dirname(__file__)), "builtins")
+#: The files of the modules that define builtins, filled as builtin sets register them
+#: (:class:`tvix_eval.builtins.registry.BuiltinSet`): a call made by their code has no call
+#: site, as in C++ Nix, where builtins get no position of their own.
+BUILTIN_FILES: set[str] = set()
 _MISSING: Any = object()
 
 
@@ -190,7 +192,7 @@ def call_frames(
         elif code in APPLICATIONS:
             ready = frame.f_locals.get("ready")
             determined = function_position(frame.f_locals.get("fn")) if ready else None
-        elif code.co_filename.startswith(_BUILTINS_FOLDER):
+        elif code.co_filename in BUILTIN_FILES:
             builtin = True
         info = LAMBDAS.get(code)
         inside = entry.tb_next.tb_frame.f_code if entry.tb_next is not None else None
