@@ -9,6 +9,7 @@ stderr and exit 1; no Python traceback reaches the user.
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from typing import Any
 
 from tvix_eval.attr_path import find_along_attr_path
@@ -17,17 +18,18 @@ from tvix_eval.builtins.control import deep_force
 from tvix_eval.builtins.json import JsonSerializationError, to_json
 from tvix_eval.builtins.xml import XmlWriter
 from tvix_eval.errors import EvalError
-from tvix_eval.evaluator import Evaluator, run_with_big_stack
+from tvix_eval.evaluator import run_with_big_stack
 from tvix_eval.printer import print_value
 from tvix_eval.settings import EvalSettings
 from tvix_eval.syntax.source import Source
 from tvix_eval.value import Thunk
 
 from tvix_cli.sources import SourceUnreadable, add_source_arguments, read_source
+from tvix_cli.store_arguments import add_store_arguments, store_opener
 from tvix_cli.terminal import fail, internal_error, warn, write_stdout
 from tvix_cli.usage import UsageError
 
-__all__ = ["configure", "run"]
+__all__ = ["add_evaluation_arguments", "configure", "evaluate_each", "run"]
 
 Value = Any
 
@@ -46,21 +48,10 @@ def _output(value: Value, strict: bool, as_json: bool, xml: XmlWriter | None) ->
     return print_value(value, strict=strict)
 
 
-def configure(parser: argparse.ArgumentParser) -> None:
-    """``tvix eval``'s arguments: those of ``nix-instantiate --eval`` that it implements."""
-    add_source_arguments(parser, "Evaluate this expression instead of a file.")
-    parser.add_argument("--strict", action="store_true", help="Evaluate the result completely.")
-    parser.add_argument(
-        "--json", dest="as_json", action="store_true", help="Print the result as JSON."
-    )
-    parser.add_argument(
-        "--xml", dest="as_xml", action="store_true", help="Print the result as XML."
-    )
-    parser.add_argument(
-        "--no-location",
-        action="store_true",
-        help="With --xml, leave out where things were defined.",
-    )
+def add_evaluation_arguments(parser: argparse.ArgumentParser, expr_help: str) -> None:
+    """What every evaluating command takes (``tvix eval``, ``tvix instantiate``): the source,
+    ``--arg``/``--argstr``, ``-A``, ``-I``, ``--show-trace``, settings and the store."""
+    add_source_arguments(parser, expr_help)
     # Repeatable, into one list of [OPTION, NAME, VALUE] in the order given: for one name,
     # the last --arg or --argstr wins.
     for option, what in (("--arg", "EXPR"), ("--argstr", "STRING")):
@@ -79,7 +70,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
         action="append",
         default=[],
         metavar="PATH",
-        help="Print the attribute at PATH (a.b.\"c.d\".0) of the value instead; repeatable.",
+        help='Print the attribute at PATH (a.b."c.d".0) of the value instead; repeatable.',
     )
     parser.add_argument(
         "-I",
@@ -119,6 +110,30 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--no-abort-on-warn", action=_Setting, nargs=0, dest="settings", const="false"
+    )
+    add_store_arguments(parser)
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    """``tvix eval``'s arguments: those of ``nix-instantiate --eval`` that it implements."""
+    add_evaluation_arguments(parser, "Evaluate this expression instead of a file.")
+    parser.add_argument("--strict", action="store_true", help="Evaluate the result completely.")
+    parser.add_argument(
+        "--json", dest="as_json", action="store_true", help="Print the result as JSON."
+    )
+    parser.add_argument(
+        "--xml", dest="as_xml", action="store_true", help="Print the result as XML."
+    )
+    parser.add_argument(
+        "--no-location",
+        action="store_true",
+        help="With --xml, leave out where things were defined.",
+    )
+    parser.add_argument(
+        "--read-write-mode",
+        action="store_true",
+        help="Write the paths and derivations the evaluation makes to the store (without it, "
+        "their paths are only computed).",
     )
 
 
@@ -164,10 +179,45 @@ def _settings(given: list[list[str]]) -> EvalSettings:
 
 def run(args: argparse.Namespace) -> None:
     """Evaluate, print the value, or exit 1 with the error as C++ Nix prints it."""
+    # The XML written so far of an output that failed is printed too, as nix-instantiate
+    # streams it; and the JSON, which it streams as well.
+    xml: list[XmlWriter] = []
+
+    def render(selected: Value) -> str:
+        if args.as_xml:
+            xml.append(XmlWriter([], strict=args.strict, location=not args.no_location))
+            return _output(selected, args.strict, args.as_json, xml[-1])
+        return _output(selected, args.strict, args.as_json, None) + "\n"
+
+    def partial(error: EvalError, done: int) -> str:
+        if len(xml) > done:
+            return "".join(xml[-1].out)
+        if isinstance(error, JsonSerializationError):
+            return error.written
+        return ""
+
+    evaluate_each(args, render, read_write=args.read_write_mode, partial=partial)
+
+
+def evaluate_each(
+    args: argparse.Namespace,
+    render: Callable[[Value], str],
+    *,
+    read_write: bool,
+    partial: Callable[[EvalError, int], str] | None = None,
+) -> None:
+    """Evaluate the command's source against its store, select each ``-A`` path (called
+    with the ``--arg``\\ s), and print what ``render`` makes of each, in order; or exit 1 with
+    the error as C++ Nix prints it, after the outputs done before it (and what ``partial``
+    says was written of the one that failed)."""
     if args.expr is None and args.target is None:
         raise UsageError("give an expression with -E, a file, or '-'")
     settings = _settings(args.settings)
-    evaluator = Evaluator(
+    from tvix_glue.evaluator import store_evaluator
+
+    evaluator = store_evaluator(
+        store_opener(args),
+        read_write=read_write,
         max_call_depth=settings.max_call_depth,
         nix_path=list(args.include),
         abort_on_warn=settings.abort_on_warn,
@@ -191,9 +241,8 @@ def run(args: argparse.Namespace) -> None:
     except SourceUnreadable as error:
         fail(f"error: {error}")
     # One output per attribute path, as nix-instantiate prints them: those done are printed
-    # even if a later one fails, and the XML written so far of the one that failed.
+    # even if a later one fails.
     outputs: list[str] = []
-    xml: list[XmlWriter] = []
 
     def finish(value: Value) -> None:
         auto_args: dict[str, Value] = {
@@ -204,19 +253,14 @@ def run(args: argparse.Namespace) -> None:
             selected = find_along_attr_path(value, path, auto_args)
             if auto_args:
                 selected = auto_call(selected, auto_args)
-            if args.as_xml:
-                xml.append(XmlWriter([], strict=args.strict, location=not args.no_location))
-            text = _output(selected, args.strict, args.as_json, xml[-1] if xml else None)
-            outputs.append(text if args.as_xml else text + "\n")
+            outputs.append(render(selected))
 
     try:
         evaluator.evaluate(source, then=finish)
     except EvalError as error:
         write_stdout("".join(outputs), end="")
-        if len(xml) > len(outputs):
-            write_stdout("".join(xml[-1].out), end="")
-        if isinstance(error, JsonSerializationError):  # nix-instantiate streams its JSON
-            write_stdout(error.written, end="")
+        if partial is not None:
+            write_stdout(partial(error, len(outputs)), end="")
         fail(error.render(args.show_trace))
     except Exception as error:  # a bug of ours must still not show a traceback
         internal_error(error)

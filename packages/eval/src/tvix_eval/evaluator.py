@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 
 from tvix_eval.builtins import CORE, Builtin, BuiltinSet
 from tvix_eval.builtins.control import warn_and_abort
+from tvix_eval.builtins.registry import NixBuiltin
 from tvix_eval.compiled import entry_point, register_lambdas
 from tvix_eval.errors import EvalError, NixError, ParseError
 from tvix_eval.io import EvalIO, LocalIO
@@ -100,9 +101,16 @@ class Evaluator:
         self.nix_path = nix_path or []
         self.system = system
         self.import_cache: dict[str, Value] = {}
-        self.base = self._base_env(_merged(CORE, *builtins))
+        sets = (CORE, *builtins)
+        self.base = self._base_env(_merged(*sets))
         self.namespace = runtime_namespace()
         self.namespace.update({"G_" + name: value for name, value in self.base.items()})
+        # Builtins written in Nix are evaluated as the first evaluation starts (on its
+        # thread), before any code is compiled against them; their names are known now.
+        self._pending_nix_builtins = [b for s in sets for b in s.nix_defined.values()]
+        for spec in self._pending_nix_builtins:
+            name = spec.name if spec.global_ else "__" + spec.name
+            self.base["builtins"][spec.name] = self.base[name] = None
 
     # -- the base environment ---------------------------------------------------------------------
 
@@ -138,6 +146,19 @@ class Evaluator:
         # Compiled code takes these values as they are, never forcing them.
         assert not any(type(v) is Thunk for v in base.values()), "a thunk in the base environment"
         return base
+
+    def _install_nix_builtins(self) -> None:
+        while self._pending_nix_builtins:
+            self._add_nix_builtin(self._pending_nix_builtins.pop(0))
+
+    def _add_nix_builtin(self, spec: NixBuiltin) -> None:
+        """Evaluate a builtin written in Nix (with the others) and put it in place."""
+        source = Source(spec.shown_as, spec.source.read_text(encoding="utf-8"), spec.position_file)
+        value = force(self._load(source)())
+        self.base["builtins"][spec.name] = value
+        name = spec.name if spec.global_ else "__" + spec.name
+        self.base[name] = value
+        self.namespace["G_" + name] = value
 
     def _session_builtins(self) -> dict[str, Value]:
         """Builtins that need this evaluator (its I/O, settings, import cache)."""
@@ -317,6 +338,8 @@ class Evaluator:
         """Parse and compile ``source`` now (a syntax error is an :class:`EvalError`); the
         function returned evaluates it, on the evaluation thread (from inside
         :meth:`evaluate` or :meth:`run`)."""
+        with using_io(self.io):
+            self._install_nix_builtins()
         return self._load(source)
 
     def eval(self, expr: str, *, args: Mapping[str, Any] | None = None) -> Any:
@@ -371,6 +394,7 @@ class Evaluator:
             reset_call_depth(self.max_call_depth)
             try:
                 with using_io(self.io):
+                    self._install_nix_builtins()
                     return work()
             except InfiniteRecursion as e:
                 # Where the black hole was forced, as C++ Nix reports it; failing that (forced

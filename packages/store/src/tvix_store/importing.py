@@ -22,7 +22,7 @@ import os
 import queue
 import stat
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Final
@@ -43,7 +43,7 @@ from tvix_store.errors import StoreError
 from tvix_store.pathinfo import PathInfo
 from tvix_store.pathinfoservice.service import PathInfoService
 
-__all__ = ["import_path", "ingest_hashing"]
+__all__ = ["Keep", "import_path", "ingest_hashing"]
 
 #: Files up to this size are read whole and stored at once; larger ones go in pieces.
 _PIECE: Final = 1 << 20
@@ -70,6 +70,12 @@ class _Stop(Exception):
 _STOP: Final = _Stop()
 
 
+#: Whether to keep an entry of a tree being added: its path (absolute) and kind
+#: (``regular``, ``directory``, ``symlink``, ``unknown``), as ``builtins.path``'s filter sees
+#: them. A directory left out is left out whole; the root is always kept.
+Keep = Callable[[str, str], bool]
+
+
 def import_path(
     path: str | os.PathLike[str],
     blobs: BlobService,
@@ -77,6 +83,7 @@ def import_path(
     path_infos: PathInfoService,
     *,
     name: str | None = None,
+    keep: Keep | None = None,
 ) -> PathInfo:
     """Add the tree at ``path`` under ``name`` (by default its base name)."""
     name = Path(os.path.abspath(path)).name if name is None else name
@@ -84,7 +91,7 @@ def import_path(
         check_name(name)
     except NixCompatError as exc:
         raise StoreError(f"cannot add {os.fspath(path)}: {exc}") from None
-    node, nar_size, nar_sha256 = ingest_hashing(path, blobs, directories)
+    node, nar_size, nar_sha256 = ingest_hashing(path, blobs, directories, keep=keep)
     nar_hash = NixHash("sha256", nar_sha256)
     info = PathInfo(
         store_path=make_source_path(name, nar_hash),
@@ -97,15 +104,20 @@ def import_path(
 
 
 def ingest_hashing(
-    path: str | os.PathLike[str], blobs: BlobService, directories: DirectoryService
+    path: str | os.PathLike[str],
+    blobs: BlobService,
+    directories: DirectoryService,
+    *,
+    keep: Keep | None = None,
 ) -> tuple[Node, int, bytes]:
-    """Store the tree at ``path`` in castore; its root node, NAR size and NAR SHA-256.
+    """Store the tree at ``path`` in castore (only what ``keep`` keeps); its root node, NAR
+    size and NAR SHA-256.
 
     ``path`` is made absolute and normalised first, as ``nix-store --add`` does (so ``dir/``
     names ``dir`` itself, even a symlink). IngestionError names what cannot be stored."""
     root = os.path.abspath(os.fsencode(path))
     with ThreadPoolExecutor(max_workers=_WORKERS, thread_name_prefix="import") as pool:
-        run = _Import(blobs, pool)
+        run = _Import(blobs, pool, keep)
         try:
             top = run.walk(root)
             run.flush()
@@ -198,9 +210,10 @@ class _Slot:
 class _Import:
     """One walk: the NAR hash, and the files' tasks on the pool."""
 
-    def __init__(self, blobs: BlobService, pool: ThreadPoolExecutor):
+    def __init__(self, blobs: BlobService, pool: ThreadPoolExecutor, keep: Keep | None = None):
         self.blobs = blobs
         self.pool = pool
+        self.keep = keep
         self.hasher = _Hasher()
         self.nar = NarWriter(self.hasher)
         self.room = threading.Semaphore(_AHEAD)
@@ -234,6 +247,8 @@ class _Import:
                 self.nar.directory_end()
                 continue
             name = entry.name
+            if self.keep is not None and not self.keep(os.fsdecode(entry.path), _kind(entry)):
+                continue
             self.nar.entry(name)
             try:
                 # The kinds come from the directory listing itself (no stat per entry).
@@ -414,3 +429,12 @@ def _hand(
 
 def _error(path: bytes, exc: OSError) -> IngestionError:
     return IngestionError(os.fsdecode(path), exc.strerror or str(exc))
+
+
+def _kind(entry: os.DirEntry[bytes]) -> str:
+    """An entry's type as Nix names it (what ``builtins.readDir`` says)."""
+    if entry.is_symlink():
+        return "symlink"
+    if entry.is_dir(follow_symlinks=False):
+        return "directory"
+    return "regular" if entry.is_file(follow_symlinks=False) else "unknown"

@@ -8,18 +8,22 @@ tell builtins' code from other Python code (see :data:`tvix_eval.runtime.trace.B
 
 Builtins that need state of their own (a store, caches) are registered with
 ``stateful=True``: their function takes that state first, and :meth:`BuiltinSet.bound` makes
-the set an evaluator can use, with the state of one evaluation.
+the set an evaluator can use, with the state of one evaluation. Builtins written in Nix
+(``derivation``) are registered with :meth:`BuiltinSet.nix_builtin`; each evaluator
+evaluates them once, when it is made.
 """
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from tvix_eval.runtime.trace import BUILTIN_FILES
 
-__all__ = ["CORE", "Builtin", "BuiltinSet", "builtin", "builtins_helper_module"]
+__all__ = ["CORE", "Builtin", "BuiltinSet", "NixBuiltin", "builtin", "builtins_helper_module"]
 
 Value = Any
 
@@ -55,11 +59,30 @@ class Builtin:
         return f"Builtin({self.name!r}, {self.arity})"
 
 
+@dataclass(frozen=True)
+class NixBuiltin:
+    """A builtin written in Nix: the value of the file ``source``, which error traces call
+    ``shown_as`` and positions (``unsafeGetAttrPos``) ``position_file``, as C++ Nix names
+    its own such files."""
+
+    name: str
+    source: Path
+    shown_as: str
+    position_file: str
+    global_: bool = True
+
+
 class BuiltinSet:
     """Builtins by name, in the order they were registered."""
 
-    def __init__(self, builtins: dict[str, Builtin] | None = None) -> None:
+    def __init__(
+        self,
+        builtins: dict[str, Builtin] | None = None,
+        nix_defined: dict[str, NixBuiltin] | None = None,
+    ) -> None:
         self._builtins: dict[str, Builtin] = builtins or {}
+        #: Builtins written in Nix, which may use this set's other builtins.
+        self.nix_defined: dict[str, NixBuiltin] = nix_defined or {}
 
     def __iter__(self) -> Iterator[Builtin]:
         return iter(self._builtins.values())
@@ -93,6 +116,14 @@ class BuiltinSet:
 
         return register
 
+    def nix_builtin(
+        self, name: str, source: Path, *, shown_as: str, position_file: str, global_: bool = True
+    ) -> None:
+        """Register the value of the Nix file ``source`` as the builtin ``name``."""
+        if name in self._builtins or name in self.nix_defined:
+            raise AssertionError(f"builtin {name} registered twice")
+        self.nix_defined[name] = NixBuiltin(name, source, shown_as, position_file, global_)
+
     def bound(self, state: object) -> BuiltinSet:
         """This set with ``state`` given to every stateful builtin, for one evaluator."""
         return BuiltinSet(
@@ -103,7 +134,8 @@ class BuiltinSet:
                 if spec.stateful
                 else spec
                 for name, spec in self._builtins.items()
-            }
+            },
+            dict(self.nix_defined),
         )
 
 

@@ -26,7 +26,7 @@ from tvix_castore.nodes import FileNode, Node, SymlinkNode
 
 from tvix_store.errors import NarRenderError
 
-__all__ = ["NarCalculator", "RenderedNar", "calculate_nar", "render_nar"]
+__all__ = ["NarCalculator", "RenderedNar", "calculate_file_nar", "calculate_nar", "render_nar"]
 
 _PIECE: Final = 1 << 20
 _ZEROS: Final = bytes(_PIECE)
@@ -193,6 +193,23 @@ def calculate_nar(
     for piece in render_nar(node, blobs, directories):
         hasher.update(piece)
         size += len(piece)
+    return size, hasher.digest()
+
+
+def calculate_file_nar(data: bytes, executable: bool = False) -> tuple[int, bytes]:
+    """The NAR size and SHA-256 of one regular file with contents ``data``, without castore
+    (a file about to be added: ``toFile``, a ``.drv``, a flat ``builtins.path``)."""
+    hasher = hashlib.sha256()
+    size = 0
+
+    def sink(piece: bytes) -> None:
+        nonlocal size
+        hasher.update(piece)
+        size += len(piece)
+
+    writer = NarWriter(sink)
+    writer.regular(data, executable=executable)
+    writer.close()
     return size, hasher.digest()
 
 

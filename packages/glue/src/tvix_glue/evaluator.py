@@ -1,0 +1,33 @@
+"""An evaluator joined to a tvix store: tvix-eval's evaluator with the store builtins and
+the store-backed I/O, for one evaluation session."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from tvix_eval.evaluator import Evaluator
+from tvix_eval.io import DEFAULT_STORE_DIR
+
+from tvix_glue.builtins import STORE_BUILTINS
+from tvix_glue.store_io import TvixStoreIO
+
+if TYPE_CHECKING:
+    from tvix_store.services import Store
+
+__all__ = ["store_evaluator"]
+
+
+def store_evaluator(
+    store: Store | Callable[[], Store],
+    *,
+    read_write: bool = False,
+    store_dir: str = DEFAULT_STORE_DIR,
+    **options: Any,
+) -> Evaluator:
+    """An evaluator whose paths, derivations and imports go to ``store`` (or to the store a
+    function opens when it is first needed), written only with ``read_write`` (otherwise
+    only named, as ``nix-instantiate --eval`` does); ``options`` are
+    :class:`~tvix_eval.evaluator.Evaluator`'s."""
+    io = TvixStoreIO(store, store_dir=store_dir, read_write=read_write)
+    return Evaluator(io, builtins=[s.bound(io) for s in STORE_BUILTINS], **options)
