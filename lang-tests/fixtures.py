@@ -95,7 +95,12 @@ FIXTURES: dict[str, list[Fixture]] = {
         Symlink(b"fs/kinds/link", b"plain.txt"),
         Fifo(b"fs/kinds/fifo"),
     ],
-    "glue": [],
+    "glue": [
+        # Trees added to the store: a symlink (copied as one, or followed), an executable.
+        Symlink(b"src/link", b"a.txt"),
+        Symlink(b"src-link", b"src"),
+        Executable(b"src/run.sh", b"#!/bin/sh\necho hi\n"),
+    ],
 }
 
 

@@ -230,7 +230,21 @@ def _case_env() -> dict[str, str]:
     NIX_CONFIG...), plus :data:`CASE_ENV`."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("NIX_") or "ORACLE" in k}
     env.update(CASE_ENV)
+    # Our default store lives under XDG_DATA_HOME: a run's own, never the user's.
+    env["XDG_DATA_HOME"] = _scratch("data")
     return env
+
+
+_SCRATCH: dict[str, str] = {}
+
+
+def _scratch(what: str) -> str:
+    """A folder of this test run's (removed at its end)."""
+    if what not in _SCRATCH:
+        folder = tempfile.mkdtemp(prefix=f"lang-tests-{what}-")
+        atexit.register(shutil.rmtree, folder, ignore_errors=True)
+        _SCRATCH[what] = folder
+    return _SCRATCH[what]
 
 
 _WORKSPACES: dict[str, Path] = {}

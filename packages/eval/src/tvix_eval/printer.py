@@ -110,7 +110,9 @@ class _Printer:
         info = LAMBDAS.get(fn.__code__)
         if info is None:
             return "«lambda»"
-        return f"«lambda @ {info.span}»"
+        # Named after the binding it is the value of, as C++ Nix names it.
+        name = f"{info.name} " if info.name else ""
+        return f"«lambda {name}@ {info.span}»"
 
     def string(self, text: str) -> str:
         """Quoted; in error messages cut after C++ Nix's 1024 bytes."""

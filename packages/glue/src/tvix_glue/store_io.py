@@ -259,6 +259,8 @@ class TvixStoreIO(LocalIO):
 
         try:
             mode = os.lstat(path).st_mode
+            if stat.S_ISDIR(mode):
+                raise NixError(f"reading from file '{path}': Is a directory")
             if not stat.S_ISREG(mode):
                 raise NixError(f"file '{path}' has an unsupported type")
             with open(path, "rb") as source:

@@ -63,6 +63,30 @@ def deep_seq(first: Value, second: Value) -> Value:
     return force(second)
 
 
+#: The names C++ Nix 2.26 interns before reading any code, in the order it interns them. It
+#: keeps a set's attributes ordered by when their names were interned, and forces them in
+#: that order (``forceValueDeep``): these come first, the others as the code names them
+#: (which a set's own order follows). A derivation's ``outPath`` is forced before its
+#: ``all`` or ``builder`` so, whatever the order they were written in.
+_INTERNED_FIRST_NAMES = (
+    "outPath drvPath type meta name value system __overrides outputs outputName "
+    "__ignoreNulls file line column __functor __toString right wrong __structuredAttrs "
+    "allowedReferences allowedRequisites disallowedReferences disallowedRequisites maxSize "
+    "maxClosureSize builder args __contentAddressed __impure outputHash outputHashAlgo "
+    "outputHashMode recurseForDerivations description self"
+).split() + ["", "startSet", "operator", "key", "path", "prefix", "outputSpecified"]
+_INTERNED_FIRST: dict[str, int] = {name: rank for rank, name in enumerate(_INTERNED_FIRST_NAMES)}
+_LATER = len(_INTERNED_FIRST)
+
+
+def _in_forcing_order(attrs: dict[str, Value]) -> list[tuple[str, Value]]:
+    items = list(attrs.items())
+    if not any(name in _INTERNED_FIRST for name, _ in items):
+        return items
+    ranked = sorted(enumerate(items), key=lambda e: (_INTERNED_FIRST.get(e[1][0], _LATER), e[0]))
+    return [item for _, item in ranked]
+
+
 def deep_force(value: Value) -> Value:
     """Force a value and everything in it, depth first in attribute order, as C++ Nix's
     ``forceValueDeep`` does: an error inside an attribute gets ``while evaluating the
@@ -91,7 +115,9 @@ def deep_force(value: Value) -> Value:
             if not item or id(item) in seen:
                 continue
             seen.add(id(item))
-            stack.extend((v, (name, item, where)) for name, v in reversed(item.items()))
+            stack.extend(
+                (v, (name, item, where)) for name, v in reversed(_in_forcing_order(item))
+            )
     return root
 
 

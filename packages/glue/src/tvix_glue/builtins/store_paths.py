@@ -44,8 +44,9 @@ def _store_string(path: str) -> str:
 
 @STORE_PATH_BUILTINS.builtin("toFile", 2, stateful=True)
 def to_file(io: TvixStoreIO, name_value: Value, contents_value: Value) -> str:
+    from nix_compat import nixbase32
     from nix_compat.hash import NixHash
-    from nix_compat.store_path import StorePath
+    from nix_compat.store_path import StorePath, store_path_digest, text_path_type
 
     name = str(plain_string_arg(name_value, "toFile", 0))
     contents = string_arg(contents_value, "toFile", 1)
@@ -58,12 +59,19 @@ def to_file(io: TvixStoreIO, name_value: Value, contents_value: Value) -> str:
                 f"references {shown}"
             )
         references.append(StorePath.from_absolute_path(element, io.store_dir))
+    text = str(contents).encode("utf-8", "surrogateescape")
     reason = invalid_name_reason(name)
     if reason is not None:
-        text = contents.encode("utf-8", "surrogateescape")
-        digest = NixHash.of_bytes("sha256", text).to_nix32()
-        raise NixError(f"path '{digest}-{name}' is not a valid store path: {reason}")
-    stored = io.add_text(name, str(contents).encode("utf-8", "surrogateescape"), references)
+        digest = store_path_digest(
+            text_path_type(references, io.store_dir),
+            NixHash.of_bytes("sha256", text),
+            name,
+            io.store_dir,
+        )
+        raise NixError(
+            f"path '{nixbase32.encode(digest)}-{name}' is not a valid store path: {reason}"
+        )
+    stored = io.add_text(name, text, references)
     return _store_string(stored)
 
 

@@ -1,0 +1,1 @@
+derivation { name = ""; system = "x"; builder = "b"; }

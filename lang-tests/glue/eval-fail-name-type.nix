@@ -1,0 +1,1 @@
+derivation { name = 1; system = "x"; builder = "b"; }

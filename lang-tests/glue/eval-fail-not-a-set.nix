@@ -1,0 +1,1 @@
+derivation 1

@@ -1,0 +1,1 @@
+builtins.toFile "a" "${derivation { name = "d"; system = "x"; builder = "b"; }}"
