@@ -68,13 +68,15 @@ def deep_seq(first: Value, second: Value) -> Value:
 #: that order (``forceValueDeep``): these come first, the others as the code names them
 #: (which a set's own order follows). A derivation's ``outPath`` is forced before its
 #: ``all`` or ``builder`` so, whatever the order they were written in.
-_INTERNED_FIRST_NAMES = (
-    "outPath drvPath type meta name value system __overrides outputs outputName "
-    "__ignoreNulls file line column __functor __toString right wrong __structuredAttrs "
-    "allowedReferences allowedRequisites disallowedReferences disallowedRequisites maxSize "
-    "maxClosureSize builder args __contentAddressed __impure outputHash outputHashAlgo "
-    "outputHashMode recurseForDerivations description self"
-).split() + ["", "startSet", "operator", "key", "path", "prefix", "outputSpecified"]
+_INTERNED_FIRST_NAMES = [
+    "outPath", "drvPath", "type", "meta", "name", "value", "system", "__overrides", "outputs",
+    "outputName", "__ignoreNulls", "file", "line", "column", "__functor", "__toString", "right",
+    "wrong", "__structuredAttrs", "allowedReferences", "allowedRequisites",
+    "disallowedReferences", "disallowedRequisites", "maxSize", "maxClosureSize", "builder",
+    "args", "__contentAddressed", "__impure", "outputHash", "outputHashAlgo", "outputHashMode",
+    "recurseForDerivations", "description", "self", "", "startSet", "operator", "key", "path",
+    "prefix", "outputSpecified",
+]
 _INTERNED_FIRST: dict[str, int] = {name: rank for rank, name in enumerate(_INTERNED_FIRST_NAMES)}
 _LATER = len(_INTERNED_FIRST)
 
