@@ -22,7 +22,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("runtime",),
     ("compiled", "compile_cache", "compiler"),
     ("builtins",),
-    ("auto_call", "attr_path", "python_values", "evaluator"),
+    ("auto_call", "attr_path", "get_derivations", "python_values", "evaluator"),
     ("__init__",),
 ]
 

@@ -35,6 +35,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "tvix_cli.eval",
         "Evaluate a Nix expression (from -E, a file, or '-' for standard input).",
     ),
+    "instantiate": (
+        "tvix_cli.instantiate",
+        "Write the derivations an expression evaluates to into the store; print their paths.",
+    ),
     "parse": ("tvix_cli.parse", "Check the syntax of a Nix file (or '-' for standard input)."),
 }
 
