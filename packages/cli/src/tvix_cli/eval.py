@@ -261,7 +261,7 @@ def evaluate_each(
         write_stdout("".join(outputs), end="")
         if partial is not None:
             write_stdout(partial(error, len(outputs)), end="")
-        fail(error.render(args.show_trace))
+        fail(error.render(args.show_trace), error.exit_status)
     except Exception as error:  # a bug of ours must still not show a traceback
         internal_error(error)
     write_stdout("".join(outputs), end="")

@@ -23,10 +23,10 @@ def warn(warnings: list[str]) -> None:
         _stderr(f"warning: {warning}")
 
 
-def fail(message: str) -> NoReturn:
-    """Print an error (already rendered, ``error: ...``) and exit with status 1."""
+def fail(message: str, status: int = 1) -> NoReturn:
+    """Print an error (already rendered, ``error: ...``) and exit with ``status``."""
     _stderr(message)
-    raise SystemExit(1)
+    raise SystemExit(status)
 
 
 def internal_error(error: BaseException) -> NoReturn:

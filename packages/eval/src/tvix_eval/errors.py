@@ -30,7 +30,12 @@ def render_location(span: Span, at_indent: str = "       ") -> str:
 
 
 class EvalError(Exception):
-    """Base of every error of the Nix language: parse errors and evaluation errors."""
+    """Base of every error of the Nix language: parse errors and evaluation errors.
+
+    ``exit_status`` is the status a command ends with on this error: 1, or as C++ Nix has
+    it for a few failures (102 for a hash mismatch)."""
+
+    exit_status = 1
 
     def __init__(self, message: str, span: Span | None = None) -> None:
         super().__init__(message)

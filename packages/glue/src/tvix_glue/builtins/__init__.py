@@ -6,9 +6,14 @@ from __future__ import annotations
 from tvix_eval.builtins.registry import BuiltinSet
 
 from tvix_glue.builtins.derivation import DERIVATION_BUILTINS
+from tvix_glue.builtins.fetchers import FETCHER_BUILTINS
 from tvix_glue.builtins.store_paths import STORE_PATH_BUILTINS
 
 __all__ = ["STORE_BUILTINS"]
 
 #: Every set of store builtins, in the order an evaluator takes them.
-STORE_BUILTINS: tuple[BuiltinSet, ...] = (DERIVATION_BUILTINS, STORE_PATH_BUILTINS)
+STORE_BUILTINS: tuple[BuiltinSet, ...] = (
+    DERIVATION_BUILTINS,
+    STORE_PATH_BUILTINS,
+    FETCHER_BUILTINS,
+)

@@ -1,0 +1,1 @@
+"""Fetching into the store: files and tarballs from URLs (``fetchurl``, ``fetchTarball``)."""
