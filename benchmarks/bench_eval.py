@@ -169,8 +169,7 @@ def run(smoke: bool) -> int:
     workloads = [Workload.load(p) for p in sorted(WORKLOADS.glob("*.nix"))]
     with tempfile.TemporaryDirectory(prefix="bench-eval-", dir="/tmp") as scratch:
         work = Path(scratch)
-        for path in WORKLOADS.glob("*.nix"):
-            shutil.copy(path, work / path.name)
+        shutil.copytree(WORKLOADS, work, dirs_exist_ok=True)  # workloads and their files
         if CORPUS.is_dir():
             shutil.copytree(CORPUS, work / CORPUS.name)
         bench = Bench(ours_command(), [*prefix, "nix-instantiate", "--eval"], work, smoke)

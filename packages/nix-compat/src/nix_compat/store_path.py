@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Final
 
 from nix_compat import nixbase32
@@ -80,6 +80,8 @@ class StorePath:
 
     digest: bytes
     name: str
+    #: ``<hash>-<name>``, spelled once: paths are sorted and printed by it over and over.
+    _base_name: str = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if len(self.digest) != DIGEST_SIZE:
@@ -87,6 +89,7 @@ class StorePath:
                 f"store path digest must be {DIGEST_SIZE} bytes, not {len(self.digest)}"
             )
         check_name(self.name)
+        object.__setattr__(self, "_base_name", f"{nixbase32.encode(self.digest)}-{self.name}")
 
     @classmethod
     def from_base_name(cls, base_name: str) -> StorePath:
@@ -124,11 +127,11 @@ class StorePath:
     @property
     def hash_part(self) -> str:
         """The nixbase32 digest, as it appears in the path."""
-        return nixbase32.encode(self.digest)
+        return self._base_name[:ENCODED_DIGEST_LEN]
 
     @property
     def base_name(self) -> str:
-        return f"{self.hash_part}-{self.name}"
+        return self._base_name
 
     def to_absolute_path(self, store_dir: str = DEFAULT_STORE_DIR) -> str:
         return f"{_check_store_dir(store_dir).rstrip('/')}/{self.base_name}"

@@ -52,8 +52,13 @@ _STRING_BODY: Final = re.compile(rb'[^"\\]*(?:\\.[^"\\]*)*', re.DOTALL)
 # -- writing ---------------------------------------------------------------------------------
 
 
+_NEEDS_ESCAPES: Final = re.compile(rb'[\\"\n\r\t]')
+
+
 def _escaped(text: str) -> bytes:
     raw = text.encode("utf-8", "surrogateescape")
+    if _NEEDS_ESCAPES.search(raw) is None:  # most strings: one scan instead of five
+        return b'"' + raw + b'"'
     if b"\\" in raw:
         raw = raw.replace(b"\\", b"\\\\")
     if b'"' in raw:
