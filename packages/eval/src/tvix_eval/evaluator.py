@@ -105,8 +105,8 @@ class Evaluator:
         self.base = self._base_env(_merged(*sets))
         self.namespace = runtime_namespace()
         self.namespace.update({"G_" + name: value for name, value in self.base.items()})
-        # Builtins written in Nix are evaluated as the first evaluation starts (on its
-        # thread), before any code is compiled against them; their names are known now.
+        # Builtins written in Nix are evaluated before the first code that can reach them is
+        # compiled (code that names them, or ``builtins``); their names are known now.
         self._pending_nix_builtins = [b for s in sets for b in s.nix_defined.values()]
         for spec in self._pending_nix_builtins:
             name = spec.name if spec.global_ else "__" + spec.name
@@ -146,6 +146,12 @@ class Evaluator:
         # Compiled code takes these values as they are, never forcing them.
         assert not any(type(v) is Thunk for v in base.values()), "a thunk in the base environment"
         return base
+
+    def _reaches_nix_builtins(self, text: str) -> bool:
+        """Whether code of ``text`` can reach a builtin written in Nix: only by its name, or
+        through ``builtins``. (Most short evaluations reach neither and do not pay for
+        evaluating them.)"""
+        return "builtins" in text or any(b.name in text for b in self._pending_nix_builtins)
 
     def _install_nix_builtins(self) -> None:
         while self._pending_nix_builtins:
@@ -297,6 +303,8 @@ class Evaluator:
             raise NixError(e.message, e.span) from None
 
     def _compile(self, source: Source, extra_scope: dict[str, Value] | None) -> Callable[[], Value]:
+        if self._pending_nix_builtins and self._reaches_nix_builtins(source.text):
+            self._install_nix_builtins()
         names = set(self.base)
         forced = frozenset(self.base)  # the base environment holds no thunks
         if extra_scope is not None:
@@ -339,8 +347,7 @@ class Evaluator:
         function returned evaluates it, on the evaluation thread (from inside
         :meth:`evaluate` or :meth:`run`)."""
         with using_io(self.io):
-            self._install_nix_builtins()
-        return self._load(source)
+            return self._load(source)
 
     def eval(self, expr: str, *, args: Mapping[str, Any] | None = None) -> Any:
         """The value of the Nix expression ``expr`` (relative paths in it from the current
@@ -394,7 +401,6 @@ class Evaluator:
             reset_call_depth(self.max_call_depth)
             try:
                 with using_io(self.io):
-                    self._install_nix_builtins()
                     return work()
             except InfiniteRecursion as e:
                 # Where the black hole was forced, as C++ Nix reports it; failing that (forced
