@@ -22,6 +22,7 @@ __all__ = [
     "MAX_NAME_LEN",
     "StorePath",
     "check_name",
+    "invalid_name_reason",
     "make_fixed_output_path",
     "make_output_path",
     "make_source_path",
@@ -38,32 +39,42 @@ ENCODED_DIGEST_LEN: Final = nixbase32.encoded_len(DIGEST_SIZE)
 #: The longest name C++ Nix accepts (a store path base name is at most 244 bytes).
 MAX_NAME_LEN: Final = 211
 
-_NAME_CHARS: Final = frozenset(
-    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+-._?="
+_NAME_BYTES: Final = frozenset(
+    b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+-._?="
 )
 
 
 def check_name(name: str) -> None:
     """Raise :class:`StorePathError` unless ``name`` is a legal store path name."""
-    if not name:
-        raise StorePathError("store path name must not be empty")
-    if len(name) > MAX_NAME_LEN:
-        raise StorePathError(
-            f"store path name '{name}' must be no longer than {MAX_NAME_LEN} characters"
+    reason = invalid_name_reason(name)
+    if reason is not None:
+        raise StorePathError(reason)
+
+
+def invalid_name_reason(name: str) -> str | None:
+    """What is wrong with ``name`` as a store path name, in C++ Nix 2.26's words (which the
+    language shows for a derivation's or a file's name), or None if nothing is. Checked on
+    its bytes, as C++ Nix checks them: the first byte out of place is the one named."""
+    raw = name.encode("utf-8", "surrogateescape")
+    if not raw:
+        return "name must not be empty"
+    if len(raw) > MAX_NAME_LEN:
+        return f"name '{name}' must be no longer than {MAX_NAME_LEN} characters"
+    # "." and ".." (alone, or as the first dash-separated component) would make hostile
+    # file names.
+    if raw in (b".", b".."):
+        return f"name '{name}' is not valid"
+    first = raw.split(b"-", 1)[0]
+    if first in (b".", b".."):
+        return (
+            f"name '{name}' is not valid: first dash-separated component must not be "
+            f"'{first.decode()}'"
         )
-    for position, char in enumerate(name):
-        if char not in _NAME_CHARS:
-            raise StorePathError(
-                f"store path name '{name}' contains illegal character '{char}' "
-                f"at position {position}"
-            )
-    # "." and ".." as the first dash-separated component would make hostile file names.
-    first = name.split("-", 1)[0]
-    if first in (".", ".."):
-        raise StorePathError(
-            f"store path name '{name}' is not valid: "
-            f"first dash-separated component must not be '{first}'"
-        )
+    for byte in raw:
+        if byte not in _NAME_BYTES:
+            shown = bytes([byte]).decode("utf-8", "surrogateescape")
+            return f"name '{name}' contains illegal character '{shown}'"
+    return None
 
 
 def _check_store_dir(store_dir: str) -> str:

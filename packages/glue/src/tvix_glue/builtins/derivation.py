@@ -22,8 +22,6 @@ from tvix_eval.errors import NixError
 from tvix_eval.runtime import ops
 from tvix_eval.value import Attrs, attr_position, force, make_string, sorted_names
 
-from tvix_glue.names import invalid_name_reason
-
 if TYPE_CHECKING:
     from nix_compat.derivation.model import FixedOutput, InputDrvOutputs
     from nix_compat.store_path import StorePath
@@ -209,7 +207,7 @@ def _finish(io: TvixStoreIO, drv: _Drv) -> dict[str, Value]:
     from nix_compat.derivation.hashing import fill_output_paths
     from nix_compat.derivation.model import DeferredOutput, Derivation, Output
     from nix_compat.errors import NixCompatError
-    from nix_compat.store_path import StorePath
+    from nix_compat.store_path import StorePath, invalid_name_reason
 
     if drv.builder is None:
         raise _unpositioned("required attribute 'builder' missing")

@@ -20,8 +20,6 @@ from tvix_eval.runtime import ops
 from tvix_eval.runtime.calls import call
 from tvix_eval.value import attr_position, context_of, force, make_string
 
-from tvix_glue.names import invalid_name_reason
-
 if TYPE_CHECKING:
     from tvix_glue.store_io import TvixStoreIO
 
@@ -46,7 +44,12 @@ def _store_string(path: str) -> str:
 def to_file(io: TvixStoreIO, name_value: Value, contents_value: Value) -> str:
     from nix_compat import nixbase32
     from nix_compat.hash import NixHash
-    from nix_compat.store_path import StorePath, store_path_digest, text_path_type
+    from nix_compat.store_path import (
+        StorePath,
+        invalid_name_reason,
+        store_path_digest,
+        text_path_type,
+    )
 
     name = str(plain_string_arg(name_value, "toFile", 0))
     contents = string_arg(contents_value, "toFile", 1)
