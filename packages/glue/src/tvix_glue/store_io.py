@@ -253,9 +253,7 @@ class TvixStoreIO(LocalIO):
         from nix_compat.content_address import ContentAddress, ContentAddressMethod
         from nix_compat.hash import NixHash
         from nix_compat.store_path import make_fixed_output_path
-        from tvix_castore.nodes import FileNode
-        from tvix_store.nar.renderer import calculate_file_nar
-        from tvix_store.pathinfo import PathInfo
+        from tvix_store.file_paths import file_path_info
 
         try:
             mode = os.lstat(path).st_mode
@@ -274,26 +272,16 @@ class TvixStoreIO(LocalIO):
             lambda: make_fixed_output_path(name, content, False, store_dir=self.store_dir)
         )
         blobs, _ = self._castore()
-        with blobs.open_write() as writer:
-            writer.write(data)
-            digest = writer.close()
-        nar_size, nar_sha256 = calculate_file_nar(data, bool(mode & stat.S_IXUSR))
-        self._register(
-            PathInfo(
-                store_path=store_path,
-                node=FileNode(digest, len(data), bool(mode & stat.S_IXUSR)),
-                nar_size=nar_size,
-                nar_sha256=nar_sha256,
-                ca=ContentAddress(ContentAddressMethod.FLAT, content),
-            )
-        )
+        ca = ContentAddress(ContentAddressMethod.FLAT, content)
+        executable = bool(mode & stat.S_IXUSR)
+        self._register(file_path_info(store_path, data, ca, blobs, executable=executable))
         return store_path.to_absolute_path(self.store_dir)
 
     def add_text(self, name: str, text: bytes, references: list[StorePath]) -> str:
         """A text file in the store (``toFile``, ``.drv`` files): written when
         ``read_write``, else only its path computed."""
-        from tvix_store.text_paths import add_text as store_text
-        from tvix_store.text_paths import text_store_path
+        from tvix_store.file_paths import add_text as store_text
+        from tvix_store.file_paths import text_store_path
 
         if self.read_write:
             info = store_text(

@@ -39,9 +39,7 @@ def fetch_file(io: TvixStoreIO, url: str, name: str, expected: NixHash | None) -
     from nix_compat.content_address import ContentAddress, ContentAddressMethod
     from nix_compat.hash import NixHash
     from nix_compat.store_path import make_fixed_output_path
-    from tvix_castore.nodes import FileNode
-    from tvix_store.nar.renderer import calculate_file_nar
-    from tvix_store.pathinfo import PathInfo
+    from tvix_store.file_paths import file_path_info
 
     if expected is not None:
         path = make_fixed_output_path(name, expected, False, store_dir=io.store_dir)
@@ -55,19 +53,8 @@ def fetch_file(io: TvixStoreIO, url: str, name: str, expected: NixHash | None) -
     if expected is not None and got != expected:
         raise _mismatch("file downloaded from", url, expected, got)
     path = make_fixed_output_path(name, got, False, store_dir=io.store_dir)
-    with io.store.blobs.open_write() as writer:
-        writer.write(data)
-        digest = writer.close()
-    nar_size, nar_sha256 = calculate_file_nar(data)
-    io.store.path_infos.put(
-        PathInfo(
-            store_path=path,
-            node=FileNode(digest, len(data)),
-            nar_size=nar_size,
-            nar_sha256=nar_sha256,
-            ca=ContentAddress(ContentAddressMethod.FLAT, got),
-        )
-    )
+    ca = ContentAddress(ContentAddressMethod.FLAT, got)
+    io.store.path_infos.put(file_path_info(path, data, ca, io.store.blobs))
     return path.to_absolute_path(io.store_dir)
 
 
