@@ -27,21 +27,18 @@ between runs. With ``smoke`` everything is tiny.
 
 from __future__ import annotations
 
-import glob
 import json
 import os
-import pwd
 import random
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -322,79 +319,20 @@ def _lookups(name: str, service: Any, infos: list[Any], lookups: int) -> None:
     )
 
 
-def _postgres_bin() -> Path | None:
-    found = sorted(
-        glob.glob("/usr/lib/postgresql/*/bin/initdb"),
-        key=lambda p: tuple(int(n) for n in re.findall(r"\d+", p)),
-    )
-    if found:
-        return Path(found[-1]).parent
-    on_path = shutil.which("initdb")
-    return Path(on_path).parent if on_path else None
-
-
 @contextmanager
-def postgres_server(folder: Path) -> Iterator[str | None]:
-    """A PostgreSQL server on loopback, as tvix-store's tests start one (durability off);
-    its database URL, or None (with the reason printed) when there is no PostgreSQL."""
-    bin_dir = _postgres_bin()
-    if bin_dir is None:
-        print("PostgreSQL: skipped, no initdb in /usr/lib/postgresql/*/bin or on PATH")
-        yield None
-        return
-    import psycopg
+def postgres_server() -> Iterator[str | None]:
+    """A throwaway PostgreSQL server, as tvix-store's tests start one; its database URL, or
+    None (with the reason printed) when there is no PostgreSQL to start."""
+    from tvix_store.throwaway_postgres import PostgresUnavailable, throwaway_postgres
 
-    run_as: dict[str, Any] = {}
-    if os.geteuid() == 0:  # PostgreSQL refuses to run as root
+    with ExitStack() as stack:
         try:
-            user = pwd.getpwnam("postgres")
-        except KeyError:
-            user = pwd.getpwnam("nobody")
-        os.chown(folder, user.pw_uid, user.pw_gid)
-        run_as = {"user": user.pw_uid, "group": user.pw_gid, "extra_groups": []}
-    init = subprocess.run(
-        [bin_dir / "initdb", "-D", folder / "data", "-U", "tvix", "-A", "trust", "-E", "UTF8",
-         "--locale=C", "--no-sync"],
-        stdin=subprocess.DEVNULL, capture_output=True, check=False, **run_as,
-    )  # fmt: skip
-    if init.returncode != 0:
-        print(f"PostgreSQL: skipped, initdb failed: {init.stderr.decode(errors='replace')}")
-        yield None
-        return
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    url = f"postgresql://tvix@127.0.0.1:{port}/postgres"
-    with open(folder / "postgres.log", "wb") as log:
-        process = subprocess.Popen(
-            [bin_dir / "postgres", "-D", folder / "data", "-k", folder, "-p", str(port),
-             "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off",
-             "-c", "synchronous_commit=off", "-c", "full_page_writes=off"],
-            stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-            start_new_session=True, **run_as,
-        )  # fmt: skip
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                psycopg.connect(url, connect_timeout=2).close()
-                break
-            except psycopg.OperationalError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    text = (folder / "postgres.log").read_text(errors="replace")
-                    print(f"PostgreSQL: skipped, the server did not start: {text}")
-                    yield None
-                    return
-                time.sleep(0.05)
-        yield url
-    finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGINT)  # fast shutdown
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            port = stack.enter_context(throwaway_postgres("tvix"))
+        except (PostgresUnavailable, RuntimeError) as exc:
+            print(f"PostgreSQL: skipped: {exc}")
+            yield None
+            return
+        yield f"postgresql://tvix@127.0.0.1:{port}/postgres"
 
 
 def bench_lookups(work: Path, smoke: bool) -> int:
@@ -410,19 +348,15 @@ def bench_lookups(work: Path, smoke: bool) -> int:
         _lookups("sqlite", sqlite, infos, lookups)
     finally:
         sqlite.close()
-    folder = Path(tempfile.mkdtemp(prefix="bench-store-pg-"))
-    try:
-        with postgres_server(folder) as url:
-            if url is not None:
-                from tvix_store.pathinfoservice.postgres import PostgresPathInfoService
+    with postgres_server() as url:
+        if url is not None:
+            from tvix_store.pathinfoservice.postgres import PostgresPathInfoService
 
-                postgres = PostgresPathInfoService(url)
-                try:
-                    _lookups("PostgreSQL", postgres, infos, lookups)
-                finally:
-                    postgres.close()
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
+            postgres = PostgresPathInfoService(url)
+            try:
+                _lookups("PostgreSQL", postgres, infos, lookups)
+            finally:
+                postgres.close()
     return 0
 
 

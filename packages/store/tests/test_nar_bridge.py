@@ -219,6 +219,11 @@ def test_bad_uploads_are_refused_and_a_good_one_then_works(
     assert _valid(bridge.url, top) and _valid(bridge.url, leaf)
 
 
+def _put_nar_then_narinfo(url: str, files: dict[str, bytes], nar: str, info: str) -> list[int]:
+    """Upload a path as ``nix copy --to`` does, its NAR first; the two answers' statuses."""
+    return [httpx.put(f"{url}/{key}", content=files[key]).status_code for key in (nar, info)]
+
+
 def _send_part(url: str, key: str, body: bytes, declared: int) -> None:
     """A PUT that announces ``declared`` bytes, sends ``body`` and hangs up."""
     host, port = url.removeprefix("http://").split(":")
@@ -235,15 +240,13 @@ def test_a_client_that_disconnects_mid_upload_leaves_nothing(
 ) -> None:
     _, leaf, _ = reference_closure
     bridge = nar_bridge()
-    files, _ = _upload(oracle, tmp_path, leaf)
-    leaf_info = f"{StorePath.from_absolute_path(leaf).hash_part}.narinfo"
+    files, leaf_info = _upload(oracle, tmp_path, leaf)
     nar = _nar_of(files, leaf_info)
     _send_part(bridge.url, nar, files[nar][: len(files[nar]) // 2], len(files[nar]))
     answer = httpx.put(f"{bridge.url}/{leaf_info}", content=files[leaf_info])
     assert answer.status_code == 400
     assert not _valid(bridge.url, leaf)
-    assert httpx.put(f"{bridge.url}/{nar}", content=files[nar]).status_code == 200
-    assert httpx.put(f"{bridge.url}/{leaf_info}", content=files[leaf_info]).status_code == 200
+    assert _put_nar_then_narinfo(bridge.url, files, nar, leaf_info) == [200, 200]
     assert _valid(bridge.url, leaf)
 
 
@@ -256,8 +259,7 @@ def test_killed_mid_upload_and_restarted_on_the_same_store(
     _, leaf, _ = reference_closure
     store = tmp_path / "kept-store"
     bridge = nar_bridge(data_home=store)
-    files, _ = _upload(oracle, tmp_path, leaf)
-    leaf_info = f"{StorePath.from_absolute_path(leaf).hash_part}.narinfo"
+    files, leaf_info = _upload(oracle, tmp_path, leaf)
     nar = _nar_of(files, leaf_info)
     host, port = bridge.url.removeprefix("http://").split(":")
     with socket.create_connection((host, int(port))) as conn:
@@ -268,8 +270,7 @@ def test_killed_mid_upload_and_restarted_on_the_same_store(
     assert not _valid(again.url, leaf)
     answer = httpx.put(f"{again.url}/{leaf_info}", content=files[leaf_info])
     assert answer.status_code == 400  # its NAR is not known to the restarted bridge
-    assert httpx.put(f"{again.url}/{nar}", content=files[nar]).status_code == 200
-    assert httpx.put(f"{again.url}/{leaf_info}", content=files[leaf_info]).status_code == 200
+    assert _put_nar_then_narinfo(again.url, files, nar, leaf_info) == [200, 200]
     assert _valid(again.url, leaf)
 
 
@@ -281,8 +282,7 @@ def test_concurrent_uploads_of_one_path_and_many_readers(
 ) -> None:
     _, leaf, _ = reference_closure
     bridge = nar_bridge()
-    files, _ = _upload(oracle, tmp_path, leaf)
-    leaf_info = f"{StorePath.from_absolute_path(leaf).hash_part}.narinfo"
+    files, leaf_info = _upload(oracle, tmp_path, leaf)
     nar = _nar_of(files, leaf_info)
     statuses: list[int] = []
 

@@ -1,29 +1,18 @@
 """The PostgreSQL PathInfo service against a real PostgreSQL server, started for the session.
 
-The server is Debian's (package ``postgresql``, binaries in ``/usr/lib/postgresql/<v>/bin``,
-or ``initdb`` on PATH), run on loopback in a temporary folder, with durability switched off for
-speed. PostgreSQL refuses to run as root, so as root it runs as the ``postgres`` user the
-package made (else ``nobody``). Each test gets a database of its own, so no test sees another's
-rows. Without an ``initdb`` the tests skip, saying so.
+The server is a throwaway one (:mod:`tvix_store.throwaway_postgres`: Debian's, on loopback,
+durability off). Each test gets a database of its own, so no test sees another's rows.
+Without an ``initdb`` the tests skip, saying so.
 """
 
 from __future__ import annotations
 
-import glob
+import contextlib
 import itertools
-import os
-import pwd
-import re
-import shutil
-import signal
 import socket
-import subprocess
-import tempfile
 import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -36,23 +25,11 @@ from tvix_store.pathinfoservice.postgres import PostgresPathInfoService
 from tvix_store.pathinfoservice.registration import path_info_service, path_info_service_from_url
 from tvix_store.pathinfoservice.service import PathInfoService
 from tvix_store.testing import PathInfoServiceTests, sample_key, sample_path_info
+from tvix_store.throwaway_postgres import PostgresUnavailable, throwaway_postgres
 
 SUPERUSER = "tvix"
 LOCKED_ROLE, LOCKED_PASSWORD = "locked", "right-horse-battery"  # the one role that needs one
 SECRET = "sekrit-pw-4711"  # a password no message may show
-
-
-def _bin_dir() -> Path | None:
-    """Where Debian's PostgreSQL binaries are (the newest version), else initdb's on PATH."""
-
-    def version(path: str) -> tuple[int, ...]:
-        return tuple(int(part) for part in re.findall(r"\d+", path))
-
-    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), key=version)
-    if found:
-        return Path(found[-1]).parent
-    on_path = shutil.which("initdb")
-    return Path(on_path).parent if on_path else None
 
 
 def _free_port() -> int:
@@ -87,108 +64,27 @@ class Server:
             return cursor.fetchall() if cursor.description else []
 
 
-def _start(
-    bin_dir: Path, folder: Path, run_as: dict[str, Any]
-) -> tuple[subprocess.Popen[bytes], int]:
-    """Start ``postgres`` on a free loopback port (another free one if that was taken
-    meanwhile); the process and its port, once it accepts connections."""
-    for _attempt in range(3):
-        port = _free_port()
-        log = folder / f"postgres-{port}.log"
-        with open(log, "wb") as out:
-            process = subprocess.Popen(
-                [
-                    bin_dir / "postgres",
-                    "-D", folder / "data",
-                    "-k", folder,  # the Unix socket, beside the data, not in /run/postgresql
-                    "-p", str(port),
-                    "-c", "listen_addresses=127.0.0.1",
-                    "-c", "fsync=off",  # a test server: nothing to keep after a crash
-                    "-c", "synchronous_commit=off",
-                    "-c", "full_page_writes=off",
-                ],
-                stdin=subprocess.DEVNULL,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,  # stopped by us, not by a Ctrl-C meant for pytest
-                **run_as,
-            )  # fmt: skip
-        deadline = time.monotonic() + 30
-        while process.poll() is None and time.monotonic() < deadline:
-            try:
-                psycopg.connect(
-                    f"postgresql://{SUPERUSER}@127.0.0.1:{port}/postgres", connect_timeout=2
-                ).close()
-                return process, port
-            except psycopg.OperationalError:
-                time.sleep(0.05)
-        text = log.read_text(errors="replace")
-        if process.poll() is None:
-            _stop(process)
-            raise RuntimeError(f"postgres did not accept connections within 30 s:\n{text}")
-        if "Address already in use" not in text:
-            raise RuntimeError(f"postgres exited with {process.returncode}:\n{text}")
-    raise RuntimeError("postgres found no free port in 3 attempts")
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    """SIGINT is PostgreSQL's fast shutdown: sessions are ended, nothing is waited for."""
-    if process.poll() is None:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
 @pytest.fixture(scope="session")
 def pg_server() -> Iterator[Server]:
-    bin_dir = _bin_dir()
-    if bin_dir is None:
-        pytest.skip(
-            "no PostgreSQL server: initdb is neither in /usr/lib/postgresql/*/bin nor on PATH "
-            "(Debian: apt-get install postgresql)"
-        )
-    folder = Path(tempfile.mkdtemp(prefix="tvix-pg-"))
-    run_as: dict[str, Any] = {}
-    if os.geteuid() == 0:
-        # initdb and postgres refuse to run as root: the package's user owns the folder.
+    with contextlib.ExitStack() as stack:
         try:
-            user = pwd.getpwnam("postgres")
-        except KeyError:
-            user = pwd.getpwnam("nobody")
-        os.chown(folder, user.pw_uid, user.pw_gid)
-        run_as = {"user": user.pw_uid, "group": user.pw_gid, "extra_groups": []}
-    process: subprocess.Popen[bytes] | None = None
-    try:
-        initdb = subprocess.run(
-            [bin_dir / "initdb", "-D", folder / "data", "-U", SUPERUSER, "-A", "trust",
-             "-E", "UTF8", "--locale=C", "--no-sync"],
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            check=False,
-            **run_as,
-        )  # fmt: skip
-        if initdb.returncode != 0:
-            raise RuntimeError(f"initdb failed: {initdb.stdout!r} {initdb.stderr!r}")
-        # Trust on loopback, except one role that logs in with a password (SCRAM).
-        (folder / "data" / "pg_hba.conf").write_text(
-            "local all all trust\n"
-            f"host all {LOCKED_ROLE} 127.0.0.1/32 scram-sha-256\n"
-            "host all all 127.0.0.1/32 trust\n"
-        )
-        process, port = _start(bin_dir, folder, run_as)
+            # Trust on loopback, except one role that logs in with a password (SCRAM).
+            port = stack.enter_context(
+                throwaway_postgres(
+                    SUPERUSER,
+                    hba="local all all trust\n"
+                    f"host all {LOCKED_ROLE} 127.0.0.1/32 scram-sha-256\n"
+                    "host all all 127.0.0.1/32 trust\n",
+                )
+            )
+        except PostgresUnavailable as missing:
+            pytest.skip(str(missing))
         with psycopg.connect(
             f"postgresql://{SUPERUSER}@127.0.0.1:{port}/postgres", autocommit=True
         ) as admin:
             admin.execute(f"CREATE ROLE {LOCKED_ROLE} LOGIN PASSWORD '{LOCKED_PASSWORD}'")
             admin.execute("CREATE ROLE writer LOGIN")
             yield Server(port, admin)
-    finally:
-        if process is not None:
-            _stop(process)
-        shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture
