@@ -17,7 +17,7 @@ import os
 import posixpath
 import stat
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from tvix_eval.errors import NixError
 from tvix_eval.io import LocalIO, PathFilter
@@ -37,6 +37,8 @@ if TYPE_CHECKING:
 # used: a store-backed evaluator is made by every ``tvix eval``, most of which never use it.
 
 __all__ = ["TvixStoreIO"]
+
+T = TypeVar("T")
 
 
 class TvixStoreIO(LocalIO):
@@ -219,35 +221,23 @@ class TvixStoreIO(LocalIO):
         keep: Callable[[str, str], bool] | None,
         expected_sha256: bytes | None = None,
     ) -> str:
-        from nix_compat.content_address import ContentAddress, ContentAddressMethod
-        from nix_compat.hash import NixHash
-        from nix_compat.store_path import make_source_path
         from tvix_castore.errors import CastoreError
         from tvix_store.errors import StoreError
-        from tvix_store.importing import ingest_hashing
-        from tvix_store.pathinfo import PathInfo
+        from tvix_store.importing import tree_path_info
 
         blobs, directories = self._castore()
         try:
-            node, nar_size, nar_sha256 = ingest_hashing(path, blobs, directories, keep=keep)
+            info = self._checked(
+                lambda: tree_path_info(
+                    path, blobs, directories, name=name, keep=keep, store_dir=self.store_dir
+                )
+            )
         except (StoreError, CastoreError) as exc:
             raise NixError(str(exc)) from None
-        nar_hash = NixHash("sha256", nar_sha256)
-        if expected_sha256 is not None and expected_sha256 != nar_sha256:
+        if expected_sha256 is not None and expected_sha256 != info.nar_sha256:
             raise NixError(f"store path mismatch in (possibly filtered) path added from '{path}'")
-        store_path = self._checked(
-            lambda: make_source_path(name, nar_hash, store_dir=self.store_dir)
-        )
-        self._register(
-            PathInfo(
-                store_path=store_path,
-                node=node,
-                nar_size=nar_size,
-                nar_sha256=nar_sha256,
-                ca=ContentAddress(ContentAddressMethod.NAR, nar_hash),
-            )
-        )
-        return store_path.to_absolute_path(self.store_dir)
+        self._register(info)
+        return info.store_path.to_absolute_path(self.store_dir)
 
     def _add_flat(self, path: str, name: str, expected_sha256: bytes | None) -> str:
         from nix_compat.content_address import ContentAddress, ContentAddressMethod
@@ -284,12 +274,15 @@ class TvixStoreIO(LocalIO):
         from tvix_store.file_paths import text_store_path
 
         if self.read_write:
-            info = store_text(
-                name, text, references, self.store.blobs, self.store.path_infos, self.store_dir
+            store_path = self._checked(
+                lambda: store_text(
+                    name, text, references, self.store.blobs, self.store.path_infos, self.store_dir
+                ).store_path
             )
-            store_path = info.store_path
         else:
-            store_path = text_store_path(name, text, references, self.store_dir)
+            store_path = self._checked(
+                lambda: text_store_path(name, text, references, self.store_dir)
+            )
         return store_path.to_absolute_path(self.store_dir)
 
     def _castore(self) -> tuple[BlobService, DirectoryService]:
@@ -307,7 +300,7 @@ class TvixStoreIO(LocalIO):
             self.store.path_infos.put(info)
 
     @staticmethod
-    def _checked(make: Callable[[], StorePath]) -> StorePath:
+    def _checked(make: Callable[[], T]) -> T:
         from nix_compat.errors import NixCompatError
 
         try:

@@ -157,9 +157,14 @@ class StorePath:
 def make_store_path(
     path_type: str, inner: NixHash, name: str, store_dir: str = DEFAULT_STORE_DIR
 ) -> StorePath:
-    """The store path for a fingerprint ``<type>:<algo>:<hex>:<store dir>:<name>``."""
-    check_name(name)
-    return StorePath(store_path_digest(path_type, inner, name, store_dir), name)
+    """The store path for a fingerprint ``<type>:<algo>:<hex>:<store dir>:<name>``. A name
+    that is not valid is refused as C++ Nix refuses it, naming the path it would have had."""
+    digest = store_path_digest(path_type, inner, name, store_dir)
+    reason = invalid_name_reason(name)
+    if reason is not None:
+        shown = f"{nixbase32.encode(digest)}-{name}"
+        raise StorePathError(f"path '{shown}' is not a valid store path: {reason}")
+    return StorePath(digest, name)
 
 
 def store_path_digest(

@@ -31,7 +31,7 @@ from nix_compat.content_address import ContentAddress, ContentAddressMethod
 from nix_compat.errors import NarError, NixCompatError
 from nix_compat.hash import NixHash
 from nix_compat.nar import NarWriter
-from nix_compat.store_path import check_name, make_source_path
+from nix_compat.store_path import DEFAULT_STORE_DIR, check_name, make_source_path
 from tvix_castore.blobs.service import BlobService
 from tvix_castore.directories.service import DirectoryService
 from tvix_castore.errors import CastoreError, IngestionError
@@ -43,7 +43,7 @@ from tvix_store.errors import StoreError
 from tvix_store.pathinfo import PathInfo
 from tvix_store.pathinfoservice.service import PathInfoService
 
-__all__ = ["Keep", "import_path", "ingest_hashing"]
+__all__ = ["Keep", "import_path", "ingest_hashing", "tree_path_info"]
 
 #: Files up to this size are read whole and stored at once; larger ones go in pieces.
 _PIECE: Final = 1 << 20
@@ -85,22 +85,37 @@ def import_path(
     name: str | None = None,
     keep: Keep | None = None,
 ) -> PathInfo:
-    """Add the tree at ``path`` under ``name`` (by default its base name)."""
+    """Add the tree at ``path`` under ``name`` (by default its base name); a name that is
+    not valid is refused before anything is read."""
     name = Path(os.path.abspath(path)).name if name is None else name
     try:
         check_name(name)
     except NixCompatError as exc:
         raise StoreError(f"cannot add {os.fspath(path)}: {exc}") from None
+    return path_infos.put(tree_path_info(path, blobs, directories, name=name, keep=keep))
+
+
+def tree_path_info(
+    path: str | os.PathLike[str],
+    blobs: BlobService,
+    directories: DirectoryService,
+    *,
+    name: str,
+    keep: Keep | None = None,
+    store_dir: str = DEFAULT_STORE_DIR,
+) -> PathInfo:
+    """Store the tree at ``path`` in castore (only what ``keep`` keeps); the PathInfo of the
+    source path it makes under ``name``, not registered (the caller decides when it becomes
+    valid). StorePathError, naming the path, for a name that is not valid."""
     node, nar_size, nar_sha256 = ingest_hashing(path, blobs, directories, keep=keep)
     nar_hash = NixHash("sha256", nar_sha256)
-    info = PathInfo(
-        store_path=make_source_path(name, nar_hash),
+    return PathInfo(
+        store_path=make_source_path(name, nar_hash, store_dir=store_dir),
         node=node,
         nar_size=nar_size,
         nar_sha256=nar_sha256,
         ca=ContentAddress(ContentAddressMethod.NAR, nar_hash),
     )
-    return path_infos.put(info)
 
 
 def ingest_hashing(

@@ -42,14 +42,7 @@ def _store_string(path: str) -> str:
 
 @STORE_PATH_BUILTINS.builtin("toFile", 2, stateful=True)
 def to_file(io: TvixStoreIO, name_value: Value, contents_value: Value) -> str:
-    from nix_compat import nixbase32
-    from nix_compat.hash import NixHash
-    from nix_compat.store_path import (
-        StorePath,
-        invalid_name_reason,
-        store_path_digest,
-        text_path_type,
-    )
+    from nix_compat.store_path import StorePath
 
     name = str(plain_string_arg(name_value, "toFile", 0))
     contents = string_arg(contents_value, "toFile", 1)
@@ -63,17 +56,6 @@ def to_file(io: TvixStoreIO, name_value: Value, contents_value: Value) -> str:
             )
         references.append(StorePath.from_absolute_path(element, io.store_dir))
     text = str(contents).encode("utf-8", "surrogateescape")
-    reason = invalid_name_reason(name)
-    if reason is not None:
-        digest = store_path_digest(
-            text_path_type(references, io.store_dir),
-            NixHash.of_bytes("sha256", text),
-            name,
-            io.store_dir,
-        )
-        raise NixError(
-            f"path '{nixbase32.encode(digest)}-{name}' is not a valid store path: {reason}"
-        )
     stored = io.add_text(name, text, references)
     return _store_string(stored)
 

@@ -1,0 +1,1 @@
+builtins.path { path = ./src; name = "a b"; }
