@@ -29,8 +29,6 @@ __all__ = [
     "make_store_path",
     "make_text_path",
     "output_path_name",
-    "store_path_digest",
-    "text_path_type",
 ]
 
 DEFAULT_STORE_DIR: Final = "/nix/store"
@@ -159,27 +157,14 @@ def make_store_path(
 ) -> StorePath:
     """The store path for a fingerprint ``<type>:<algo>:<hex>:<store dir>:<name>``. A name
     that is not valid is refused as C++ Nix refuses it, naming the path it would have had."""
-    digest = store_path_digest(path_type, inner, name, store_dir)
+    fingerprint = f"{path_type}:{inner.algo}:{inner.to_base16()}:{store_dir}:{name}"
+    sha256 = hashlib.sha256(fingerprint.encode("utf-8", "surrogateescape")).digest()
+    digest = compress_hash(sha256, DIGEST_SIZE)
     reason = invalid_name_reason(name)
     if reason is not None:
         shown = f"{nixbase32.encode(digest)}-{name}"
         raise StorePathError(f"path '{shown}' is not a valid store path: {reason}")
     return StorePath(digest, name)
-
-
-def store_path_digest(
-    path_type: str, inner: NixHash, name: str, store_dir: str = DEFAULT_STORE_DIR
-) -> bytes:
-    """The digest part of the store path for a fingerprint, whatever ``name`` is: C++ Nix
-    computes it before it checks the name, and its error message shows it."""
-    fingerprint = f"{path_type}:{inner.algo}:{inner.to_base16()}:{store_dir}:{name}"
-    digest = hashlib.sha256(fingerprint.encode("utf-8", "surrogateescape")).digest()
-    return compress_hash(digest, DIGEST_SIZE)
-
-
-def text_path_type(references: Iterable[StorePath], store_dir: str = DEFAULT_STORE_DIR) -> str:
-    """The type part of a text path's fingerprint (``text:<reference>:...``)."""
-    return _type_with_references("text", references, False, store_dir)
 
 
 def _type_with_references(
@@ -201,7 +186,8 @@ def make_text_path(
     """The path of a text file (``builtins.toFile``, ``.drv`` files); sha256 of the content."""
     if content_hash.algo != "sha256":
         raise StorePathError("text store paths need a sha256 content hash")
-    return make_store_path(text_path_type(references, store_dir), content_hash, name, store_dir)
+    path_type = _type_with_references("text", references, False, store_dir)
+    return make_store_path(path_type, content_hash, name, store_dir)
 
 
 def make_source_path(
