@@ -126,24 +126,27 @@ def _add_path(
     recursive: bool,
     expected: bytes | None,
 ) -> str:
-    keep = None
-    if keep_function is not None:
-
-        def keep(path: str, kind: str) -> bool:
-            shown = posixpath.join(source, posixpath.relpath(path, target))
-            answer = force(call(force(call(keep_function, shown)), kind))
-            try:
-                return ops.expect_bool(answer)
-            except NixError as e:
-                e.add_trace("while evaluating the return value of the path filter function")
-                raise
-
+    # The filter sees each entry under the path as it was given, whatever it resolves to.
     target = io.real_path(source)
+
+    def keep(path: str, kind: str) -> bool:
+        shown = posixpath.join(source, posixpath.relpath(path, target))
+        answer = force(call(force(call(keep_function, shown)), kind))
+        try:
+            return ops.expect_bool(answer)
+        except NixError as e:
+            e.add_trace("while evaluating the return value of the path filter function")
+            raise
+
     try:
         if not io.path_exists(source):
             raise NixError(f"path '{source}' does not exist")
         stored = io.import_path(
-            source, name, keep=keep, recursive=recursive, expected_sha256=expected
+            source,
+            name,
+            keep=None if keep_function is None else keep,
+            recursive=recursive,
+            expected_sha256=expected,
         )
     except NixError as e:
         e.add_trace(f"while adding path '{source}'")
