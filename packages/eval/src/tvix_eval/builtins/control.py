@@ -3,6 +3,7 @@ addErrorContext, break, traceVerbose."""
 
 from __future__ import annotations
 
+from collections.abc import Reversible
 from typing import Any
 
 from tvix_eval.builtins.arguments import string_arg
@@ -81,10 +82,10 @@ _INTERNED_FIRST: dict[str, int] = {name: rank for rank, name in enumerate(_INTER
 _LATER = len(_INTERNED_FIRST)
 
 
-def _in_forcing_order(attrs: dict[str, Value]) -> list[tuple[str, Value]]:
+def _in_forcing_order(attrs: dict[str, Value]) -> Reversible[tuple[str, Value]]:
+    if _INTERNED_FIRST.keys().isdisjoint(attrs):  # most sets: one scan, in C
+        return attrs.items()
     items = list(attrs.items())
-    if not any(name in _INTERNED_FIRST for name, _ in items):
-        return items
     ranked = sorted(enumerate(items), key=lambda e: (_INTERNED_FIRST.get(e[1][0], _LATER), e[0]))
     return [item for _, item in ranked]
 
