@@ -34,7 +34,9 @@ def _convert(value: Any) -> Value:
     import datetime  # loaded by tomllib anyway, and only then
 
     if isinstance(value, dict):
-        return {key: _convert(item) for key, item in value.items()}
+        return {_no_null_byte(key): _convert(item) for key, item in value.items()}
+    if isinstance(value, str):
+        return _no_null_byte(value)
     if isinstance(value, list):
         return [_convert(item) for item in value]
     if isinstance(value, (datetime.date, datetime.time)):
@@ -45,3 +47,15 @@ def _convert(value: Any) -> Value:
             "current max digits = 2^63"
         )
     return value
+
+
+def _no_null_byte(text: str) -> str:
+    """C++ Nix's strings end at a NUL, so its TOML reader refuses keys and strings holding one
+    (``\\u0000``) instead of cutting them short; the message shows each NUL as ``␀``."""
+    if "\0" in text:
+        shown = text.replace("\0", "␀")
+        raise NixError(
+            f"while parsing TOML: error: input string '{shown}' cannot be represented as "
+            "Nix string because it contains null bytes"
+        )
+    return text
