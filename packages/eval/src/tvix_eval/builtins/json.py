@@ -49,7 +49,7 @@ def to_json(value: Value, lazy: bool = False) -> str:
     context: set[str] = set()
     out: list[str] = []
     try:
-        _write_json(force(value), out, context, None, lazy)
+        _write_json(force(value), out, context, None, lazy, 1)
     except JsonSerializationError as e:
         e.written = "".join(out) + '"'  # up to the string it could not write
         raise
@@ -68,7 +68,20 @@ def _inner(value: Value, span: Any, lazy: bool) -> Value:
     return force(value)
 
 
-def _write_json(value: Value, out: list[str], context: set[str], span: Any, lazy: bool) -> None:
+#: How many values C++ Nix's JSON writer can nest (one in another, an ``outPath`` counting as
+#: one) before its C stack overflows, when ``toJSON`` or ``--json`` is called from the top
+#: (give or take a few from run to run; about three fewer per Nix call in progress, which
+#: this fixed figure does not follow). Our stack, made for deep Nix recursion, would go on
+#: well past it and print what C++ Nix cannot.
+MAX_JSON_DEPTH = 99_838
+
+
+def _write_json(
+    value: Value, out: list[str], context: set[str], span: Any, lazy: bool, depth: int
+) -> None:
+    if depth > MAX_JSON_DEPTH:
+        # Reported as Python's stack running out is: C++ Nix's own stack overflow.
+        raise RecursionError("JSON nested deeper than C++ Nix's stack allows")
     t = type(value)
     if t is str or t is ContextStr:
         context.update(getattr(value, "context", ()))
@@ -86,22 +99,22 @@ def _write_json(value: Value, out: list[str], context: set[str], span: Any, lazy
         context.add(stored)
         out.append(_json_string(stored))
     elif t is list:
-        _write_list(value, out, context, span, lazy)
+        _write_list(value, out, context, span, lazy, depth)
     elif t is dict or t is Attrs:
-        _write_attrs(value, out, context, span, lazy)
+        _write_attrs(value, out, context, span, lazy, depth)
     else:
         raise _not_convertible(value, span)
 
 
 def _write_list(
-    items: list[Value], out: list[str], context: set[str], span: Any, lazy: bool
+    items: list[Value], out: list[str], context: set[str], span: Any, lazy: bool, depth: int
 ) -> None:
     out.append("[")
     for i, item in enumerate(items):
         if i:
             out.append(",")
         try:
-            _write_json(_inner(item, span, lazy), out, context, span, lazy)
+            _write_json(_inner(item, span, lazy), out, context, span, lazy, depth + 1)
         except JsonSerializationError:
             raise  # C++ Nix meets it writing the finished JSON: no line for where
         except NixError as e:
@@ -112,7 +125,7 @@ def _write_list(
 
 
 def _write_attrs(
-    attrs: dict[str, Value], out: list[str], context: set[str], span: Any, lazy: bool
+    attrs: dict[str, Value], out: list[str], context: set[str], span: Any, lazy: bool, depth: int
 ) -> None:
     if "__toString" in attrs:
         text = ops.coerce_to_string(attrs, "", copy_to_store=False, context=context)
@@ -120,7 +133,8 @@ def _write_attrs(
         return
     if "outPath" in attrs:
         position = attr_position(attrs, "outPath")
-        _write_json(_inner(attrs["outPath"], position, lazy), out, context, position, lazy)
+        inner = _inner(attrs["outPath"], position, lazy)
+        _write_json(inner, out, context, position, lazy, depth + 1)
         return
     out.append("{")
     for i, name in enumerate(sorted_names(attrs)):
@@ -131,7 +145,7 @@ def _write_attrs(
         item = attrs[name]
         position = attr_position(attrs, name)
         try:
-            _write_json(_inner(item, position, lazy), out, context, position, lazy)
+            _write_json(_inner(item, position, lazy), out, context, position, lazy, depth + 1)
         except JsonSerializationError:
             raise
         except NixError as e:
