@@ -261,9 +261,16 @@ def workspace(category: str) -> Path:
     return _WORKSPACES[category]
 
 
+#: Given to both evaluators before a case's own flags: the experimental features the
+#: reference's configuration enables (its ``nix.conf``), so that neither answer depends on
+#: a configuration file. A case's ``.flags`` may set others.
+FEATURES = ["--option", "experimental-features", "nix-command flakes"]
+
+
 def _flags(case: Path) -> list[str]:
     flags = case.with_suffix(".flags")
-    return shlex.split(flags.read_text(encoding="utf-8")) if flags.exists() else []
+    given = shlex.split(flags.read_text(encoding="utf-8")) if flags.exists() else []
+    return [*FEATURES, *given]
 
 
 class Worker:

@@ -9,6 +9,7 @@ stderr and exit 1; no Python traceback reaches the user.
 from __future__ import annotations
 
 import argparse
+import os
 from collections.abc import Callable
 from typing import Any
 
@@ -91,7 +92,8 @@ def add_evaluation_arguments(parser: argparse.ArgumentParser, expr_help: str) ->
         dest="settings",
         default=[],
         metavar=("NAME", "VALUE"),
-        help="Set a Nix setting (tvix eval implements max-call-depth and abort-on-warn).",
+        help="Set a Nix setting (tvix eval implements max-call-depth, abort-on-warn, "
+        "pure-eval, experimental-features and extra-experimental-features).",
     )
     parser.add_argument(
         "--max-call-depth",
@@ -111,6 +113,37 @@ def add_evaluation_arguments(parser: argparse.ArgumentParser, expr_help: str) ->
     parser.add_argument(
         "--no-abort-on-warn", action=_Setting, nargs=0, dest="settings", const="false"
     )
+    parser.add_argument(
+        "--pure-eval",
+        action=_Setting,
+        nargs=0,
+        dest="settings",
+        const="true",
+        help="Evaluate hermetically: no environment, no files outside the store paths given.",
+    )
+    for option in ("--no-pure-eval", "--impure"):
+        parser.add_argument(
+            option,
+            action=_Setting,
+            nargs=0,
+            dest="settings",
+            const="false",
+            setting="pure-eval",
+            help="Evaluate with the environment and this machine's files (the default)."
+            if option == "--impure"
+            else argparse.SUPPRESS,
+        )
+    for option, what in (
+        ("--experimental-features", "Enable only these experimental features"),
+        ("--extra-experimental-features", "Enable these experimental features too"),
+    ):
+        parser.add_argument(
+            option,
+            action=_Setting,
+            dest="settings",
+            metavar="FEATURES",
+            help=f"{what} (a space-separated list: fetch-tree, flakes, fetch-closure...).",
+        )
     add_store_arguments(parser)
 
 
@@ -152,7 +185,12 @@ class _AutoArg(argparse.Action):
 
 
 class _Setting(argparse.Action):
-    """``--NAME VALUE`` (or ``--NAME``, ``--no-NAME`` for a Boolean): ``--option NAME VALUE``."""
+    """``--NAME VALUE`` (or ``--NAME``, ``--no-NAME`` for a Boolean): ``--option NAME VALUE``;
+    ``setting`` names the setting where the option's name is not it (``--impure``)."""
+
+    def __init__(self, *args: Any, setting: str | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.setting = setting
 
     def __call__(
         self,
@@ -161,11 +199,13 @@ class _Setting(argparse.Action):
         values: Any,
         option_string: str | None = None,
     ) -> None:
-        name = self.option_strings[0].removeprefix("--").removeprefix("no-")
+        name = self.setting or self.option_strings[0].removeprefix("--").removeprefix("no-")
         value = values if self.const is None else self.const
-        # Unlike --option's, a wrong value here is an error, as with C++ Nix.
-        for problem in EvalSettings().set(name, value):
-            parser.error(problem.removeprefix("error: "))
+        # Unlike --option's, a wrong value here is an error, as with C++ Nix (an unknown
+        # experimental feature is only warned about, later, as with --option).
+        if name not in EvalSettings.FEATURE_LISTS:
+            for problem in EvalSettings().set(name, value):
+                parser.error(problem.removeprefix("error: "))
         namespace.settings = [*namespace.settings, [name, value]]
 
 
@@ -221,6 +261,8 @@ def evaluate_each(
         max_call_depth=settings.max_call_depth,
         nix_path=list(args.include),
         abort_on_warn=settings.abort_on_warn,
+        pure_eval=settings.pure_eval,
+        experimental_features=settings.enabled_features(),
     )
     # The last --arg or --argstr of each name counts. Its --arg expression is parsed first,
     # as C++ Nix parses them (a syntax error there is reported before anything else), and
@@ -237,9 +279,15 @@ def evaluate_each(
     except EvalError as error:
         fail(error.render(args.show_trace))
     try:
+        if settings.pure_eval and args.expr is None and args.target not in (None, "-"):
+            # C++ Nix reads the file it is given as evaluation reads files: pure evaluation
+            # refuses it too, unless it lies in a store path.
+            evaluator.io.read_file(os.path.abspath(args.target))
         source = read_source(args.target, args.expr)
     except SourceUnreadable as error:
         fail(f"error: {error}")
+    except EvalError as error:
+        fail(error.render(args.show_trace))
     # One output per attribute path, as nix-instantiate prints them: those done are printed
     # even if a later one fails.
     outputs: list[str] = []

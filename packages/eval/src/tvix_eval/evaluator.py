@@ -19,7 +19,7 @@ from tvix_eval.builtins.control import warn_and_abort
 from tvix_eval.builtins.registry import NixBuiltin
 from tvix_eval.compiled import entry_point, register_lambdas
 from tvix_eval.errors import EvalError, NixError, ParseError
-from tvix_eval.io import EvalIO, LocalIO
+from tvix_eval.io import EvalIO, LocalIO, PureIO
 from tvix_eval.runtime import ops, trace
 from tvix_eval.runtime.active_io import using_io
 from tvix_eval.runtime.calls import reset_call_depth
@@ -44,6 +44,8 @@ LANG_VERSION = 6
 #: How many symlinks an import follows before giving up, as C++ Nix.
 MAX_SYMLINKS = 1024
 NIX_VERSION = "2.26.3"
+#: Builtins pure evaluation does without, as C++ Nix's.
+IMPURE_BUILTINS = ("currentSystem", "currentTime")
 
 
 def run_with_big_stack(fn: Callable[[], R]) -> R:
@@ -82,7 +84,9 @@ class Evaluator:
     ``builtins`` are sets added to tvix-eval's own (:data:`~tvix_eval.builtins.CORE`), later
     ones replacing earlier ones' builtins of the same name: how tvix-glue adds the builtins
     that need a store, for this evaluator alone. ``io`` is how this evaluator's evaluations
-    reach files, the environment and the store (by default this machine's, without a store).
+    reach files, the environment and the store (by default this machine's, without a store);
+    with ``pure_eval`` it is wrapped in :class:`~tvix_eval.io.PureIO`. Builtins of an
+    experimental feature exist only when ``experimental_features`` names it.
     """
 
     def __init__(
@@ -94,8 +98,13 @@ class Evaluator:
         nix_path: list[str] | None = None,
         system: str = "x86_64-linux",
         abort_on_warn: bool = False,
+        pure_eval: bool = False,
+        experimental_features: Iterable[str] = (),
     ) -> None:
-        self.io = io if io is not None else LocalIO()
+        io = io if io is not None else LocalIO()
+        self.io: EvalIO = PureIO(io) if pure_eval else io
+        self.pure_eval = pure_eval
+        self.experimental_features = frozenset(experimental_features)
         self.max_call_depth = max_call_depth
         self.abort_on_warn = abort_on_warn
         self.nix_path = nix_path or []
@@ -116,6 +125,7 @@ class Evaluator:
 
     def _base_env(self, specs: dict[str, Builtin]) -> dict[str, Value]:
         builtins: dict[str, Value] = {}
+        specs = {name: spec for name, spec in specs.items() if self._has(spec)}
         for name, spec in specs.items():
             if spec.stateful:
                 raise TypeError(f"builtin {name} needs its state: give BuiltinSet.bound(state)")
@@ -147,6 +157,13 @@ class Evaluator:
         assert not any(type(v) is Thunk for v in base.values()), "a thunk in the base environment"
         return base
 
+    def _has(self, spec: Builtin) -> bool:
+        """Whether this evaluator has the builtin ``spec`` (its feature on, if any; not an
+        impure one in pure evaluation)."""
+        if spec.feature is not None and spec.feature not in self.experimental_features:
+            return False
+        return not (self.pure_eval and spec.name in IMPURE_BUILTINS)
+
     def _reaches_nix_builtins(self, text: str) -> bool:
         """Whether code of ``text`` can reach a builtin written in Nix: only by its name, or
         through ``builtins``. (Most short evaluations reach neither and do not pay for
@@ -171,19 +188,23 @@ class Evaluator:
         builtins = {
             "import": PrimOp("import", 1, self._import),
             "scopedImport": PrimOp("scopedImport", 2, self._scoped_import),
-            "currentSystem": self.system,
             "storeDir": self.io.store_dir,
             "langVersion": LANG_VERSION,
             "nixVersion": NIX_VERSION,
             "nixPath": self._nix_path_value(),
             "findFile": PrimOp("findFile", 2, self._find_file),
         }
+        if not self.pure_eval:
+            builtins["currentSystem"] = self.system
         if self.abort_on_warn:
             builtins["warn"] = PrimOp("warn", 2, warn_and_abort)
         return builtins
 
     def _nix_path_value(self) -> list[Value]:
-        """``builtins.nixPath``: the ``-I`` entries, then ``$NIX_PATH``'s."""
+        """``builtins.nixPath``: the ``-I`` entries, then ``$NIX_PATH``'s (none in pure
+        evaluation)."""
+        if self.pure_eval:
+            return []
         entries = list(self.nix_path)
         env = self.io.get_env("NIX_PATH")
         if env:
@@ -221,11 +242,15 @@ class Evaluator:
                 continue
             rest = wanted[len(prefix) :].lstrip("/") if prefix else wanted
             candidate = ops.canon_path(os.path.join(os.path.abspath(base), rest))
+            self.io.check_access(candidate)
             if self.io.path_exists(candidate):
                 # C++ Nix gives what was found with its symlinks resolved.
                 return NixPath(self.io.real_path(candidate))
         error = NixError(
-            f"file '{wanted}' was not found in the Nix search path (add it using $NIX_PATH or -I)"
+            f"cannot look up '<{wanted}>' in pure evaluation mode (use '--impure' to override)"
+            if self.pure_eval
+            else f"file '{wanted}' was not found in the Nix search path "
+            "(add it using $NIX_PATH or -I)"
         )
         error.positioned = False
         raise error
@@ -233,7 +258,8 @@ class Evaluator:
     def _import_path(self, target: Value) -> str:
         from tvix_eval.builtins.io import realise_path
 
-        path = self._follow_symlinks(realise_path(target))
+        # Pure evaluation refuses the file when it is read, not when it is named.
+        path = self._follow_symlinks(realise_path(target, check_access=False))
         if self.io.file_type(path) == "directory":
             path = os.path.join(path, "default.nix")
             if not self.io.path_exists(path):

@@ -2,8 +2,8 @@
 
 tvix-eval knows no store: :class:`LocalIO` reads local files and refuses store operations;
 tvix-glue replaces it with one backed by a real store (whose paths it also reads, wherever
-the store keeps them). Pure evaluation uses :class:`PureIO`, which refuses the environment
-too.
+the store keeps them). Pure evaluation wraps either in :class:`PureIO`, which refuses the
+environment and files outside the store paths the evaluation was given.
 """
 
 from __future__ import annotations
@@ -58,6 +58,16 @@ class EvalIO(Protocol):
     def copy_to_store(self, path: str) -> str:
         """Copy a path put into a string to the store (a symlink as a symlink, under the
         path's base name); returns its store path."""
+        ...
+
+    def allow(self, store_path: str) -> None:
+        """Let pure evaluation read ``store_path`` (named by a string's context); nothing
+        to do where evaluation is not pure."""
+        ...
+
+    def check_access(self, path: str) -> None:
+        """Refuse a path evaluation may not read (pure evaluation's rule); nothing to do
+        where evaluation is not pure."""
         ...
 
     def import_path(
@@ -140,6 +150,12 @@ class LocalIO:
     def real_path(self, path: str) -> str:
         return os.path.realpath(path)
 
+    def allow(self, store_path: str) -> None:
+        pass
+
+    def check_access(self, path: str) -> None:
+        pass
+
     def copy_to_store(self, path: str) -> str:
         if not os.path.lexists(path):
             # What C++ Nix says before any store is involved, at no position.
@@ -160,8 +176,83 @@ class LocalIO:
         return self.copy_to_store(path)
 
 
-class PureIO(LocalIO):
-    """Pure evaluation: no environment."""
+class PureIO:
+    """Pure evaluation (``--pure-eval``), around the evaluation's own I/O: no environment,
+    and no file but those of store paths the evaluation was given in a string's context or
+    added itself (as C++ Nix allows them); everything else is refused in C++ Nix's words.
+    ``pathExists`` of a refused path is false, as there."""
+
+    def __init__(self, inner: EvalIO | None = None) -> None:
+        self.inner: EvalIO = inner if inner is not None else LocalIO()
+        self.store_dir = self.inner.store_dir
+        self._allowed: set[str] = set()
+
+    def allow(self, store_path: str) -> None:
+        self._allowed.add(store_path.rstrip("/"))
+
+    def _allows(self, path: str) -> bool:
+        prefix = self.store_dir.rstrip("/") + "/"
+        if not path.startswith(prefix):
+            return False
+        name = path[len(prefix) :].split("/", 1)[0]
+        return prefix + name in self._allowed
+
+    def check_access(self, path: str) -> None:
+        self._check(path)
+
+    def _check(self, path: str) -> str:
+        if not self._allows(path):
+            top = "/" + path.lstrip("/").split("/", 1)[0]
+            refused = NixError(
+                f"access to absolute path '{top}' is forbidden in pure evaluation mode "
+                "(use '--impure' to override)"
+            )
+            refused.positioned = False
+            raise refused
+        return path
+
+    def read_file(self, path: str) -> bytes:
+        return self.inner.read_file(self._check(path))
+
+    def path_exists(self, path: str) -> bool:
+        return self._allows(path) and self.inner.path_exists(path)
+
+    def read_dir(self, path: str) -> dict[str, str]:
+        return self.inner.read_dir(self._check(path))
 
     def get_env(self, name: str) -> str:
         return ""
+
+    def file_type(self, path: str) -> str:
+        return self.inner.file_type(self._check(path))
+
+    def read_link(self, path: str) -> str | None:
+        return self.inner.read_link(self._check(path))
+
+    def real_path(self, path: str) -> str:
+        # Only allowed paths are resolved: a symlink out of one is checked where it leads.
+        return self.inner.real_path(path) if self._allows(path) else path
+
+    def copy_to_store(self, path: str) -> str:
+        added = self.inner.copy_to_store(self._check(path))
+        self.allow(added)
+        return added
+
+    def import_path(
+        self,
+        path: str,
+        name: str,
+        *,
+        keep: PathFilter | None = None,
+        recursive: bool = True,
+        expected_sha256: bytes | None = None,
+    ) -> str:
+        added = self.inner.import_path(
+            self._check(path),
+            name,
+            keep=keep,
+            recursive=recursive,
+            expected_sha256=expected_sha256,
+        )
+        self.allow(added)
+        return added

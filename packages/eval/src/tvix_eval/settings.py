@@ -11,12 +11,38 @@ from __future__ import annotations
 import re
 from typing import ClassVar
 
-__all__ = ["EvalSettings", "parse_unsigned"]
+__all__ = ["EXPERIMENTAL_FEATURES", "EvalSettings", "parse_unsigned"]
 
 _UNSIGNED = re.compile(r"\+?[0-9]+")
 _UNSIGNED_LIMIT = 2**32
 _TRUE = ("true", "yes", "1")
 _FALSE = ("false", "no", "0")
+
+
+#: The experimental features C++ Nix 2.26 knows, by name; each feature's name here is the
+#: one settings give, and its value the features it brings with it.
+EXPERIMENTAL_FEATURES: dict[str, tuple[str, ...]] = {
+    "auto-allocate-uids": (),
+    "ca-derivations": (),
+    "cgroups": (),
+    "configurable-impure-env": (),
+    "daemon-trust-override": (),
+    "dynamic-derivations": (),
+    "fetch-closure": (),
+    "fetch-tree": (),
+    "flakes": ("fetch-tree",),
+    "git-hashing": (),
+    "impure-derivations": (),
+    "local-overlay-store": (),
+    "mounted-ssh-store": (),
+    "nix-command": (),
+    "no-url-literals": (),
+    "parse-toml-timestamps": (),
+    "pipe-operators": (),
+    "read-only-local-store": (),
+    "recursive-nix": (),
+    "verified-fetches": (),
+}
 
 
 def parse_unsigned(text: str) -> int | None:
@@ -34,17 +60,29 @@ class EvalSettings:
     NAMES: ClassVar[dict[str, str]] = {
         "max-call-depth": "max_call_depth",
         "abort-on-warn": "abort_on_warn",
+        "pure-eval": "pure_eval",
     }
+    #: Settings whose value is a list of experimental features.
+    FEATURE_LISTS: ClassVar[tuple[str, ...]] = (
+        "experimental-features",
+        "extra-experimental-features",
+    )
 
     def __init__(self) -> None:
         #: How deeply calls may nest before "stack overflow; max-call-depth exceeded".
         self.max_call_depth = 10_000
         #: Whether ``builtins.warn`` fails after printing its warning, to show a trace.
         self.abort_on_warn = False
+        #: Whether evaluation is hermetic: no environment, no files but store paths given.
+        self.pure_eval = False
+        #: Experimental features enabled (as given: see :meth:`enabled_features`).
+        self.experimental_features: tuple[str, ...] = ()
         self._unknown: set[str] = set()
 
     def set(self, name: str, value: str) -> list[str]:
         """Apply ``--option name value``; returns the warnings C++ Nix prints for it."""
+        if name in self.FEATURE_LISTS:
+            return self._set_features(name, value)
         attribute = self.NAMES.get(name)
         if attribute is None:
             self._unknown.add(name)
@@ -59,6 +97,23 @@ class EvalSettings:
             return [f"error: setting '{name}' has invalid value '{value}'"]
         setattr(self, attribute, number)
         return []
+
+    def _set_features(self, name: str, value: str) -> list[str]:
+        given = tuple(value.split())
+        if name == "experimental-features":
+            self.experimental_features = given
+        else:
+            self.experimental_features += given
+        return [
+            f"unknown experimental feature '{feature}'"
+            for feature in given
+            if feature not in EXPERIMENTAL_FEATURES
+        ]
+
+    def enabled_features(self) -> frozenset[str]:
+        """The experimental features on: those given, and those they bring with them."""
+        known = [f for f in self.experimental_features if f in EXPERIMENTAL_FEATURES]
+        return frozenset(known).union(*(EXPERIMENTAL_FEATURES[f] for f in known))
 
     def unknown_names(self) -> list[str]:
         """Warnings for the names no setting has, in C++ Nix's order."""

@@ -23,11 +23,14 @@ def store_evaluator(
     *,
     read_write: bool = False,
     store_dir: str = DEFAULT_STORE_DIR,
+    pure_eval: bool = False,
     **options: Any,
 ) -> Evaluator:
     """An evaluator whose paths, derivations and imports go to ``store`` (or to the store a
     function opens when it is first needed), written only with ``read_write`` (otherwise
     only named, as ``nix-instantiate --eval`` does); ``options`` are
     :class:`~tvix_eval.evaluator.Evaluator`'s."""
-    io = TvixStoreIO(store, store_dir=store_dir, read_write=read_write)
-    return Evaluator(io, builtins=[s.bound(io) for s in STORE_BUILTINS], **options)
+    io = TvixStoreIO(store, store_dir=store_dir, read_write=read_write, pure_eval=pure_eval)
+    return Evaluator(
+        io, builtins=[s.bound(io) for s in STORE_BUILTINS], pure_eval=pure_eval, **options
+    )

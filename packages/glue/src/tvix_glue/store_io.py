@@ -46,11 +46,19 @@ class TvixStoreIO(LocalIO):
     :attr:`known`)."""
 
     def __init__(
-        self, store: Store | Callable[[], Store], *, store_dir: str, read_write: bool = False
+        self,
+        store: Store | Callable[[], Store],
+        *,
+        store_dir: str,
+        read_write: bool = False,
+        pure_eval: bool = False,
     ) -> None:
         super().__init__(store_dir)
         self._store = store
         self.read_write = read_write
+        #: Whether the evaluation is pure (the evaluator then reads files through a
+        #: :class:`~tvix_eval.io.PureIO` around this; the store builtins ask here).
+        self.pure_eval = pure_eval
         self._known: KnownPaths | None = None
         self._copied: dict[str, str] = {}
 

@@ -28,9 +28,25 @@ Value = Any
 REALISING = "while realising the context of a path"
 
 
-def realise_path(value: Value, what: str = REALISING) -> str:
-    """C++ Nix's ``realisePath``: a path, or a string that is an absolute path, canonical."""
-    return coerce_to_path(value, what)
+def realise_path(value: Value, what: str = REALISING, *, check_access: bool = True) -> str:
+    """C++ Nix's ``realisePath``: a path, or a string that is an absolute path, canonical.
+
+    The store paths of the string's context become readable in pure evaluation, and a path
+    pure evaluation may not read is refused here (unless ``check_access`` is false: a path
+    that may not be read simply does not exist for ``pathExists``)."""
+    context: set[str] = set()
+    path = coerce_to_path(value, what, context)
+    io = active_io()
+    for element in context:
+        if not element.startswith("!"):  # an output's path is known only once built
+            io.allow(element.removeprefix("="))
+    if check_access:
+        try:
+            io.check_access(path)
+        except NixError as e:
+            e.add_trace(f"while realising the context of path '{path}'")
+            raise
+    return path
 
 
 def coerce_to_path(value: Value, what: str, context: set[str] | None = None) -> str:
@@ -128,7 +144,7 @@ def path_exists(path: Value) -> bool:
     must_be_dir = (type(value) is str or type(value) is ContextStr) and (
         value.endswith("/") or value.endswith("/.")
     )
-    target = realise_path(value)
+    target = realise_path(value, check_access=False)
     io = active_io()
     if must_be_dir:
         return _is_directory(io, target)

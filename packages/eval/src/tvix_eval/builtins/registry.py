@@ -33,11 +33,12 @@ class Builtin:
 
     ``global_`` builtins are also reachable without ``builtins.`` (``map``, ``toString``...);
     every builtin is reachable as ``__name`` too. Errors through a call of a ``traced``
-    builtin get ``while calling the 'name' builtin``. (A plain class: see
+    builtin get ``while calling the 'name' builtin``. A builtin of an experimental
+    ``feature`` exists only in evaluators with that feature enabled. (A plain class: see
     :mod:`tvix_eval.syntax.source` on start-up.)
     """
 
-    __slots__ = ("arity", "fn", "global_", "name", "stateful", "traced")
+    __slots__ = ("arity", "feature", "fn", "global_", "name", "stateful", "traced")
 
     def __init__(
         self,
@@ -47,6 +48,7 @@ class Builtin:
         global_: bool = False,
         traced: bool = True,
         stateful: bool = False,
+        feature: str | None = None,
     ) -> None:
         self.name = name
         self.arity = arity
@@ -54,6 +56,7 @@ class Builtin:
         self.global_ = global_
         self.traced = traced
         self.stateful = stateful
+        self.feature = feature
 
     def __repr__(self) -> str:
         return f"Builtin({self.name!r}, {self.arity})"
@@ -104,13 +107,14 @@ class BuiltinSet:
         global_: bool = False,
         traced: bool = True,
         stateful: bool = False,
+        feature: str | None = None,
     ) -> Callable[[Callable[..., Value]], Callable[..., Value]]:
         """Register the decorated function as the builtin ``name`` of ``arity`` arguments."""
 
         def register(fn: Callable[..., Value]) -> Callable[..., Value]:
             if name in self._builtins:
                 raise AssertionError(f"builtin {name} registered twice")
-            self._builtins[name] = Builtin(name, arity, fn, global_, traced, stateful)
+            self._builtins[name] = Builtin(name, arity, fn, global_, traced, stateful, feature)
             BUILTIN_FILES.add(fn.__code__.co_filename)
             return fn
 
@@ -129,7 +133,12 @@ class BuiltinSet:
         return BuiltinSet(
             {
                 name: Builtin(
-                    name, spec.arity, functools.partial(spec.fn, state), spec.global_, spec.traced
+                    name,
+                    spec.arity,
+                    functools.partial(spec.fn, state),
+                    spec.global_,
+                    spec.traced,
+                    feature=spec.feature,
                 )
                 if spec.stateful
                 else spec

@@ -33,8 +33,16 @@ class _Request:
         self.expected = expected
 
 
-def _request(value: Value, who: str, default_name: str | None) -> _Request:
-    """The URL, name and hash a fetcher builtin is given (a URL alone, or a set)."""
+def _request(io: TvixStoreIO, value: Value, who: str, default_name: str | None) -> _Request:
+    """The URL, name and hash a fetcher builtin is given (a URL alone, or a set); pure
+    evaluation fetches only what a hash fixes."""
+    request = _given(value, who, default_name)
+    if io.pure_eval and request.expected is None:
+        raise NixError(f"in pure evaluation mode, '{who}' requires a 'sha256' argument")
+    return request
+
+
+def _given(value: Value, who: str, default_name: str | None) -> _Request:
     value = force(value)
     if not isinstance(value, dict):
         url = str(plain_string_arg(value, who, what="the url we should fetch"))
@@ -84,7 +92,7 @@ def _store_string(path: str) -> str:
 def fetchurl(io: TvixStoreIO, args: Value) -> str:
     from tvix_glue.fetchers.fetch import fetch_file
 
-    request = _request(args, "fetchurl", None)
+    request = _request(io, args, "fetchurl", None)
     return _store_string(fetch_file(io, request.url, request.name, request.expected))
 
 
@@ -92,5 +100,5 @@ def fetchurl(io: TvixStoreIO, args: Value) -> str:
 def fetch_tarball(io: TvixStoreIO, args: Value) -> str:
     from tvix_glue.fetchers.fetch import fetch_tarball as fetch
 
-    request = _request(args, "fetchTarball", "source")
+    request = _request(io, args, "fetchTarball", "source")
     return _store_string(fetch(io, request.url, request.name, request.expected))

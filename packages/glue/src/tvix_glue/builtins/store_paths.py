@@ -159,6 +159,8 @@ def store_path(io: TvixStoreIO, path_value: Value) -> str:
     from nix_compat.errors import NixCompatError
     from nix_compat.store_path import StorePath
 
+    if io.pure_eval:
+        raise NixError("'builtins.storePath' is not allowed in pure evaluation mode")
     path = coerce_to_path(
         path_value, "while evaluating the first argument passed to 'builtins.storePath'"
     )
