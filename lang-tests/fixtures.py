@@ -9,10 +9,21 @@ file system without them still runs. :data:`FIXTURES` lists, per category, what 
 from __future__ import annotations
 
 import os
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["FIXTURES", "EmptyDir", "Executable", "Fifo", "File", "Fixture", "Symlink", "make_all"]
+__all__ = [
+    "FIXTURES",
+    "EmptyDir",
+    "Executable",
+    "Fifo",
+    "File",
+    "Fixture",
+    "GitRepo",
+    "Symlink",
+    "make_all",
+]
 
 
 @dataclass(frozen=True)
@@ -64,7 +75,62 @@ class Fifo:
         os.mkfifo(_at(root, self.path))
 
 
-Fixture = Symlink | EmptyDir | File | Executable | Fifo
+@dataclass(frozen=True)
+class GitRepo:
+    """A git repository made with git: one commit per entry of ``commits`` (files to write,
+    by path), at fixed dates and by a fixed author so that its revisions are the same in
+    every run; ``tags`` name commits by index; ``dirty`` files are written after the last
+    commit without committing them; ``submodules`` (path -> another GitRepo's path, relative
+    to the category's folder) are added in a commit of their own."""
+
+    path: bytes
+    commits: tuple[dict[str, str], ...]
+    tags: tuple[tuple[str, int], ...] = ()
+    dirty: tuple[tuple[str, str], ...] = ()
+    submodules: tuple[tuple[str, str], ...] = ()
+
+    def make(self, root: Path) -> None:
+        repo = _at(root, self.path + b"/.keep")
+        os.remove(repo) if os.path.exists(repo) else None
+        where = os.fsdecode(os.path.dirname(repo))
+        self._git(where, "init", "-q", "-b", "main")
+        for index, files in enumerate(self.commits):
+            for name, text in files.items():
+                target = os.path.join(where, name)
+                os.makedirs(os.path.dirname(target), exist_ok=True)
+                Path(target).write_text(text)
+            self._git(where, "add", "-A")
+            self._git(where, "commit", "-q", "-m", f"commit {index}", date=index)
+        for name, index in self.tags:
+            self._git(where, "tag", name, f"HEAD~{len(self.commits) - 1 - index}")
+        for sub_path, sub_repo in self.submodules:
+            # Relative, as a path from this repository: the same in every copy of the folder.
+            url = os.path.relpath(os.path.join(os.fsdecode(root), sub_repo), where)
+            self._git(
+                where, "-c", "protocol.file.allow=always", "submodule", "add", "-q", url, sub_path
+            )
+            self._git(where, "commit", "-q", "-m", "submodules", date=len(self.commits))
+        for name, text in self.dirty:
+            Path(where, name).write_text(text)
+
+    @staticmethod
+    def _git(where: str, *args: str, date: int = 0) -> None:
+        stamp = f"{1_700_000_000 + date * 86_400} +0000"
+        env = {
+            **os.environ,
+            "GIT_AUTHOR_NAME": "lang-tests",
+            "GIT_AUTHOR_EMAIL": "lang-tests@example.org",
+            "GIT_COMMITTER_NAME": "lang-tests",
+            "GIT_COMMITTER_EMAIL": "lang-tests@example.org",
+            "GIT_AUTHOR_DATE": stamp,
+            "GIT_COMMITTER_DATE": stamp,
+            "GIT_CONFIG_GLOBAL": os.devnull,
+            "GIT_CONFIG_NOSYSTEM": "1",
+        }
+        subprocess.run(["git", *args], cwd=where, env=env, check=True, capture_output=True)
+
+
+Fixture = Symlink | EmptyDir | File | Executable | Fifo | GitRepo
 
 
 def _at(root: Path, path: bytes) -> bytes:
@@ -100,6 +166,27 @@ FIXTURES: dict[str, list[Fixture]] = {
         Symlink(b"src/link", b"a.txt"),
         Symlink(b"src-link", b"src"),
         Executable(b"src/run.sh", b"#!/bin/sh\necho hi\n"),
+        # Repositories for fetchGit and fetchTree: history, tags, export-ignore, submodules.
+        GitRepo(
+            b"git/history",
+            (
+                {"a.txt": "one\n", "d/b.txt": "bee\n"},
+                {
+                    "a.txt": "two\n",
+                    ".gitattributes": "secret.txt export-ignore\n",
+                    "secret.txt": "not exported\n",
+                },
+                {"c.txt": "three\n"},
+            ),
+            tags=(("v1", 0), ("v2", 1)),
+        ),
+        GitRepo(
+            b"git/dirty",
+            ({"a.txt": "clean\n"},),
+            dirty=(("a.txt", "changed\n"), ("untracked.txt", "left out\n")),
+        ),
+        GitRepo(b"git/sub", ({"inner.txt": "from the submodule\n"},)),
+        GitRepo(b"git/super", ({"outer.txt": "outer\n"},), submodules=(("lib", "git/sub"),)),
     ],
 }
 

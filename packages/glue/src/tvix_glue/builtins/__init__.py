@@ -6,6 +6,7 @@ from __future__ import annotations
 from tvix_eval.builtins.registry import BuiltinSet
 
 from tvix_glue.builtins.derivation import DERIVATION_BUILTINS
+from tvix_glue.builtins.fetch_tree import FETCH_TREE_BUILTINS
 from tvix_glue.builtins.fetchers import FETCHER_BUILTINS
 from tvix_glue.builtins.store_paths import STORE_PATH_BUILTINS
 
@@ -16,4 +17,5 @@ STORE_BUILTINS: tuple[BuiltinSet, ...] = (
     DERIVATION_BUILTINS,
     STORE_PATH_BUILTINS,
     FETCHER_BUILTINS,
+    FETCH_TREE_BUILTINS,
 )

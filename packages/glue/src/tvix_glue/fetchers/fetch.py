@@ -12,11 +12,12 @@ the store is the cache.
 from __future__ import annotations
 
 import tempfile
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING
 
 from tvix_eval.errors import NixError
 
 from tvix_glue.fetchers.download import download
+from tvix_glue.fetchers.tree import FetchedTree, time_attrs
 
 if TYPE_CHECKING:
     from nix_compat.hash import NixHash
@@ -25,7 +26,7 @@ if TYPE_CHECKING:
 
     from tvix_glue.store_io import TvixStoreIO
 
-__all__ = ["HashMismatch", "fetch_file", "fetch_tarball"]
+__all__ = ["HashMismatch", "fetch_file", "fetch_tarball", "fetch_tarball_tree"]
 
 
 def _known(io: TvixStoreIO, path: StorePath) -> bool:
@@ -34,33 +35,51 @@ def _known(io: TvixStoreIO, path: StorePath) -> bool:
     return path_info_of(io.store.path_infos, path) is not None
 
 
-def fetch_file(io: TvixStoreIO, url: str, name: str, expected: NixHash | None) -> str:
-    """``url``'s contents as a flat, fixed-output store path named ``name``."""
+def fetch_file(
+    io: TvixStoreIO, url: str, name: str, expected: NixHash | None, *, recursive: bool = False
+) -> str:
+    """``url``'s contents as a fixed-output store path named ``name``: flat (``fetchurl``),
+    or by the NAR hash of the file (``recursive``, as ``fetchTree``'s ``file`` type)."""
     from nix_compat.content_address import ContentAddress, ContentAddressMethod
     from nix_compat.hash import NixHash
     from nix_compat.store_path import make_fixed_output_path
     from tvix_store.file_paths import file_path_info
+    from tvix_store.nar.renderer import calculate_file_nar
 
     if expected is not None:
-        path = make_fixed_output_path(name, expected, False, store_dir=io.store_dir)
+        path = make_fixed_output_path(name, expected, recursive, store_dir=io.store_dir)
         if _known(io, path):
             return path.to_absolute_path(io.store_dir)
     with tempfile.TemporaryFile() as spool:
         download(url, spool)
         spool.seek(0)
         data = spool.read()
-    got = NixHash.of_bytes(expected.algo if expected is not None else "sha256", data)
+    algo = expected.algo if expected is not None else "sha256"
+    if recursive:
+        if algo != "sha256":
+            raise NixError(f"'{url}': a file is fetched by its NAR's sha256 only")
+        got = NixHash("sha256", calculate_file_nar(data, False)[1])
+    else:
+        got = NixHash.of_bytes(algo, data)
     if expected is not None and got != expected:
         raise _mismatch("file downloaded from", url, expected, got)
-    path = make_fixed_output_path(name, got, False, store_dir=io.store_dir)
-    ca = ContentAddress(ContentAddressMethod.FLAT, got)
-    io.store.path_infos.put(file_path_info(path, data, ca, io.store.blobs))
+    path = make_fixed_output_path(name, got, recursive, store_dir=io.store_dir)
+    method = ContentAddressMethod.NAR if recursive else ContentAddressMethod.FLAT
+    io.store.path_infos.put(file_path_info(path, data, ContentAddress(method, got), io.store.blobs))
     return path.to_absolute_path(io.store_dir)
 
 
 def fetch_tarball(io: TvixStoreIO, url: str, name: str, expected: NixHash | None) -> str:
     """``url``'s archive unpacked (a single top-level folder stripped) as a recursive,
     fixed-output store path named ``name``."""
+    return fetch_tarball_tree(io, url, name, expected).path
+
+
+def fetch_tarball_tree(
+    io: TvixStoreIO, url: str, name: str, expected: NixHash | None
+) -> FetchedTree:
+    """:func:`fetch_tarball`, with the NAR hash and (when downloaded) the newest time of the
+    archive's entries as ``lastModified``, as ``fetchTree`` tells them."""
     from nix_compat.content_address import ContentAddress, ContentAddressMethod
     from nix_compat.hash import NixHash
     from nix_compat.hash import hasher as nix_hasher
@@ -73,7 +92,8 @@ def fetch_tarball(io: TvixStoreIO, url: str, name: str, expected: NixHash | None
     if expected is not None:
         path = make_fixed_output_path(name, expected, True, store_dir=io.store_dir)
         if _known(io, path):
-            return path.to_absolute_path(io.store_dir)
+            return FetchedTree(path.to_absolute_path(io.store_dir), expected)
+    newest: int | None = None
     try:
         with tempfile.TemporaryFile() as spool:
             try:
@@ -89,6 +109,8 @@ def fetch_tarball(io: TvixStoreIO, url: str, name: str, expected: NixHash | None
                 root = ingest_archive(spool, io.store.blobs, io.store.directories)
             except CastoreError:
                 raise NixError("Failed to open archive (Unrecognized archive format)") from None
+            spool.seek(0)
+            newest = _newest_entry(spool)
     except NixError as e:
         e.add_trace(f"while fetching the input '{url}'")
         raise
@@ -112,7 +134,22 @@ def fetch_tarball(io: TvixStoreIO, url: str, name: str, expected: NixHash | None
             ca=ContentAddress(ContentAddressMethod.NAR, got),
         )
     )
-    return path.to_absolute_path(io.store_dir)
+    tree = FetchedTree(path.to_absolute_path(io.store_dir), NixHash("sha256", nar_sha256))
+    if newest is not None:
+        tree.attrs.update(time_attrs(newest))
+    return tree
+
+
+def _newest_entry(archive: IO[bytes]) -> int | None:
+    """The newest modification time of a tar archive's entries (None for an archive tarfile
+    cannot list: zstd)."""
+    import tarfile
+
+    try:
+        with tarfile.open(fileobj=archive, mode="r|*") as listing:
+            return max((int(member.mtime) for member in listing), default=0)
+    except tarfile.TarError:
+        return None
 
 
 def _strip_top_folder(io: TvixStoreIO, root: DirectoryNode) -> Node:

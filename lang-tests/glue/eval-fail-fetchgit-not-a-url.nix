@@ -1,0 +1,1 @@
+builtins.fetchGit 1

@@ -1,0 +1,1 @@
+builtins.fetchGit { url = ./git/history; ref = 1; }

@@ -1,0 +1,1 @@
+builtins.fetchTree { type = "path"; path = toString ./src; bogus = 1; }

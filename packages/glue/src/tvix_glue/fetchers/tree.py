@@ -1,0 +1,57 @@
+"""A fetched source tree in the store: what every tree fetcher (git, path) hands back, and
+the one way they add a tree to the store."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from tvix_eval.errors import NixError
+
+if TYPE_CHECKING:
+    from nix_compat.hash import NixHash
+    from tvix_store.importing import Keep
+
+    from tvix_glue.fetchers.inputs import Attr
+    from tvix_glue.store_io import TvixStoreIO
+
+__all__ = ["FetchedTree", "add_tree", "time_attrs"]
+
+
+@dataclass
+class FetchedTree:
+    """A fetched tree in the store: its path, NAR hash, and what is known of its source
+    (``rev``, ``revCount``, ``lastModified``...)."""
+
+    path: str
+    nar_hash: NixHash
+    attrs: dict[str, Attr] = field(default_factory=dict)
+
+
+def add_tree(io: TvixStoreIO, path: str, name: str, keep: Keep | None = None) -> FetchedTree:
+    """The tree at ``path`` (what ``keep`` keeps of it) added to the store as a source path,
+    even when the evaluation only computes paths: fetching is what is expensive."""
+    from nix_compat.errors import NixCompatError
+    from nix_compat.hash import NixHash
+    from tvix_castore.errors import CastoreError
+    from tvix_store.errors import StoreError
+    from tvix_store.importing import tree_path_info
+
+    store = io.store
+    try:
+        info = tree_path_info(
+            path, store.blobs, store.directories, name=name, keep=keep, store_dir=io.store_dir
+        )
+    except (StoreError, CastoreError, NixCompatError) as exc:
+        raise NixError(str(exc)) from None
+    store.path_infos.put(info)
+    return FetchedTree(
+        info.store_path.to_absolute_path(io.store_dir), NixHash("sha256", info.nar_sha256)
+    )
+
+
+def time_attrs(seconds: int) -> dict[str, Attr]:
+    """``lastModified`` and ``lastModifiedDate`` (UTC, ``YYYYMMDDHHMMSS``) of a time."""
+    date = time.strftime("%Y%m%d%H%M%S", time.gmtime(seconds))
+    return {"lastModified": seconds, "lastModifiedDate": date}
