@@ -8,6 +8,7 @@ from tvix_eval.builtins.registry import BuiltinSet
 from tvix_glue.builtins.derivation import DERIVATION_BUILTINS
 from tvix_glue.builtins.fetch_tree import FETCH_TREE_BUILTINS
 from tvix_glue.builtins.fetchers import FETCHER_BUILTINS
+from tvix_glue.builtins.flake_refs import FLAKE_REF_BUILTINS
 from tvix_glue.builtins.store_paths import STORE_PATH_BUILTINS
 
 __all__ = ["STORE_BUILTINS"]
@@ -18,4 +19,5 @@ STORE_BUILTINS: tuple[BuiltinSet, ...] = (
     STORE_PATH_BUILTINS,
     FETCHER_BUILTINS,
     FETCH_TREE_BUILTINS,
+    FLAKE_REF_BUILTINS,
 )

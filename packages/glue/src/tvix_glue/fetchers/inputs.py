@@ -72,6 +72,10 @@ SCHEME_ATTRS: Final[dict[str, frozenset[str]]] = {
 #: Attributes read as integers or Booleans from a URL's query.
 _INTEGERS: Final = frozenset({"revCount", "lastModified"})
 _BOOLEANS: Final = frozenset({"shallow", "submodules", "exportIgnore", "allRefs", "verifyCommit"})
+#: The attributes a git URL's query gives its input (the rest stay in the URL).
+_GIT_QUERY_ATTRS: Final = frozenset(
+    {"ref", "rev", "shallow", "submodules", "exportIgnore", "allRefs"}
+)
 #: The git attributes a git input's URL shows.
 _GIT_URL_ATTRS: Final = ("exportIgnore", "ref", "rev", "shallow", "submodules")
 _REV: Final = re.compile(r"[0-9a-f]{40}")
@@ -96,9 +100,10 @@ class Input:
         kind = self.type
         attrs = {k: v for k, v in self.attrs.items() if k != "type"}
         if kind == "git":
-            url = str(attrs.pop("url", ""))
-            shown = {k: v for k, v in attrs.items() if k in _GIT_URL_ATTRS or k == "dir"}
-            return "git+" + url + _query(shown)
+            base, _, query = str(attrs.pop("url", "")).partition("?")
+            shown: dict[str, Attr] = dict(parse_qsl(query, keep_blank_values=True))
+            shown.update((k, v) for k, v in attrs.items() if k in _GIT_URL_ATTRS or k == "dir")
+            return "git+" + base + _query(dict(sorted(shown.items())))
         if kind == "path":
             return "path:" + str(attrs.pop("path", "")) + _query(attrs)
         if kind in ("file", "tarball", "hg"):
@@ -206,7 +211,7 @@ def _from_url(kind: str, url: str) -> tuple[Input, dict[str, Attr]]:
     attrs, flake = _split_query(query)
     if kind == "git":
         # Only git's own attributes leave the URL; anything else stays in it, as in C++ Nix.
-        own = {k: v for k, v in attrs.items() if k in SCHEME_ATTRS["git"] and k != "url"}
+        own = {k: v for k, v in attrs.items() if k in _GIT_QUERY_ATTRS}
         rest = [(k, v) for k, v in attrs.items() if k not in own]
         url = base + _query(dict(sorted(rest)))
         return Input({"type": "git", "url": url, **own}), flake
