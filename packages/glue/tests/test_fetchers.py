@@ -14,12 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tvix_eval.builtins.control import deep_force
-from tvix_eval.errors import EvalError
-from tvix_eval.printer import print_value
-from tvix_eval.syntax.source import Source
-from tvix_glue import store_evaluator
-from tvix_store.services import Store, StoreAddresses
+from fetch_support import ours, reference
+from tvix_store.services import Store
 
 
 class Server:
@@ -76,43 +72,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     running.stop()
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    opened = StoreAddresses(
-        f"objectstore+file://{tmp_path}/blobs",
-        f"sqlite://{tmp_path}/directories.sqlite",
-        f"sqlite://{tmp_path}/pathinfo.sqlite",
-        None,
-    ).open()
-    yield opened
-    opened.close()
-
-
-def _ours(store: Store, expr: str, capfd: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    capfd.readouterr()
-    evaluator = store_evaluator(store)
-    try:
-        text = evaluator.evaluate(
-            Source("«string»", expr), then=lambda v: print_value(deep_force(v), strict=True)
-        )
-        status, out, err = 0, text + "\n", ""
-    except EvalError as error:
-        status, out, err = error.exit_status, "", error.render(False) + "\n"
-    logged = capfd.readouterr().err
-    return status, out, logged + err
-
-
-def _reference(oracle: Any, expr: str) -> tuple[int, str, str]:
-    result = oracle.run("nix-instantiate", "--eval", "--strict", "-E", expr, check=False)
-    # The reference tells when it fills its own tarball cache: not a part of the answer.
-    err = "".join(
-        line
-        for line in result.stderr.decode().splitlines(keepends=True)
-        if not line.startswith("unpacking '")
-    )
-    return result.returncode, result.stdout.decode(), err
-
-
 NO_HASH = "0000000000000000000000000000000000000000000000000000"
 EXPRESSIONS = [
     'builtins.fetchurl "{url}/hello.txt"',
@@ -139,25 +98,25 @@ EXPRESSIONS = [
 
 
 @pytest.mark.parametrize("template", EXPRESSIONS)
-def test_fetchers_answer_as_the_reference(
+def test_fetchers_answer_as_thereference(
     oracle: Any, server: Server, store: Store, capfd: pytest.CaptureFixture[str], template: str
 ) -> None:
     expr = template.format(url=server.url, root=server.root)
-    assert _ours(store, expr, capfd) == _reference(oracle, expr)
+    assert ours(store, expr, capfd) == reference(oracle, expr)
 
 
 def test_a_fetch_with_a_hash_the_store_has_downloads_nothing(
     oracle: Any, server: Server, store: Store, capfd: pytest.CaptureFixture[str]
 ) -> None:
     plain = f'builtins.fetchurl "{server.url}/hello.txt"'
-    status, out, _ = _ours(store, plain, capfd)
+    status, out, _ = ours(store, plain, capfd)
     assert status == 0
     digest = oracle.out(
         "nix-hash", "--type", "sha256", "--flat", "--base32", str(server.root / "hello.txt")
     )
     pinned = f'builtins.fetchurl {{ url = "{server.url}/hello.txt"; sha256 = "{digest}"; }}'
     before = len(server.requests)
-    assert _ours(store, pinned, capfd) == (0, out, "")
+    assert ours(store, pinned, capfd) == (0, out, "")
     assert len(server.requests) == before
 
 
@@ -169,6 +128,6 @@ def test_a_hash_mismatch_leaves_nothing_in_the_store(
         f'builtins.fetchurl {{ url = "{server.url}/hello.txt"; sha256 = "{wrong}"; }}',
         f'fetchTarball {{ url = "{server.url}/one-folder.tar.gz"; sha256 = "{wrong}"; }}',
     ):
-        status, _, err = _ours(store, expr, capfd)
+        status, _, err = ours(store, expr, capfd)
         assert status == 102 and "hash mismatch" in err
     assert list(store.path_infos.list()) == []

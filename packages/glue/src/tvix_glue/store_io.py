@@ -39,6 +39,8 @@ if TYPE_CHECKING:
 __all__ = ["TvixStoreIO"]
 
 T = TypeVar("T")
+#: How many symlinks resolving one path may follow, as the kernel allows.
+_MAX_SYMLINKS = 40
 
 
 class TvixStoreIO(LocalIO):
@@ -174,6 +176,34 @@ class TvixStoreIO(LocalIO):
         if node is None:
             raise NixError(f"path '{path}' does not exist")
         return os.fsdecode(node.target) if isinstance(node, SymlinkNode) else None
+
+    def real_path(self, path: str) -> str:
+        """``path`` with its symlinks resolved, those inside the store's paths included
+        (which need not exist on this machine's file system)."""
+        if not path.startswith(self.store_dir.rstrip("/") + "/"):
+            return super().real_path(path)
+        parts = [part for part in path.split("/") if part]
+        resolved = "/"
+        for _ in range(_MAX_SYMLINKS):
+            while parts:
+                part = parts.pop(0)
+                if part in (".", ".."):
+                    resolved = posixpath.dirname(resolved) if part == ".." else resolved
+                    continue
+                candidate = posixpath.join(resolved, part)
+                try:
+                    target = self.read_link(candidate)
+                except NixError:
+                    target = None
+                if target is None:
+                    resolved = candidate
+                    continue
+                parts = [p for p in target.split("/") if p] + parts
+                resolved = "/" if target.startswith("/") else resolved
+                break
+            else:
+                return resolved
+        return resolved
 
     def _read_derivation(self, path: StorePath) -> Derivation:
         from nix_compat.derivation.aterm import parse_aterm

@@ -103,7 +103,8 @@ class Input:
             base, _, query = str(attrs.pop("url", "")).partition("?")
             shown: dict[str, Attr] = dict(parse_qsl(query, keep_blank_values=True))
             shown.update((k, v) for k, v in attrs.items() if k in _GIT_URL_ATTRS or k == "dir")
-            return "git+" + base + _query(dict(sorted(shown.items())))
+            prefix = "" if base.startswith("git://") else "git+"
+            return prefix + base + _query(dict(sorted(shown.items())))
         if kind == "path":
             return "path:" + str(attrs.pop("path", "")) + _query(attrs)
         if kind in ("file", "tarball", "hg"):
@@ -179,6 +180,8 @@ def parse_flake_ref(text: str) -> tuple[Input, dict[str, Attr]]:
     outer, plus, _ = scheme.partition("+")
     if plus and outer in ("git", "hg", "tarball", "file"):
         return _from_url(outer, text[len(outer) + 1 :])
+    if scheme == "git":
+        return _from_url("git", text)
     if scheme in ("http", "https", "file"):
         return _from_url("tarball", text)
     raise NixError(f"input '{text}' is unsupported")

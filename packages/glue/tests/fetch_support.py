@@ -1,0 +1,47 @@
+"""Evaluating a fetcher expression with us and with the reference, for comparing the two:
+each answer as (exit status, standard output, standard error)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from tvix_eval.builtins.control import deep_force
+from tvix_eval.errors import EvalError
+from tvix_eval.printer import print_value
+from tvix_eval.syntax.source import Source
+from tvix_glue import store_evaluator
+from tvix_store.services import Store
+
+__all__ = ["FEATURES", "ours", "reference"]
+
+#: The experimental features both evaluators run with (fetchTree's).
+FEATURES = ("flakes",)
+
+
+def ours(store: Store, expr: str, capfd: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    """Our answer, from an evaluator on ``store``."""
+    capfd.readouterr()
+    evaluator = store_evaluator(store, experimental_features={"fetch-tree", *FEATURES})
+    try:
+        text = evaluator.evaluate(
+            Source("«string»", expr), then=lambda v: print_value(deep_force(v), strict=True)
+        )
+        status, out, err = 0, text + "\n", ""
+    except EvalError as error:
+        status, out, err = error.exit_status, "", error.render(False) + "\n"
+    logged = capfd.readouterr().err
+    return status, out, logged + err
+
+
+def reference(oracle: Any, expr: str) -> tuple[int, str, str]:
+    """The reference's answer."""
+    features = ("--option", "experimental-features", " ".join(FEATURES))
+    result = oracle.run("nix-instantiate", *features, "--eval", "--strict", "-E", expr, check=False)
+    # The reference tells when it fills its own tarball cache: not a part of the answer.
+    err = "".join(
+        line
+        for line in result.stderr.decode().splitlines(keepends=True)
+        if not line.startswith("unpacking '")
+    )
+    return result.returncode, result.stdout.decode(), err
