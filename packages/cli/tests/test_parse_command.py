@@ -54,6 +54,18 @@ def test_syntax_error_as_the_reference_reports_it(run: Tvix, oracle: Any, tmp_pa
     assert result.stderr == reference.stderr.decode()
 
 
+@pytest.mark.parametrize("text", ["x: y", "{ a = y; map = x; }", "x: [ fetchGit (with x; y) ]"])
+def test_undefined_variables_as_the_reference_reports_them(
+    run: Tvix, oracle: Any, tmp_path: Path, text: str
+) -> None:
+    file = tmp_path / "vars.nix"
+    file.write_text(text)
+    result = run("--dump", str(file))
+    reference = oracle.run("nix-instantiate", "--parse", file, check=False)
+    assert (result.exit_code, result.stderr) == (reference.returncode, reference.stderr.decode())
+    assert result.stdout_bytes == reference.stdout
+
+
 @pytest.mark.parametrize(
     "text", ["\t\tx )", "  \tx )", "a\tb )", "\t )", "a\n\tx )", "x )\n\ty", "a\n\tb\n\tx )"]
 )

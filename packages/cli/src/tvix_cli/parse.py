@@ -1,5 +1,7 @@
 """``tvix parse FILE|-``: check Nix syntax, and with ``--dump`` print the syntax tree as
-``nix-instantiate --parse`` prints it.
+``nix-instantiate --parse`` prints it. As C++ Nix's parser, it also refuses a variable that
+nothing defines (the base environment being ``nix-instantiate``'s, whatever builtins this
+evaluator has).
 
 Whatever the input (binary garbage, 100 000 nested parentheses), the answer is either the
 tree or one error in C++ Nix's format on stderr with exit status 1, never a traceback: the

@@ -309,10 +309,13 @@ class Evaluator:
 
     # -- evaluation --------------------------------------------------------------------------------
 
-    def parse(self, source: Source) -> Any:
+    def parse(self, source: Source, names: set[str] | None = None) -> Any:
+        """``source``'s tree, a variable that neither ``names`` (the base environment its
+        code sees: this evaluator's by default) nor the code defines refused as C++ Nix's
+        parser refuses it."""
         from tvix_eval.syntax import parser  # type: ignore[attr-defined]
 
-        return parser.parse(source)
+        return parser.parse(source, names=set(self.base) if names is None else names)
 
     def _run(self, source: Source, extra_scope: dict[str, Value] | None = None) -> Value:
         return self._load(source, extra_scope)()
@@ -350,7 +353,7 @@ class Evaluator:
         else:
             from tvix_eval import compiler  # not loaded when every file comes from the cache
 
-            tree = self.parse(source)
+            tree = self.parse(source, names)
             compiled = compiler.compile_expr(
                 tree, source, names, forced_globals=forced, filename=filename
             )

@@ -6,7 +6,8 @@ loop here drives, so that starting a process costs neither lark nor a grammar an
 callbacks build :mod:`tvix_eval.syntax.ast` nodes directly while the parser reduces (no
 intermediate parse tree), and make the checks C++ Nix makes in its grammar actions, at the same
 moments: merging nested attribute paths, refusing duplicate attributes and formals, dynamic
-attributes in ``let`` or ``inherit``.
+attributes in ``let`` or ``inherit``. Undefined variables are refused after, as C++ Nix's
+parser does (:mod:`tvix_eval.syntax.scope`).
 
 Syntax errors read as bison writes them (``syntax error, unexpected X, expecting Y or Z``).
 Bison takes a state's most common reduction whatever the next token is, and only notices an
@@ -19,14 +20,16 @@ from __future__ import annotations
 
 import itertools
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import Any
 
 from tvix_eval.errors import ParseError
 from tvix_eval.syntax import ast
 from tvix_eval.syntax._lalr_tables import END, RULES, START, STATES
 from tvix_eval.syntax.lexer import Lexer, NixToken
+from tvix_eval.syntax.scope import check_variables
 from tvix_eval.syntax.source import Source, Span
+from tvix_eval.syntax.symbols import BASE_NAMES, STARTUP_SYMBOLS
 
 __all__ = ["parse", "parse_text", "strip_indentation", "token_name"]
 
@@ -307,7 +310,8 @@ class _Builder:
     def __init__(self) -> None:
         self.source = Source("«string»", "")
         self.lexer = Lexer(self.source)
-        #: Names in the order C++ Nix would have interned them (it orders duplicates so).
+        #: Names in the order C++ Nix would have interned them, those it interns at start-up
+        #: first (it orders duplicates and undefined variables so).
         self.symbols: dict[str, int] = {}
         #: Parenthesised nodes -> the extent of their parentheses: C++ Nix's positions of an
         #: enclosing expression start at the opening parenthesis.
@@ -1000,21 +1004,30 @@ def _kind_of(name: str) -> str:
 # -- entry points ----------------------------------------------------------------------------
 
 
-def parse(source: Source, warn: Callable[[str], None] | None = None) -> ast.Expr:
+def parse(
+    source: Source,
+    warn: Callable[[str], None] | None = None,
+    names: Collection[str] | None = BASE_NAMES,
+) -> ast.Expr:
     """Parse one Nix source, or raise :class:`ParseError` as C++ Nix would refuse it.
 
     ``warn`` receives the warnings C++ Nix prints while parsing (the text after
-    ``warning: ``), in order."""
+    ``warning: ``), in order. ``names`` are those of the base environment the code will
+    see (by default ``nix-instantiate``'s): a variable neither they nor the code defines
+    is refused, as C++ Nix's parser refuses it; None checks no variable."""
     lexer = Lexer(source)
     with _LOCK:
         builder = _BUILDER
         builder.source = source
         builder.lexer = lexer
-        builder.symbols = {}
+        builder.symbols = dict(STARTUP_SYMBOLS)
         builder.extent = {}
         builder.cursed = set()
         builder.warn = warn
-        return _run(lexer)
+        tree = _run(lexer)
+        if names is not None:
+            check_variables(tree, names, builder.symbols)
+        return tree
 
 
 def parse_text(text: str, name: str = "«string»", path: str | None = None) -> ast.Expr:

@@ -1,0 +1,6 @@
+# inherit (e) sources are bound before the attributes
+let
+  a = y;
+  inherit (x) b;
+in
+a

@@ -1,0 +1,2 @@
+# a > b is __lessThan b a: b is bound, so reported, first
+a: x > y
