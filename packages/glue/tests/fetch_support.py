@@ -19,10 +19,14 @@ __all__ = ["FEATURES", "ours", "reference"]
 FEATURES = ("flakes",)
 
 
-def ours(store: Store, expr: str, capfd: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+def ours(
+    store: Store, expr: str, capfd: pytest.CaptureFixture[str], *, pure_eval: bool = False
+) -> tuple[int, str, str]:
     """Our answer, from an evaluator on ``store``."""
     capfd.readouterr()
-    evaluator = store_evaluator(store, experimental_features={"fetch-tree", *FEATURES})
+    evaluator = store_evaluator(
+        store, experimental_features={"fetch-tree", *FEATURES}, pure_eval=pure_eval
+    )
     try:
         text = evaluator.evaluate(
             Source("«string»", expr), then=lambda v: print_value(deep_force(v), strict=True)
@@ -34,10 +38,12 @@ def ours(store: Store, expr: str, capfd: pytest.CaptureFixture[str]) -> tuple[in
     return status, out, logged + err
 
 
-def reference(oracle: Any, expr: str) -> tuple[int, str, str]:
-    """The reference's answer."""
+def reference(oracle: Any, expr: str, *flags: str) -> tuple[int, str, str]:
+    """The reference's answer (with more command-line ``flags``)."""
     features = ("--option", "experimental-features", " ".join(FEATURES))
-    result = oracle.run("nix-instantiate", *features, "--eval", "--strict", "-E", expr, check=False)
+    result = oracle.run(
+        "nix-instantiate", *features, *flags, "--eval", "--strict", "-E", expr, check=False
+    )
     # The reference tells when it fills its own tarball cache: not a part of the answer.
     err = "".join(
         line

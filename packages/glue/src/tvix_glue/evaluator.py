@@ -31,6 +31,8 @@ def store_evaluator(
     only named, as ``nix-instantiate --eval`` does); ``options`` are
     :class:`~tvix_eval.evaluator.Evaluator`'s."""
     io = TvixStoreIO(store, store_dir=store_dir, read_write=read_write, pure_eval=pure_eval)
-    return Evaluator(
+    evaluator = Evaluator(
         io, builtins=[s.bound(io) for s in STORE_BUILTINS], pure_eval=pure_eval, **options
     )
+    io.evaluator = evaluator
+    return evaluator

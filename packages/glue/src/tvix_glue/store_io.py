@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from tvix_castore.blobs.service import BlobService
     from tvix_castore.directories.service import DirectoryService
     from tvix_castore.nodes import Node
+    from tvix_eval.evaluator import Evaluator
     from tvix_store.pathinfo import PathInfo
     from tvix_store.services import Store
 
@@ -61,6 +62,9 @@ class TvixStoreIO(LocalIO):
         #: Whether the evaluation is pure (the evaluator then reads files through a
         #: :class:`~tvix_eval.io.PureIO` around this; the store builtins ask here).
         self.pure_eval = pure_eval
+        #: The evaluator this serves (set by its maker): builtins that evaluate Nix of
+        #: their own (``getFlake``) evaluate it there.
+        self.evaluator: Evaluator | None = None
         self._known: KnownPaths | None = None
         self._copied: dict[str, str] = {}
 
@@ -313,9 +317,16 @@ class TvixStoreIO(LocalIO):
 
         if self.read_write:
             store_path = self._checked(
-                lambda: store_text(
-                    name, text, references, self.store.blobs, self.store.path_infos, self.store_dir
-                ).store_path
+                lambda: (
+                    store_text(
+                        name,
+                        text,
+                        references,
+                        self.store.blobs,
+                        self.store.path_infos,
+                        self.store_dir,
+                    ).store_path
+                )
             )
         else:
             store_path = self._checked(

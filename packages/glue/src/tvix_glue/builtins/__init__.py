@@ -9,6 +9,7 @@ from tvix_glue.builtins.derivation import DERIVATION_BUILTINS
 from tvix_glue.builtins.fetch_tree import FETCH_TREE_BUILTINS
 from tvix_glue.builtins.fetchers import FETCHER_BUILTINS
 from tvix_glue.builtins.flake_refs import FLAKE_REF_BUILTINS
+from tvix_glue.builtins.get_flake import GET_FLAKE_BUILTINS
 from tvix_glue.builtins.store_paths import STORE_PATH_BUILTINS
 
 __all__ = ["STORE_BUILTINS"]
@@ -20,4 +21,5 @@ STORE_BUILTINS: tuple[BuiltinSet, ...] = (
     FETCHER_BUILTINS,
     FETCH_TREE_BUILTINS,
     FLAKE_REF_BUILTINS,
+    GET_FLAKE_BUILTINS,
 )

@@ -23,7 +23,7 @@ from tvix_glue.fetchers.tree import FetchedTree, add_tree, time_attrs
 if TYPE_CHECKING:
     from tvix_glue.store_io import TvixStoreIO
 
-__all__ = ["FETCH_TREE_BUILTINS"]
+__all__ = ["FETCH_TREE_BUILTINS", "fetch_input", "tree_attrs"]
 
 Value = Any
 
@@ -82,7 +82,8 @@ def _json(attrs: dict[str, Attr]) -> str:
     return json.dumps(attrs, separators=(",", ":"), sort_keys=True)
 
 
-def _fetch(io: TvixStoreIO, source: Input) -> FetchedTree:
+def fetch_input(io: TvixStoreIO, source: Input) -> FetchedTree:
+    """The tree ``source`` names, fetched into the store."""
     kind = source.type
     if kind == "git":
         return _fetch_git(io, source)
@@ -193,13 +194,19 @@ def _fetch_url(io: TvixStoreIO, source: Input) -> FetchedTree:
     return tree
 
 
-def _result(tree: FetchedTree, source: Input, *, fetch_git: bool) -> dict[str, Value]:
+def tree_attrs(tree: FetchedTree, source: Input, *, fetch_git: bool) -> dict[str, Value]:
     """The attribute set C++ Nix returns for a fetched tree."""
     result: dict[str, Value] = {
         "outPath": make_string(tree.path, frozenset({tree.path})),
         "narHash": tree.nar_hash.to_sri(),
     }
     attrs = dict(tree.attrs)
+    # What the input already says of its source (a lock file's revCount) stands where the
+    # fetch could not tell (a shallow clone).
+    for known in ("revCount", "lastModified"):
+        value = source.get(known)
+        if known not in attrs and isinstance(value, int):
+            attrs.update(time_attrs(value) if known == "lastModified" else {known: value})
     if source.type == "git":
         attrs["submodules"] = bool(source.get("submodules"))
         if fetch_git and "rev" not in attrs:
@@ -231,10 +238,10 @@ def fetch_tree(io: TvixStoreIO, args: Value) -> dict[str, Value]:
         raise NixError(
             f"cannot fetch input '{source.to_url()}' because it uses an indirect flake reference"
         )
-    return _result(_fetch(io, source), source, fetch_git=False)
+    return tree_attrs(fetch_input(io, source), source, fetch_git=False)
 
 
 @FETCH_TREE_BUILTINS.builtin("fetchGit", 1, global_=False, stateful=True)
 def fetch_git(io: TvixStoreIO, args: Value) -> dict[str, Value]:
     source = _fetch_git_input(args, fetch_git_defaults=True)
-    return _result(_fetch(io, source), source, fetch_git=True)
+    return tree_attrs(fetch_input(io, source), source, fetch_git=True)

@@ -113,6 +113,7 @@ def fetch_git(io: TvixStoreIO, request: GitRequest) -> FetchedTree:
             repo = _cached(request)
         rev = _resolve(repo, request)
         tree = _fetch_commit(io, repo, rev, request)
+        tree.ref = request.ref
         if request.shallow:
             tree.attrs.pop("revCount", None)
         return tree
@@ -138,6 +139,10 @@ def _fetch_work_tree(io: TvixStoreIO, path: str, request: GitRequest) -> Fetched
     )
     if head is not None and not status:
         tree = _fetch_commit(io, path, head, request)
+        try:
+            tree.ref = _git("-C", path, "symbolic-ref", "-q", "HEAD").strip() or None
+        except GitError:
+            tree.ref = None  # a detached HEAD
         return tree
     from tvix_eval.builtins.log import log
 

@@ -132,7 +132,7 @@ def _query(attrs: dict[str, Attr]) -> str:
     shown = []
     for name, value in attrs.items():
         text = ("1" if value else "0") if isinstance(value, bool) else str(value)
-        shown.append(f"{quote(name, safe='')}={quote(text, safe='')}")
+        shown.append(f"{quote(name, safe='')}={quote(text, safe='/')}")
     return "?" + "&".join(shown)
 
 

@@ -27,6 +27,8 @@ class FetchedTree:
     path: str
     nar_hash: NixHash
     attrs: dict[str, Attr] = field(default_factory=dict)
+    #: The ref a fetch without one took (the branch ``HEAD`` names), which locks it.
+    ref: str | None = None
 
 
 def add_tree(io: TvixStoreIO, path: str, name: str, keep: Keep | None = None) -> FetchedTree:
