@@ -2,7 +2,10 @@
 
 Lazy printing shows ``<CODE>`` for what is not evaluated yet; strict printing (``--strict``)
 forces everything first. A set or list met a second time prints ``«repeated»``, by identity,
-as C++ Nix does (empty ones never repeat).
+as C++ Nix does (empty ones never repeat). C++ Nix keeps the elements of a list of one or two
+inside the value that holds it, so such a list is the same only where the same value (a
+thunk, in our terms) holds it: a copy of it (returned by a function, selected, ``seq``...)
+prints again, though its elements repeat.
 """
 
 from __future__ import annotations
@@ -21,6 +24,9 @@ ERROR_MAX_ITEMS = 10
 ERROR_MAX_STRING = 1024
 
 Value = Any
+
+#: The longest list C++ Nix keeps inside the value holding it (its elements elsewhere).
+_SMALL_LIST = 2
 
 _IDENT = re.compile(r"[a-zA-Z_][a-zA-Z0-9_'-]*\Z")
 _KEYWORDS = frozenset({"if", "then", "else", "assert", "with", "let", "in", "rec", "inherit"})
@@ -71,6 +77,7 @@ class _Printer:
 
     def value(self, v: Value) -> None:
         out = self.out
+        holder = v
         if type(v) is Thunk:
             if v.fn is not None:
                 out.append("«thunk»" if self.for_error else "<CODE>")
@@ -90,7 +97,7 @@ class _Printer:
         elif t is NixPath:
             out.append(v.path)
         elif t is list:
-            self.list(v)
+            self.list(v, holder)
         elif t is dict or t is Attrs:
             self.attrs(v)
         elif t is FunctionType:
@@ -124,14 +131,16 @@ class _Printer:
         shown = data[:ERROR_MAX_STRING].decode("utf-8", "surrogateescape")
         return f"{quote_string(shown)} «{len(data) - ERROR_MAX_STRING} bytes elided»"
 
-    def list(self, items: list[Value]) -> None:
+    def list(self, items: list[Value], holder: Value) -> None:
+        """``holder``: the thunk ``items`` was found in, or ``items`` itself."""
         if not items:
             self.out.append("[ ]")
             return
-        if id(items) in self.seen:
+        key = id(holder) if len(items) <= _SMALL_LIST else id(items)
+        if key in self.seen:
             self.out.append("«repeated»")
             return
-        self.seen.add(id(items))
+        self.seen.add(key)
         self.out.append("[ ")
         shown = items[:ERROR_MAX_ITEMS] if self.elide else items
         for item in shown:
