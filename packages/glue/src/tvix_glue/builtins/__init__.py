@@ -6,6 +6,7 @@ from __future__ import annotations
 from tvix_eval.builtins.registry import BuiltinSet
 
 from tvix_glue.builtins.derivation import DERIVATION_BUILTINS
+from tvix_glue.builtins.fetch_mercurial import FETCH_MERCURIAL_BUILTINS
 from tvix_glue.builtins.fetch_tree import FETCH_TREE_BUILTINS
 from tvix_glue.builtins.fetchers import FETCHER_BUILTINS
 from tvix_glue.builtins.flake_refs import FLAKE_REF_BUILTINS
@@ -20,6 +21,7 @@ STORE_BUILTINS: tuple[BuiltinSet, ...] = (
     STORE_PATH_BUILTINS,
     FETCHER_BUILTINS,
     FETCH_TREE_BUILTINS,
+    FETCH_MERCURIAL_BUILTINS,
     FLAKE_REF_BUILTINS,
     GET_FLAKE_BUILTINS,
 )

@@ -2,9 +2,10 @@
 into the store, returned as the attribute set C++ Nix 2.26 returns (``outPath``, ``narHash``,
 and what the source tells: ``rev``, ``revCount``, ``lastModified``...).
 
-Types fetched: ``git`` (see :mod:`tvix_glue.fetchers.git`), ``path``, ``file`` and
-``tarball``; the forges (``github``, ``gitlab``, ``sourcehut``), ``hg`` and ``indirect``
-inputs are understood but not fetched yet, and say so.
+Types fetched: ``git`` (see :mod:`tvix_glue.fetchers.git`), ``hg``
+(:mod:`tvix_glue.fetchers.mercurial`), ``path``, ``file`` and ``tarball``; the forges
+(``github``, ``gitlab``, ``sourcehut``) and ``indirect`` inputs are understood but not fetched
+yet, and say so.
 """
 
 from __future__ import annotations
@@ -91,6 +92,8 @@ def fetch_input(io: TvixStoreIO, source: Input) -> FetchedTree:
         return _fetch_path(io, source)
     if kind in ("file", "tarball"):
         return _fetch_url(io, source)
+    if kind == "hg":
+        return _fetch_hg(io, source)
     raise NixError(f"fetching '{kind}' inputs ('{source.to_url()}') is not supported by tvix yet")
 
 
@@ -117,6 +120,23 @@ def _fetch_git(io: TvixStoreIO, source: Input) -> FetchedTree:
         name=str(source.get("name") or "source"),
     )
     tree = fetch_git(io, request)
+    _check_nar_hash(source, tree)
+    return tree
+
+
+def _fetch_hg(io: TvixStoreIO, source: Input) -> FetchedTree:
+    from tvix_glue.fetchers.mercurial import HgRequest, fetch_mercurial
+
+    request = HgRequest(
+        url=str(source.get("url")),
+        shown=source.to_url(),
+        ref=_optional(source.get("ref")),
+        rev=_optional(source.get("rev")),
+        name=str(source.get("name") or "source"),
+    )
+    tree = fetch_mercurial(io, request)
+    if "rev" in tree.attrs:
+        tree.attrs["shortRev"] = str(tree.attrs["rev"])[:7]
     _check_nar_hash(source, tree)
     return tree
 

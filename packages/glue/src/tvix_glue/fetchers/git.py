@@ -31,11 +31,9 @@ from urllib.parse import unquote, urlsplit
 
 from tvix_eval.errors import NixError
 
-from tvix_glue.fetchers.tree import FetchedTree, add_tree, time_attrs
+from tvix_glue.fetchers.tree import FetchedTree, add_tree, keep_only, time_attrs
 
 if TYPE_CHECKING:
-    from tvix_store.importing import Keep
-
     from tvix_glue.fetchers.inputs import Attr
     from tvix_glue.store_io import TvixStoreIO
 
@@ -149,7 +147,7 @@ def _fetch_work_tree(io: TvixStoreIO, path: str, request: GitRequest) -> Fetched
     log(f"warning: Git tree '{path}' is dirty")
     listing = ["ls-files", "-z"] + (["--recurse-submodules"] if request.submodules else [])
     tracked = {name for name in _git("-C", path, *listing).split("\0") if name}
-    tree = add_tree(io, path, request.name, keep=_tracked(path, tracked))
+    tree = add_tree(io, path, request.name, keep=keep_only(path, tracked))
     if head is not None:
         seconds = int(_git("-C", path, "log", "-1", "--format=%ct", head).strip())
         tree.attrs.update(time_attrs(seconds))
@@ -165,22 +163,6 @@ def _head(path: str) -> str | None:
         return _git("-C", path, "rev-parse", "--verify", "-q", "HEAD^{commit}").strip() or None
     except GitError:
         return None
-
-
-def _tracked(root: str, tracked: set[str]) -> Keep:
-    """A filter keeping the tracked files and the folders that hold them."""
-    folders = {os.path.dirname(name) for name in tracked}
-    for folder in list(folders):
-        while folder:
-            folder = os.path.dirname(folder)
-            folders.add(folder)
-    prefix = root.rstrip("/") + "/"
-
-    def keep(path: str, kind: str) -> bool:
-        relative = path[len(prefix) :]
-        return relative in tracked or (kind == "directory" and relative in folders)
-
-    return keep
 
 
 # -- a commit ------------------------------------------------------------------------------

@@ -3,6 +3,7 @@ the one way they add a tree to the store."""
 
 from __future__ import annotations
 
+import posixpath
 import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -16,7 +17,7 @@ if TYPE_CHECKING:
     from tvix_glue.fetchers.inputs import Attr
     from tvix_glue.store_io import TvixStoreIO
 
-__all__ = ["FetchedTree", "add_tree", "time_attrs"]
+__all__ = ["FetchedTree", "add_tree", "keep_only", "time_attrs"]
 
 
 @dataclass
@@ -51,6 +52,23 @@ def add_tree(io: TvixStoreIO, path: str, name: str, keep: Keep | None = None) ->
     return FetchedTree(
         info.store_path.to_absolute_path(io.store_dir), NixHash("sha256", info.nar_sha256)
     )
+
+
+def keep_only(root: str, files: set[str]) -> Keep:
+    """A filter for :func:`add_tree` of ``root`` keeping ``files`` (relative paths: the
+    files a version control system tracks) and the folders that hold them."""
+    folders: set[str] = set()
+    for name in files:
+        while name:
+            name = posixpath.dirname(name)
+            folders.add(name)
+    prefix = root.rstrip("/") + "/"
+
+    def keep(path: str, kind: str) -> bool:
+        relative = path[len(prefix) :]
+        return relative in files or (kind == "directory" and relative in folders)
+
+    return keep
 
 
 def time_attrs(seconds: int) -> dict[str, Attr]:
