@@ -81,11 +81,12 @@ def _decode(data: bytes) -> str:
 
 
 def _is_directory(io: EvalIO, path: str) -> bool:
+    """Whether ``path`` is a directory, symlinks followed: C++ Nix stats it, so one that may
+    not be listed counts too (and a big one is not read to find out)."""
     try:
-        io.read_dir(path)
-    except NixError:
+        return io.file_type(path) == "directory"
+    except NixError:  # refused in pure evaluation: C++ Nix's RestrictedPathError
         return False
-    return True
 
 
 @builtin("readFile", 1)
