@@ -224,3 +224,22 @@ def test_has_attr_does_not_force_the_value_found(oracle, expr: str) -> None:  # 
     assert (
         (ours.returncode, ours.stdout) == (expected.returncode, expected.stdout) == (0, b"true\n")
     )
+
+
+@pytest.mark.parametrize("mode", [[], ["--option", "pure-eval", "true"]], ids=["impure", "pure"])
+@pytest.mark.parametrize(
+    "expr",
+    [
+        'let throw = abort "x"; in (builtins.tryEval <missing>).success',
+        '(builtins.tryEval (builtins.findFile [ ] "missing")).success',
+        "<missing/file.nix>",
+    ],
+)
+def test_missing_search_path_entry_is_thrown_as_by_the_reference(  # type: ignore[no-untyped-def]
+    oracle, expr: str, mode: list[str]
+) -> None:
+    """A ThrownError in C++ Nix 2.26: tryEval catches it; uncaught, it reads the same."""
+    expected = nix(oracle, "--strict", *mode, "-E", expr)
+    ours = tvix("--strict", *mode, "-E", expr)
+    assert (ours.returncode, ours.stdout) == (expected.returncode, expected.stdout)
+    assert ours.stderr.decode() == expected.stderr.decode()

@@ -18,7 +18,7 @@ from tvix_eval.builtins import CORE, Builtin, BuiltinSet
 from tvix_eval.builtins.control import warn_and_abort
 from tvix_eval.builtins.registry import NixBuiltin
 from tvix_eval.compiled import entry_point, register_lambdas
-from tvix_eval.errors import EvalError, NixError, ParseError
+from tvix_eval.errors import EvalError, NixError, ParseError, ThrownError
 from tvix_eval.io import EvalIO, LocalIO, PureIO
 from tvix_eval.runtime import ops, trace
 from tvix_eval.runtime.active_io import using_io
@@ -246,14 +246,13 @@ class Evaluator:
             if self.io.path_exists(candidate):
                 # C++ Nix gives what was found with its symlinks resolved.
                 return NixPath(self.io.real_path(candidate))
-        error = NixError(
+        # Thrown, as C++ Nix throws it: tryEval catches a missing search path entry.
+        raise ThrownError(
             f"cannot look up '<{wanted}>' in pure evaluation mode (use '--impure' to override)"
             if self.pure_eval
             else f"file '{wanted}' was not found in the Nix search path "
             "(add it using $NIX_PATH or -I)"
         )
-        error.positioned = False
-        raise error
 
     def _import_path(self, target: Value) -> str:
         from tvix_eval.builtins.io import realise_path
