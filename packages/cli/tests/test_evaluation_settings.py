@@ -99,3 +99,36 @@ def test_pure_evaluation_refuses_the_file_it_is_given(
 )
 def test_the_last_pure_eval_setting_counts(tvix: Tvix, oracle: Any, flags: tuple[str, ...]) -> None:
     _same(tvix, oracle, *NO_FEATURES, *flags, "-E", "builtins ? currentTime")
+
+
+FEATURE_NAMES = (
+    'builtins.filter (n: builtins.elem n [ "fetchTree" "getFlake" "parseFlakeRef" '
+    '"flakeRefToString" "fetchClosure" "fetchGit" ]) (builtins.attrNames builtins)'
+)
+
+
+@pytest.mark.parametrize(
+    "flags",
+    [
+        NO_FEATURES,
+        ("--option", "experimental-features", "fetch-tree"),
+        ("--option", "experimental-features", "flakes"),
+        ("--option", "experimental-features", "fetch-closure nix-command"),
+        (*NO_FEATURES, "--extra-experimental-features", "flakes"),
+        ("--option", "experimental-features", "bogus", "--extra-experimental-features", "flakes"),
+        ("--extra-experimental-features", "flakes", *NO_FEATURES),
+    ],
+    ids=[
+        "none",
+        "fetch-tree",
+        "flakes-implies-fetch-tree",
+        "fetch-closure",
+        "extra",
+        "unknown",
+        "option-replaces",
+    ],
+)
+def test_experimental_features_decide_which_builtins_exist(
+    tvix: Tvix, oracle: Any, flags: tuple[str, ...]
+) -> None:
+    _same(tvix, oracle, *flags, "-E", FEATURE_NAMES)

@@ -3,6 +3,9 @@ each answer as (exit status, standard output, standard error)."""
 
 from __future__ import annotations
 
+import threading
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,19 +16,57 @@ from tvix_eval.syntax.source import Source
 from tvix_glue import store_evaluator
 from tvix_store.services import Store
 
-__all__ = ["FEATURES", "ours", "reference"]
+__all__ = ["FEATURES", "Server", "ours", "reference"]
+
+
+class Server:
+    """A folder served over HTTP on loopback, counting the requests it answers."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.requests: list[str] = []
+        server = self
+
+        class Handler(SimpleHTTPRequestHandler):
+            def __init__(self, *args: Any, **kwargs: Any) -> None:
+                super().__init__(*args, directory=str(root), **kwargs)
+
+            def do_GET(self) -> None:
+                server.requests.append(self.path)
+                super().do_GET()
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
 
 #: The experimental features both evaluators run with (fetchTree's).
-FEATURES = ("flakes",)
+FEATURES = ("flakes", "fetch-closure")
 
 
 def ours(
-    store: Store, expr: str, capfd: pytest.CaptureFixture[str], *, pure_eval: bool = False
+    store: Store,
+    expr: str,
+    capfd: pytest.CaptureFixture[str],
+    *,
+    pure_eval: bool = False,
+    trusted_public_keys: tuple[str, ...] = (),
 ) -> tuple[int, str, str]:
     """Our answer, from an evaluator on ``store``."""
     capfd.readouterr()
     evaluator = store_evaluator(
-        store, experimental_features={"fetch-tree", *FEATURES}, pure_eval=pure_eval
+        store,
+        experimental_features={"fetch-tree", *FEATURES},
+        pure_eval=pure_eval,
+        trusted_public_keys=trusted_public_keys,
     )
     try:
         text = evaluator.evaluate(

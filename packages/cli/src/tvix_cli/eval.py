@@ -93,7 +93,7 @@ def add_evaluation_arguments(parser: argparse.ArgumentParser, expr_help: str) ->
         default=[],
         metavar=("NAME", "VALUE"),
         help="Set a Nix setting (tvix eval implements max-call-depth, abort-on-warn, "
-        "pure-eval, experimental-features and extra-experimental-features).",
+        "pure-eval, (extra-)experimental-features and (extra-)trusted-public-keys).",
     )
     parser.add_argument(
         "--max-call-depth",
@@ -263,6 +263,7 @@ def evaluate_each(
         abort_on_warn=settings.abort_on_warn,
         pure_eval=settings.pure_eval,
         experimental_features=settings.enabled_features(),
+        trusted_public_keys=settings.trusted_public_keys,
     )
     # The last --arg or --argstr of each name counts. Its --arg expression is parsed first,
     # as C++ Nix parses them (a syntax error there is reported before anything else), and

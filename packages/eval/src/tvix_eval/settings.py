@@ -61,6 +61,8 @@ class EvalSettings:
         "max-call-depth": "max_call_depth",
         "abort-on-warn": "abort_on_warn",
         "pure-eval": "pure_eval",
+        "trusted-public-keys": "trusted_public_keys",
+        "extra-trusted-public-keys": "trusted_public_keys",
     }
     #: Settings whose value is a list of experimental features.
     FEATURE_LISTS: ClassVar[tuple[str, ...]] = (
@@ -77,6 +79,11 @@ class EvalSettings:
         self.pure_eval = False
         #: Experimental features enabled (as given: see :meth:`enabled_features`).
         self.experimental_features: tuple[str, ...] = ()
+        #: Keys (``name:base64``) whose signatures make a binary cache's path trusted
+        #: (``fetchClosure``), C++ Nix's default.
+        self.trusted_public_keys: tuple[str, ...] = (
+            "cache.nixos.org-1:6NCHdD59X431o0gWypbMrAURkbJ16ZPMQFGspcDShjY=",
+        )
         self._unknown: set[str] = set()
 
     def set(self, name: str, value: str) -> list[str]:
@@ -86,6 +93,11 @@ class EvalSettings:
         attribute = self.NAMES.get(name)
         if attribute is None:
             self._unknown.add(name)
+            return []
+        if isinstance(getattr(self, attribute), tuple):  # a list: extra- settings add to it
+            given = tuple(value.split())
+            extra = name.startswith("extra-")
+            setattr(self, attribute, getattr(self, attribute) + given if extra else given)
             return []
         if isinstance(getattr(self, attribute), bool):
             if value not in _TRUE + _FALSE:

@@ -3,7 +3,7 @@ the store-backed I/O, for one evaluation session."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from tvix_eval.evaluator import Evaluator
@@ -13,6 +13,7 @@ from tvix_glue.builtins import STORE_BUILTINS
 from tvix_glue.store_io import TvixStoreIO
 
 if TYPE_CHECKING:
+    from nix_compat.signing import VerifyingKey
     from tvix_store.services import Store
 
 __all__ = ["store_evaluator"]
@@ -24,15 +25,37 @@ def store_evaluator(
     read_write: bool = False,
     store_dir: str = DEFAULT_STORE_DIR,
     pure_eval: bool = False,
+    trusted_public_keys: Iterable[str] = (),
     **options: Any,
 ) -> Evaluator:
     """An evaluator whose paths, derivations and imports go to ``store`` (or to the store a
     function opens when it is first needed), written only with ``read_write`` (otherwise
-    only named, as ``nix-instantiate --eval`` does); ``options`` are
+    only named, as ``nix-instantiate --eval`` does), trusting binary cache paths signed by
+    ``trusted_public_keys`` (``name:base64``); ``options`` are
     :class:`~tvix_eval.evaluator.Evaluator`'s."""
-    io = TvixStoreIO(store, store_dir=store_dir, read_write=read_write, pure_eval=pure_eval)
+    io = TvixStoreIO(
+        store,
+        store_dir=store_dir,
+        read_write=read_write,
+        pure_eval=pure_eval,
+        trusted_public_keys=_keys(trusted_public_keys),
+    )
     evaluator = Evaluator(
         io, builtins=[s.bound(io) for s in STORE_BUILTINS], pure_eval=pure_eval, **options
     )
     io.evaluator = evaluator
     return evaluator
+
+
+def _keys(texts: Iterable[str]) -> tuple[VerifyingKey, ...]:
+    """The keys that parse (C++ Nix, too, skips a key it cannot read)."""
+    from nix_compat.errors import NixCompatError
+    from nix_compat.signing import VerifyingKey
+
+    keys = []
+    for text in texts:
+        try:
+            keys.append(VerifyingKey.parse(text))
+        except NixCompatError:
+            continue
+    return tuple(keys)

@@ -24,6 +24,7 @@ from tvix_eval.io import LocalIO, PathFilter
 
 if TYPE_CHECKING:
     from nix_compat.derivation.model import Derivation
+    from nix_compat.signing import VerifyingKey
     from nix_compat.store_path import StorePath
     from tvix_castore.blobs.service import BlobService
     from tvix_castore.directories.service import DirectoryService
@@ -55,6 +56,7 @@ class TvixStoreIO(LocalIO):
         store_dir: str,
         read_write: bool = False,
         pure_eval: bool = False,
+        trusted_public_keys: tuple[VerifyingKey, ...] = (),
     ) -> None:
         super().__init__(store_dir)
         self._store = store
@@ -62,6 +64,8 @@ class TvixStoreIO(LocalIO):
         #: Whether the evaluation is pure (the evaluator then reads files through a
         #: :class:`~tvix_eval.io.PureIO` around this; the store builtins ask here).
         self.pure_eval = pure_eval
+        #: Whose signatures make a binary cache's path trusted (``fetchClosure``).
+        self.trusted_public_keys = trusted_public_keys
         #: The evaluator this serves (set by its maker): builtins that evaluate Nix of
         #: their own (``getFlake``) evaluate it there.
         self.evaluator: Evaluator | None = None

@@ -18,7 +18,7 @@ from tvix_castore.directories.service import DirectoryService
 
 from tvix_store.binary_cache.transport import CacheTransport
 from tvix_store.binary_cache.upload import CACHE_INFO, upload_path
-from tvix_store.errors import PathInfoServiceError, StoreError
+from tvix_store.errors import PathInfoServiceError, PathMissing, StoreError
 from tvix_store.pathinfo import PathInfo
 from tvix_store.pathinfoservice.nix_http import NixHttpPathInfoService
 from tvix_store.pathinfoservice.service import PathInfoService, path_info_of
@@ -92,7 +92,7 @@ def copy_from_cache(
             return None  # valid here, and so is its closure
         info = path_info_of(source, path)
         if info is None:
-            raise StoreError(f"{cache_url}: does not have {path.to_absolute_path()}")
+            raise PathMissing(cache_url, path.to_absolute_path())
         return info
 
     try:

@@ -15,6 +15,7 @@ __all__ = [
     "NarRenderError",
     "PathInfoError",
     "PathInfoServiceError",
+    "PathMissing",
     "StoreError",
 ]
 
@@ -60,3 +61,12 @@ class BinaryCacheError(StoreError):
         self.where = where
         self.reason = reason
         super().__init__(f"{where}: {reason}")
+
+
+class PathMissing(StoreError):
+    """A path asked for is not where it was looked for (a binary cache copied from)."""
+
+    def __init__(self, where: str, path: str):
+        self.where = where
+        self.path = path
+        super().__init__(f"{where}: does not have {path}")

@@ -6,6 +6,7 @@ from __future__ import annotations
 from tvix_eval.builtins.registry import BuiltinSet
 
 from tvix_glue.builtins.derivation import DERIVATION_BUILTINS
+from tvix_glue.builtins.fetch_closure import FETCH_CLOSURE_BUILTINS
 from tvix_glue.builtins.fetch_mercurial import FETCH_MERCURIAL_BUILTINS
 from tvix_glue.builtins.fetch_tree import FETCH_TREE_BUILTINS
 from tvix_glue.builtins.fetchers import FETCHER_BUILTINS
@@ -24,4 +25,5 @@ STORE_BUILTINS: tuple[BuiltinSet, ...] = (
     FETCH_MERCURIAL_BUILTINS,
     FLAKE_REF_BUILTINS,
     GET_FLAKE_BUILTINS,
+    FETCH_CLOSURE_BUILTINS,
 )

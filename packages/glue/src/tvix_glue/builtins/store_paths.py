@@ -21,6 +21,9 @@ from tvix_eval.runtime.calls import call
 from tvix_eval.value import attr_position, context_of, force, make_string
 
 if TYPE_CHECKING:
+    from nix_compat.store_path import StorePath
+    from tvix_eval.syntax.source import Span
+
     from tvix_glue.store_io import TvixStoreIO
 
 # nix-compat is imported where it is used: these builtins are in every evaluator, and most
@@ -154,18 +157,35 @@ def _add_path(
     return _store_string(stored)
 
 
-@STORE_PATH_BUILTINS.builtin("storePath", 1, stateful=True)
-def store_path(io: TvixStoreIO, path_value: Value) -> str:
+def _store_path_of(io: TvixStoreIO, path: str) -> StorePath:
     from nix_compat.errors import NixCompatError
     from nix_compat.store_path import StorePath
 
+    try:
+        found, _ = StorePath.from_absolute_path_prefix(path, io.store_dir)
+    except NixCompatError:
+        raise NixError(f"path '{path}' is not in the Nix store") from None
+    return found
+
+
+def coerce_to_store_path(
+    io: TvixStoreIO, value: Value, what: str, span: Span | None = None
+) -> StorePath:
+    """C++ Nix's ``coerceToStorePath``: the store path a path value or string lies in;
+    ``what`` (at ``span``) is added to any error."""
+    path = coerce_to_path(value, what)
+    try:
+        return _store_path_of(io, path)
+    except NixError as e:
+        e.add_trace(what, span)
+        raise
+
+
+@STORE_PATH_BUILTINS.builtin("storePath", 1, stateful=True)
+def store_path(io: TvixStoreIO, path_value: Value) -> str:
     if io.pure_eval:
         raise NixError("'builtins.storePath' is not allowed in pure evaluation mode")
     path = coerce_to_path(
         path_value, "while evaluating the first argument passed to 'builtins.storePath'"
     )
-    try:
-        found, _ = StorePath.from_absolute_path_prefix(path, io.store_dir)
-    except NixCompatError:
-        raise NixError(f"path '{path}' is not in the Nix store") from None
-    return _store_string(found.to_absolute_path(io.store_dir))
+    return _store_string(_store_path_of(io, path).to_absolute_path(io.store_dir))
