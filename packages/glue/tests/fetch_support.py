@@ -58,12 +58,14 @@ def ours(
     capfd: pytest.CaptureFixture[str],
     *,
     pure_eval: bool = False,
+    read_write: bool = False,
     trusted_public_keys: tuple[str, ...] = (),
 ) -> tuple[int, str, str]:
     """Our answer, from an evaluator on ``store``."""
     capfd.readouterr()
     evaluator = store_evaluator(
         store,
+        read_write=read_write,
         experimental_features={"fetch-tree", *FEATURES},
         pure_eval=pure_eval,
         trusted_public_keys=trusted_public_keys,

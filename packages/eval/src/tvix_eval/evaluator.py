@@ -86,7 +86,8 @@ class Evaluator:
     that need a store, for this evaluator alone. ``io`` is how this evaluator's evaluations
     reach files, the environment and the store (by default this machine's, without a store);
     with ``pure_eval`` it is wrapped in :class:`~tvix_eval.io.PureIO`. Builtins of an
-    experimental feature exist only when ``experimental_features`` names it.
+    experimental feature exist only when ``experimental_features`` names it. ``corepkgs``
+    are the files ``<nix/NAME>`` finds before any search path entry (by NAME: the file).
     """
 
     def __init__(
@@ -100,6 +101,7 @@ class Evaluator:
         abort_on_warn: bool = False,
         pure_eval: bool = False,
         experimental_features: Iterable[str] = (),
+        corepkgs: Mapping[str, str] | None = None,
     ) -> None:
         io = io if io is not None else LocalIO()
         self.io: EvalIO = PureIO(io) if pure_eval else io
@@ -108,6 +110,7 @@ class Evaluator:
         self.max_call_depth = max_call_depth
         self.abort_on_warn = abort_on_warn
         self.nix_path = nix_path or []
+        self.corepkgs = dict(corepkgs or {})
         self.system = system
         self.import_cache: dict[str, Value] = {}
         sets = (CORE, *builtins)
@@ -225,6 +228,11 @@ class Evaluator:
         from tvix_eval.value import force
 
         wanted = str(string_arg(name, "findFile", 1))
+        corepkg = (
+            self.corepkgs.get(wanted.removeprefix("nix/")) if wanted.startswith("nix/") else None
+        )
+        if corepkg is not None:
+            return NixPath(corepkg)
         element = "an element of the list passed to builtins.findFile"
         for item in list_arg(search_path, "findFile", 0):
             entry = set_arg(item, "findFile", what=element)

@@ -70,6 +70,12 @@ class EvalIO(Protocol):
         where evaluation is not pure."""
         ...
 
+    def realise(self, drv_path: str, output: str) -> str | None:
+        """Make output ``output`` of the derivation at ``drv_path`` exist, as a path in a
+        string's context that is read must (import from derivation); its path, or None
+        where there is no store to make it in."""
+        ...
+
     def import_path(
         self,
         path: str,
@@ -156,6 +162,9 @@ class LocalIO:
     def check_access(self, path: str) -> None:
         pass
 
+    def realise(self, drv_path: str, output: str) -> str | None:
+        return None
+
     def copy_to_store(self, path: str) -> str:
         if not os.path.lexists(path):
             # What C++ Nix says before any store is involved, at no position.
@@ -199,6 +208,12 @@ class PureIO:
 
     def check_access(self, path: str) -> None:
         self._check(path)
+
+    def realise(self, drv_path: str, output: str) -> str | None:
+        made = self.inner.realise(drv_path, output)
+        if made is not None:
+            self.allow(made)
+        return made
 
     def _check(self, path: str) -> str:
         if not self._allows(path):

@@ -4,6 +4,7 @@ the store-backed I/O, for one evaluation session."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tvix_eval.evaluator import Evaluator
@@ -16,7 +17,10 @@ if TYPE_CHECKING:
     from nix_compat.signing import VerifyingKey
     from tvix_store.services import Store
 
-__all__ = ["store_evaluator"]
+__all__ = ["CORE_PACKAGES", "store_evaluator"]
+
+#: What ``<nix/NAME>`` finds, as C++ Nix's own files: ``<nix/fetchurl.nix>``.
+CORE_PACKAGES = {"fetchurl.nix": str(Path(__file__).resolve().parent / "nix" / "fetchurl.nix")}
 
 
 def store_evaluator(
@@ -41,7 +45,11 @@ def store_evaluator(
         trusted_public_keys=_keys(trusted_public_keys),
     )
     evaluator = Evaluator(
-        io, builtins=[s.bound(io) for s in STORE_BUILTINS], pure_eval=pure_eval, **options
+        io,
+        builtins=[s.bound(io) for s in STORE_BUILTINS],
+        pure_eval=pure_eval,
+        corepkgs=CORE_PACKAGES,
+        **options,
     )
     io.evaluator = evaluator
     return evaluator

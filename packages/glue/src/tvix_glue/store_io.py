@@ -213,6 +213,38 @@ class TvixStoreIO(LocalIO):
                 return resolved
         return resolved
 
+    def realise(self, drv_path: str, output: str) -> str | None:
+        """The output's path, made valid by carrying out its derivation where that is a
+        fetch (``builtin:fetchurl``); other derivations wait for tvix-build. Without
+        ``--read-write-mode`` the derivation was never written, as C++ Nix then says."""
+        from nix_compat.derivation.model import FixedOutput
+        from nix_compat.store_path import StorePath
+
+        from tvix_glue.fetchers.builtin_fetchurl import BUILDER, fetch_derivation
+
+        path = self._checked(lambda: StorePath.from_absolute_path(drv_path, self.store_dir))
+        not_valid = NixError(f"path '{drv_path}' is not valid")
+        try:
+            drv = self.known.derivation(path)
+        except NixError:
+            raise not_valid from None
+        out = drv.outputs.get(output)
+        made = getattr(out, "path", None)
+        if made is None:
+            raise NixError(f"derivation '{drv_path}' has no output '{output}'")
+        absolute = made.to_absolute_path(self.store_dir)
+        if self._stored(absolute)[0]:
+            return absolute
+        if not self.read_write:
+            raise not_valid
+        if drv.builder == BUILDER and isinstance(out, FixedOutput):
+            fetch_derivation(self, path, drv)
+            return absolute
+        raise NixError(
+            f"cannot build '{drv_path}' to read its output '{absolute}': tvix does not build "
+            "derivations yet"
+        )
+
     def _read_derivation(self, path: StorePath) -> Derivation:
         from nix_compat.derivation.aterm import parse_aterm
         from nix_compat.errors import NixCompatError

@@ -37,15 +37,18 @@ def realise_path(value: Value, what: str = REALISING, *, check_access: bool = Tr
     context: set[str] = set()
     path = coerce_to_path(value, what, context)
     io = active_io()
-    for element in context:
-        if not element.startswith("!"):  # an output's path is known only once built
-            io.allow(element.removeprefix("="))
-    if check_access:
-        try:
+    try:
+        for element in sorted(context):
+            if element.startswith("!"):  # an output: made to exist (import from derivation)
+                output, _, drv_path = element[1:].partition("!")
+                io.realise(drv_path, output)
+            else:
+                io.allow(element.removeprefix("="))
+        if check_access:
             io.check_access(path)
-        except NixError as e:
-            e.add_trace(f"while realising the context of path '{path}'")
-            raise
+    except NixError as e:
+        e.add_trace(f"while realising the context of path '{path}'")
+        raise
     return path
 
 

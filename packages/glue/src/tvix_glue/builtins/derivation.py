@@ -109,7 +109,9 @@ def _derivation(io: TvixStoreIO, attrs: dict[str, Value], name: str) -> dict[str
             value = force(attrs[key])
             if ignore_nulls and value is None:
                 continue
-            if key == "args":
+            if key in _EXPERIMENTAL and value is True:
+                _experimental(io, _EXPERIMENTAL[key])
+            elif key == "args":
                 _read_args(drv, value)
             elif structured:
                 if key != _STRUCTURED:
@@ -131,6 +133,24 @@ def _derivation(io: TvixStoreIO, attrs: dict[str, Value], name: str) -> dict[str
 
         drv.env["__json"] = json.dumps(document, ensure_ascii=False, separators=(",", ":"))
     return _finish(io, drv)
+
+
+#: Attributes that make a derivation of an experimental kind, and the feature each needs.
+_EXPERIMENTAL = {"__contentAddressed": "ca-derivations", "__impure": "impure-derivations"}
+
+
+def _experimental(io: TvixStoreIO, feature: str) -> None:
+    """Refuse a derivation of an experimental kind: as C++ Nix without its feature, and
+    (not yet built by tvix) with it."""
+    enabled = io.evaluator is not None and feature in io.evaluator.experimental_features
+    if not enabled:
+        raise NixError(
+            f"experimental Nix feature '{feature}' is disabled; add "
+            f"'--extra-experimental-features {feature}' to enable it"
+        )
+    raise NixError(
+        f"derivations of the experimental feature '{feature}' are not supported by tvix yet"
+    )
 
 
 def _read_args(drv: _Drv, value: Value) -> None:

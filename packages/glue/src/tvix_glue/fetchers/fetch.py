@@ -36,10 +36,17 @@ def _known(io: TvixStoreIO, path: StorePath) -> bool:
 
 
 def fetch_file(
-    io: TvixStoreIO, url: str, name: str, expected: NixHash | None, *, recursive: bool = False
+    io: TvixStoreIO,
+    url: str,
+    name: str,
+    expected: NixHash | None,
+    *,
+    recursive: bool = False,
+    executable: bool = False,
 ) -> str:
     """``url``'s contents as a fixed-output store path named ``name``: flat (``fetchurl``),
-    or by the NAR hash of the file (``recursive``, as ``fetchTree``'s ``file`` type)."""
+    or by the NAR hash of the file (``recursive``, as ``fetchTree``'s ``file`` type; an
+    ``executable`` one, as ``builtin:fetchurl`` makes it)."""
     from nix_compat.content_address import ContentAddress, ContentAddressMethod
     from nix_compat.hash import NixHash
     from nix_compat.store_path import make_fixed_output_path
@@ -55,18 +62,33 @@ def fetch_file(
         spool.seek(0)
         data = spool.read()
     algo = expected.algo if expected is not None else "sha256"
-    if recursive:
-        if algo != "sha256":
-            raise NixError(f"'{url}': a file is fetched by its NAR's sha256 only")
-        got = NixHash("sha256", calculate_file_nar(data, False)[1])
+    if recursive and algo == "sha256":
+        got = NixHash("sha256", calculate_file_nar(data, executable)[1])
+    elif recursive:
+        got = _file_nar_hash(algo, data, executable)
     else:
         got = NixHash.of_bytes(algo, data)
     if expected is not None and got != expected:
         raise _mismatch("file downloaded from", url, expected, got)
     path = make_fixed_output_path(name, got, recursive, store_dir=io.store_dir)
     method = ContentAddressMethod.NAR if recursive else ContentAddressMethod.FLAT
-    io.store.path_infos.put(file_path_info(path, data, ContentAddress(method, got), io.store.blobs))
+    ca = ContentAddress(method, got)
+    io.store.path_infos.put(
+        file_path_info(path, data, ca, io.store.blobs, executable=executable and recursive)
+    )
     return path.to_absolute_path(io.store_dir)
+
+
+def _file_nar_hash(algo: str, data: bytes, executable: bool) -> NixHash:
+    """The ``algo`` hash of the NAR of one file holding ``data``."""
+    from nix_compat.nar.hashing import HashingSink
+    from nix_compat.nar.writer import NarWriter
+
+    sink = HashingSink(algo)
+    writer = NarWriter(sink)
+    writer.regular(data, executable=executable)
+    writer.close()
+    return sink.digest().hash
 
 
 def fetch_tarball(io: TvixStoreIO, url: str, name: str, expected: NixHash | None) -> str:
@@ -76,7 +98,7 @@ def fetch_tarball(io: TvixStoreIO, url: str, name: str, expected: NixHash | None
 
 
 def fetch_tarball_tree(
-    io: TvixStoreIO, url: str, name: str, expected: NixHash | None
+    io: TvixStoreIO, url: str, name: str, expected: NixHash | None, *, strip: bool = True
 ) -> FetchedTree:
     """:func:`fetch_tarball`, with the NAR hash and (when downloaded) the newest time of the
     archive's entries as ``lastModified``, as ``fetchTree`` tells them."""
@@ -114,7 +136,7 @@ def fetch_tarball_tree(
     except NixError as e:
         e.add_trace(f"while fetching the input '{url}'")
         raise
-    node = _strip_top_folder(io, root)
+    node = _strip_top_folder(io, root) if strip else root
     nar_size, nar_sha256 = calculate_nar(node, io.store.blobs, io.store.directories)
     got = NixHash("sha256", nar_sha256)
     if expected is not None and expected.algo != "sha256":
@@ -166,14 +188,24 @@ def _strip_top_folder(io: TvixStoreIO, root: DirectoryNode) -> Node:
 
 
 class HashMismatch(NixError):
-    """What was fetched is not what the hash says (status 102, as C++ Nix exits with)."""
+    """What was fetched is not what the hash says (status 102, as C++ Nix exits with);
+    ``expected`` and ``got`` are the two hashes (None where the message alone is known)."""
 
     exit_status = 102
+
+    def __init__(
+        self, message: str, expected: NixHash | None = None, got: NixHash | None = None
+    ) -> None:
+        super().__init__(message)
+        self.expected = expected
+        self.got = got
 
 
 def _mismatch(what: str, url: str, expected: NixHash, got: NixHash) -> NixError:
     return HashMismatch(
         f"hash mismatch in {what} '{url}':\n"
         f"  specified: {expected.algo}:{expected.to_nix32()}\n"
-        f"  got:       {got.algo}:{got.to_nix32()}"
+        f"  got:       {got.algo}:{got.to_nix32()}",
+        expected,
+        got,
     )
