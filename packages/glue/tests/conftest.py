@@ -1,4 +1,5 @@
-"""The ``store`` fixture (a store of files in the test's folder); test helpers of this folder
+"""The ``store`` fixture (a store of files in the test's folder), and a cache folder of each
+test's own (fetch caches, git and hg clones: ``XDG_CACHE_HOME``); test helpers of this folder
 (non-test modules beside the tests) import by name."""
 
 from __future__ import annotations
@@ -25,3 +26,10 @@ def store(tmp_path: Path) -> Iterator[Store]:
     ).open()
     yield opened
     opened.close()
+
+
+@pytest.fixture(autouse=True)
+def own_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The test's own ``XDG_CACHE_HOME``: what one test fetched, another fetches anew."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    return tmp_path / "cache"

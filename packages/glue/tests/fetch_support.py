@@ -60,6 +60,7 @@ def ours(
     pure_eval: bool = False,
     read_write: bool = False,
     trusted_public_keys: tuple[str, ...] = (),
+    tarball_ttl: int = 3600,
 ) -> tuple[int, str, str]:
     """Our answer, from an evaluator on ``store``."""
     capfd.readouterr()
@@ -69,6 +70,7 @@ def ours(
         experimental_features={"fetch-tree", *FEATURES},
         pure_eval=pure_eval,
         trusted_public_keys=trusted_public_keys,
+        tarball_ttl=tarball_ttl,
     )
     try:
         text = evaluator.evaluate(

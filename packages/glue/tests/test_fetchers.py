@@ -69,7 +69,7 @@ EXPRESSIONS = [
 
 
 @pytest.mark.parametrize("template", EXPRESSIONS)
-def test_fetchers_answer_as_thereference(
+def test_fetchers_answer_as_the_reference(
     oracle: Any, server: Server, store: Store, capfd: pytest.CaptureFixture[str], template: str
 ) -> None:
     expr = template.format(url=server.url, root=server.root)
@@ -89,6 +89,45 @@ def test_a_fetch_with_a_hash_the_store_has_downloads_nothing(
     before = len(server.requests)
     assert ours(store, pinned, capfd) == (0, out, "")
     assert len(server.requests) == before
+
+
+def test_a_fetch_without_a_hash_is_not_repeated_within_the_ttl(
+    server: Server, store: Store, capfd: pytest.CaptureFixture[str]
+) -> None:
+    for expr in (
+        f'builtins.fetchurl "{server.url}/hello.txt"',
+        f'fetchTarball "{server.url}/one-folder.tar.gz"',
+        f'builtins.fetchTree "{server.url}/one-folder.tar.gz"',
+    ):
+        first = ours(store, expr, capfd)
+        assert first[0] == 0, first
+        before = len(server.requests)
+        assert ours(store, expr, capfd) == first
+        assert len(server.requests) == before, expr
+        # With no time to live, it is fetched again.
+        assert ours(store, expr, capfd, tarball_ttl=0) == first
+        assert len(server.requests) == before + 1, expr
+
+
+def test_a_remembered_fetch_whose_path_the_store_lacks_is_fetched_again(
+    server: Server, store: Store, capfd: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    from tvix_store.services import StoreAddresses
+
+    expr = f'builtins.fetchurl "{server.url}/hello.txt"'
+    first = ours(store, expr, capfd)
+    other = StoreAddresses(
+        f"objectstore+file://{tmp_path}/other-blobs",
+        f"sqlite://{tmp_path}/other-directories.sqlite",
+        f"sqlite://{tmp_path}/other-pathinfo.sqlite",
+        None,
+    ).open()
+    try:
+        before = len(server.requests)
+        assert ours(other, expr, capfd) == first
+        assert len(server.requests) == before + 1
+    finally:
+        other.close()
 
 
 def test_a_hash_mismatch_leaves_nothing_in_the_store(

@@ -62,11 +62,6 @@ def flakes(tmp_path: Path) -> Path:
     return root
 
 
-@pytest.fixture(autouse=True)
-def own_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-
-
 EXPRESSIONS = [
     'builtins.getFlake "path:{root}/leaf"',
     'builtins.getFlake "{root}/leaf"',

@@ -97,12 +97,6 @@ def remote(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Remote]:
     process.wait()
 
 
-@pytest.fixture(autouse=True)
-def own_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-    return tmp_path / "cache"
-
-
 EXPRESSIONS = [
     'builtins.fetchGit "{url}"',
     'builtins.fetchGit {{ url = "{url}"; ref = "side"; }}',

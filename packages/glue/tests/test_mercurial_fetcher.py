@@ -41,11 +41,6 @@ def repo(tmp_path: Path) -> Path:
     return root
 
 
-@pytest.fixture(autouse=True)
-def own_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-
-
 def _exported(repo: Path, rev: str, into: Path) -> Path:
     _hg(repo, "archive", "-r", rev, "--type", "files", str(into))
     (into / ".hg_archival.txt").unlink()

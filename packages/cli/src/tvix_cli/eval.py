@@ -93,7 +93,7 @@ def add_evaluation_arguments(parser: argparse.ArgumentParser, expr_help: str) ->
         default=[],
         metavar=("NAME", "VALUE"),
         help="Set a Nix setting (tvix eval implements max-call-depth, abort-on-warn, "
-        "pure-eval, (extra-)experimental-features and (extra-)trusted-public-keys).",
+        "pure-eval, tarball-ttl, (extra-)experimental-features and (extra-)trusted-public-keys).",
     )
     parser.add_argument(
         "--max-call-depth",
@@ -264,6 +264,7 @@ def evaluate_each(
         pure_eval=settings.pure_eval,
         experimental_features=settings.enabled_features(),
         trusted_public_keys=settings.trusted_public_keys,
+        tarball_ttl=settings.tarball_ttl,
     )
     # The last --arg or --argstr of each name counts. Its --arg expression is parsed first,
     # as C++ Nix parses them (a syntax error there is reported before anything else), and

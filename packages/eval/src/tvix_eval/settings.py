@@ -61,6 +61,7 @@ class EvalSettings:
         "max-call-depth": "max_call_depth",
         "abort-on-warn": "abort_on_warn",
         "pure-eval": "pure_eval",
+        "tarball-ttl": "tarball_ttl",
         "trusted-public-keys": "trusted_public_keys",
         "extra-trusted-public-keys": "trusted_public_keys",
     }
@@ -84,6 +85,8 @@ class EvalSettings:
         self.trusted_public_keys: tuple[str, ...] = (
             "cache.nixos.org-1:6NCHdD59X431o0gWypbMrAURkbJ16ZPMQFGspcDShjY=",
         )
+        #: Seconds a fetch without a hash is not repeated (its result is cached).
+        self.tarball_ttl = 3600
         self._unknown: set[str] = set()
 
     def set(self, name: str, value: str) -> list[str]:

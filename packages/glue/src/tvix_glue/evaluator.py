@@ -30,12 +30,14 @@ def store_evaluator(
     store_dir: str = DEFAULT_STORE_DIR,
     pure_eval: bool = False,
     trusted_public_keys: Iterable[str] = (),
+    tarball_ttl: int = 3600,
     **options: Any,
 ) -> Evaluator:
     """An evaluator whose paths, derivations and imports go to ``store`` (or to the store a
     function opens when it is first needed), written only with ``read_write`` (otherwise
     only named, as ``nix-instantiate --eval`` does), trusting binary cache paths signed by
-    ``trusted_public_keys`` (``name:base64``); ``options`` are
+    ``trusted_public_keys`` (``name:base64``), fetching again what has no hash after
+    ``tarball_ttl`` seconds; ``options`` are
     :class:`~tvix_eval.evaluator.Evaluator`'s."""
     io = TvixStoreIO(
         store,
@@ -43,6 +45,7 @@ def store_evaluator(
         read_write=read_write,
         pure_eval=pure_eval,
         trusted_public_keys=_keys(trusted_public_keys),
+        tarball_ttl=tarball_ttl,
     )
     evaluator = Evaluator(
         io,

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from tvix_store.pathinfo import PathInfo
     from tvix_store.services import Store
 
+    from tvix_glue.fetchers.cache import FetchCache
     from tvix_glue.known_paths import KnownPaths
 
 # The store side (castore, tvix-store, nix-compat's derivations) is imported where it is first
@@ -57,6 +58,7 @@ class TvixStoreIO(LocalIO):
         read_write: bool = False,
         pure_eval: bool = False,
         trusted_public_keys: tuple[VerifyingKey, ...] = (),
+        tarball_ttl: int = 3600,
     ) -> None:
         super().__init__(store_dir)
         self._store = store
@@ -66,6 +68,9 @@ class TvixStoreIO(LocalIO):
         self.pure_eval = pure_eval
         #: Whose signatures make a binary cache's path trusted (``fetchClosure``).
         self.trusted_public_keys = trusted_public_keys
+        #: Seconds a fetch without a hash is not repeated.
+        self.tarball_ttl = tarball_ttl
+        self._fetch_cache: FetchCache | None = None
         #: The evaluator this serves (set by its maker): builtins that evaluate Nix of
         #: their own (``getFlake``) evaluate it there.
         self.evaluator: Evaluator | None = None
@@ -80,6 +85,19 @@ class TvixStoreIO(LocalIO):
 
             self._known = KnownPaths(self.store_dir, self._read_derivation, self._references)
         return self._known
+
+    @property
+    def fetch_cache(self) -> FetchCache:
+        """What fetches found before (the user's, opened on first use)."""
+        if self._fetch_cache is None:
+            from tvix_glue.fetchers.cache import default_cache
+
+            self._fetch_cache = default_cache()
+        return self._fetch_cache
+
+    def has_path(self, path: str) -> bool:
+        """Whether the store has the store path ``path`` (absolute)."""
+        return self._stored(path)[0]
 
     @property
     def store(self) -> Store:

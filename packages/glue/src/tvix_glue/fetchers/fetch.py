@@ -17,7 +17,7 @@ from typing import IO, TYPE_CHECKING
 from tvix_eval.errors import NixError
 
 from tvix_glue.fetchers.download import download
-from tvix_glue.fetchers.tree import FetchedTree, time_attrs
+from tvix_glue.fetchers.tree import FetchedTree, remember_tree, remembered_tree, time_attrs
 
 if TYPE_CHECKING:
     from nix_compat.hash import NixHash
@@ -53,10 +53,15 @@ def fetch_file(
     from tvix_store.file_paths import file_path_info
     from tvix_store.nar.renderer import calculate_file_nar
 
+    params = {"url": url, "name": name, "recursive": recursive, "executable": executable}
     if expected is not None:
         path = make_fixed_output_path(name, expected, recursive, store_dir=io.store_dir)
         if _known(io, path):
             return path.to_absolute_path(io.store_dir)
+    else:
+        cached = io.fetch_cache.get("file", params, io.tarball_ttl)
+        if cached is not None and io.has_path(cached.store_path):
+            return cached.store_path
     with tempfile.TemporaryFile() as spool:
         download(url, spool)
         spool.seek(0)
@@ -76,6 +81,8 @@ def fetch_file(
     io.store.path_infos.put(
         file_path_info(path, data, ca, io.store.blobs, executable=executable and recursive)
     )
+    if expected is None:
+        io.fetch_cache.put("file", params, path.to_absolute_path(io.store_dir), {})
     return path.to_absolute_path(io.store_dir)
 
 
@@ -111,10 +118,15 @@ def fetch_tarball_tree(
     from tvix_store.nar.renderer import calculate_nar, render_nar
     from tvix_store.pathinfo import PathInfo
 
+    params = {"url": url, "name": name, "strip": strip}
     if expected is not None:
         path = make_fixed_output_path(name, expected, True, store_dir=io.store_dir)
         if _known(io, path):
             return FetchedTree(path.to_absolute_path(io.store_dir), expected)
+    else:
+        remembered = remembered_tree(io, "tarball", params, io.tarball_ttl)
+        if remembered is not None:
+            return remembered
     newest: int | None = None
     try:
         with tempfile.TemporaryFile() as spool:
@@ -159,6 +171,8 @@ def fetch_tarball_tree(
     tree = FetchedTree(path.to_absolute_path(io.store_dir), NixHash("sha256", nar_sha256))
     if newest is not None:
         tree.attrs.update(time_attrs(newest))
+    if expected is None:
+        remember_tree(io, "tarball", params, tree)
     return tree
 
 

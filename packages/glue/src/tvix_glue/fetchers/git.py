@@ -31,7 +31,14 @@ from urllib.parse import unquote, urlsplit
 
 from tvix_eval.errors import NixError
 
-from tvix_glue.fetchers.tree import FetchedTree, add_tree, keep_only, time_attrs
+from tvix_glue.fetchers.tree import (
+    FetchedTree,
+    add_tree,
+    keep_only,
+    remember_tree,
+    remembered_tree,
+    time_attrs,
+)
 
 if TYPE_CHECKING:
     from tvix_glue.fetchers.inputs import Attr
@@ -101,6 +108,18 @@ def fetch_git(io: TvixStoreIO, request: GitRequest) -> FetchedTree:
         local = _local_path(request.url)
         if local is not None and not request.ref and not request.rev and _work_tree(local):
             return _fetch_work_tree(io, local, request)
+        params = {
+            "url": request.url,
+            "rev": request.rev,
+            "submodules": request.submodules,
+            "exportIgnore": request.export_ignore,
+            "name": request.name,
+            "shallow": request.shallow,
+        }
+        if request.rev:  # a commit does not change: fetched once
+            remembered = remembered_tree(io, "git", params, None)
+            if remembered is not None:
+                return _shallowed(remembered, request)
         if local is not None and os.path.isdir(local):
             repo = local
         else:
@@ -112,12 +131,18 @@ def fetch_git(io: TvixStoreIO, request: GitRequest) -> FetchedTree:
         rev = _resolve(repo, request)
         tree = _fetch_commit(io, repo, rev, request)
         tree.ref = request.ref
-        if request.shallow:
-            tree.attrs.pop("revCount", None)
-        return tree
+        remember_tree(io, "git", {**params, "rev": rev}, tree)
+        return _shallowed(tree, request)
     except NixError as e:
         e.add_trace(f"while fetching the input '{request.shown}'")
         raise
+
+
+def _shallowed(tree: FetchedTree, request: GitRequest) -> FetchedTree:
+    """Without the history (shallow) the count of commits is not known."""
+    if request.shallow:
+        tree.attrs.pop("revCount", None)
+    return tree
 
 
 # -- a working tree ------------------------------------------------------------------------
@@ -296,6 +321,11 @@ def _cached(request: GitRequest) -> str:
     else:
         spec = f"+{request.ref}:{request.ref}"
     depth = ["--depth", "1"] if request.shallow and not request.rev else []
+    if (
+        not depth
+        and _git("-C", str(repo), "rev-parse", "--is-shallow-repository").strip() == "true"
+    ):
+        depth = ["--unshallow"]  # a shallow fetch came first: the history is wanted now
     try:
         _git("-C", str(repo), "fetch", "--quiet", "--force", *depth, "--", request.url, spec)
     except GitError:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import posixpath
 import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from tvix_eval.errors import NixError
 
@@ -17,7 +17,14 @@ if TYPE_CHECKING:
     from tvix_glue.fetchers.inputs import Attr
     from tvix_glue.store_io import TvixStoreIO
 
-__all__ = ["FetchedTree", "add_tree", "keep_only", "time_attrs"]
+__all__ = [
+    "FetchedTree",
+    "add_tree",
+    "keep_only",
+    "remember_tree",
+    "remembered_tree",
+    "time_attrs",
+]
 
 
 @dataclass
@@ -52,6 +59,34 @@ def add_tree(io: TvixStoreIO, path: str, name: str, keep: Keep | None = None) ->
     return FetchedTree(
         info.store_path.to_absolute_path(io.store_dir), NixHash("sha256", info.nar_sha256)
     )
+
+
+def remembered_tree(
+    io: TvixStoreIO, kind: str, params: dict[str, Any], max_age: float | None
+) -> FetchedTree | None:
+    """A tree fetched before (see :mod:`tvix_glue.fetchers.cache`), if the store still has
+    it."""
+    from nix_compat.errors import NixCompatError
+    from nix_compat.hash import NixHash
+
+    cached = io.fetch_cache.get(kind, params, max_age)
+    if cached is None or not io.has_path(cached.store_path):
+        return None
+    attrs = dict(cached.attrs)
+    try:
+        nar_hash = NixHash.parse(str(attrs.pop("narHash")), None)
+    except (KeyError, NixCompatError):
+        return None
+    ref = attrs.pop("ref", None)
+    return FetchedTree(cached.store_path, nar_hash, attrs, None if ref is None else str(ref))
+
+
+def remember_tree(io: TvixStoreIO, kind: str, params: dict[str, Any], tree: FetchedTree) -> None:
+    """Remember a fetched tree for :func:`remembered_tree`."""
+    remembered: dict[str, Any] = {**tree.attrs, "narHash": tree.nar_hash.to_sri()}
+    if tree.ref is not None:
+        remembered["ref"] = tree.ref
+    io.fetch_cache.put(kind, params, tree.path, remembered)
 
 
 def keep_only(root: str, files: set[str]) -> Keep:
