@@ -95,6 +95,30 @@ def test_cursed_or_warnings(run: Tvix, oracle: Any, tmp_path: Path, text: str) -
     assert result.stdout == reference.stdout.decode()
 
 
+@pytest.mark.parametrize(
+    "flags",
+    [
+        [],
+        ["--extra-experimental-features", "pipe-operators"],
+        ["--option", "extra-experimental-features", "pipe-operators nope"],
+        ["--experimental-features", "pipe-operators", "--option", "no-such-setting", "1"],
+        ["--extra-experimental-features", "pipe-operators", "--experimental-features", ""],
+    ],
+    ids=["off", "extra", "option", "replaced", "replaced-again"],
+)
+def test_experimental_features_change_the_syntax(
+    run: Tvix, oracle: Any, tmp_path: Path, flags: list[str]
+) -> None:
+    """The features are read as nix-instantiate reads them (warnings about names it does not
+    know included): pipes parse only with pipe-operators."""
+    file = tmp_path / "pipes.nix"
+    file.write_text("x: x |> map (y: y) |> builtins.head")
+    result = run("--dump", *flags, str(file))
+    reference = oracle.run("nix-instantiate", "--parse", *flags, file, check=False)
+    assert (result.exit_code, result.stderr) == (reference.returncode, reference.stderr.decode())
+    assert result.stdout_bytes == reference.stdout
+
+
 def test_missing_file(run: Tvix) -> None:
     result = run("/nonexistent/x.nix")
     assert result.exit_code == 1

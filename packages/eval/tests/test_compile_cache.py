@@ -182,3 +182,24 @@ def test_trimming_removes_the_oldest_entries_first(cache: Path, tmp_path: Path) 
     compile_cache.trim(cache, limit=size)  # under the limit: nothing to do
     assert _entries(cache) == kept
     assert _value(tmp_path / "t0.nix") == "[ 0 ]"  # a trimmed entry is compiled again
+
+
+def test_syntax_features_are_part_of_the_key(cache: Path, tmp_path: Path) -> None:
+    """A file compiled with pipe operators is refused without them, cache or not; other
+    features share an entry."""
+    pipes = tmp_path / "pipes.nix"
+    pipes.write_text("1 |> (x: x + 1)")
+
+    def value(path: Path, *features: str) -> str:
+        evaluator = Evaluator(experimental_features=features)
+        return str(evaluator.evaluate(_source(path), then=lambda v: print_value(v, strict=True)))
+
+    def refusal(path: Path, *features: str) -> str:
+        with pytest.raises(EvalError) as caught:
+            value(path, *features)
+        return caught.value.message
+
+    assert value(pipes, "pipe-operators") == "2"
+    assert "experimental Nix feature 'pipe-operators' is disabled" in refusal(pipes)
+    assert value(pipes, "pipe-operators", "flakes") == "2"
+    assert len(_entries(cache)) == 1

@@ -3,7 +3,8 @@
 ``nix-instantiate --parse`` prints C++ Nix's tree in a canonical, parenthesised form, and our
 printer prints ours the same way, so each expression is a byte-exact differential test. Valid
 expressions go to the reference in batches (a list under ``with {};``, so that free variables
-are fine); refusals one by one, comparing the message and the location.
+are fine); refusals one by one, comparing the message and the location. The experimental
+features that change the syntax (pipe operators) are tested alike, given to both parsers.
 """
 
 from __future__ import annotations
@@ -517,52 +518,69 @@ def oracle_home(oracle: Any, tmp_path_factory: pytest.TempPathFactory) -> str:
     return out[:-2]
 
 
-def ours(file: Path, home: str) -> str:
+def ours(file: Path, home: str, features: tuple[str, ...] = ()) -> str:
     text = file.read_bytes().decode("utf-8", "surrogateescape")
-    return print_expr(parse(Source(str(file), text, str(file))), home=home)
+    return print_expr(parse(Source(str(file), text, str(file)), features=features), home=home)
+
+
+def _flags(features: tuple[str, ...]) -> list[str]:
+    """The reference's arguments enabling ``features``."""
+    return ["--extra-experimental-features", " ".join(features)] if features else []
 
 
 @pytest.mark.parametrize("group", sorted(OKAY))
 def test_prints_like_the_reference(
     group: str, oracle: Any, oracle_home: str, tmp_path: Path
 ) -> None:
-    exprs = OKAY[group]
-    file = tmp_path / f"{group}.nix"
+    _check_prints(oracle, oracle_home, tmp_path / f"{group}.nix", OKAY[group])
+
+
+def _check_prints(
+    oracle: Any, home: str, file: Path, exprs: list[str], features: tuple[str, ...] = ()
+) -> None:
+    """``exprs`` (in one file) print as the reference prints them, with ``features``."""
     file.write_text("with {}; [\n" + "".join(f"({e}\n)\n" for e in exprs) + "]\n")
-    reference = oracle.out("nix-instantiate", "--parse", file)
-    mine = ours(file, oracle_home)
+    reference = oracle.out("nix-instantiate", "--parse", *_flags(features), file)
+    mine = ours(file, home, features)
     if mine == reference:
         return
     # Name the first expression that prints differently.
-    tree = parse(Source(str(file), file.read_text(), str(file)))
+    tree = parse(Source(str(file), file.read_text(), str(file)), features=features)
     assert isinstance(tree, ast.With) and isinstance(tree.body, ast.List)
     pos = len("(with { }; [ ")
     for expr, node in zip(exprs, tree.body.elems, strict=True):
-        shown = "(" + print_expr(node, home=oracle_home) + ") "
+        shown = "(" + print_expr(node, home=home) + ") "
         if not reference.startswith(shown, pos):
             pytest.fail(f"{expr!r}: we print {shown!r}, the reference {reference[pos:][:200]!r}")
         pos += len(shown)
     assert mine == reference
 
 
-def _reference_refusal(oracle: Any, file: Path) -> list[str]:
-    result = oracle.run("nix-instantiate", "--parse", file, check=False)
+def _reference_refusal(oracle: Any, file: Path, features: tuple[str, ...] = ()) -> list[str]:
+    result = oracle.run("nix-instantiate", "--parse", *_flags(features), file, check=False)
     assert result.returncode != 0, f"the reference accepts {file.read_text()!r}"
     return result.stderr.decode("utf-8", "surrogateescape").splitlines()
 
 
 def test_refuses_like_the_reference(oracle: Any, tmp_path: Path) -> None:
+    _check_refusals(oracle, tmp_path, REFUSED)
+
+
+def _check_refusals(
+    oracle: Any, tmp_path: Path, texts: list[str], features: tuple[str, ...] = ()
+) -> None:
+    """Each of ``texts`` is refused with the reference's message, at its place."""
     files = []
-    for i, text in enumerate(REFUSED):
+    for i, text in enumerate(texts):
         file = tmp_path / f"case{i}.nix"
         file.write_text(text)
         files.append(file)
     with ThreadPoolExecutor(4) as pool:
-        references = list(pool.map(lambda f: _reference_refusal(oracle, f), files))
+        references = list(pool.map(lambda f: _reference_refusal(oracle, f, features), files))
     failures = []
-    for text, file, reference in zip(REFUSED, files, references, strict=True):
+    for text, file, reference in zip(texts, files, references, strict=True):
         try:
-            ours(file, "/")
+            ours(file, "/", features)
         except ParseError as error:
             mine = error.render().splitlines()
         else:
@@ -679,9 +697,19 @@ SOUP = [
 def test_random_token_sequences(oracle: Any, oracle_home: str, tmp_path: Path) -> None:
     """Short random sequences of Nix tokens (a fixed seed): accepted and printed alike, or
     refused with the same message at the same place."""
-    rng = random.Random(2026)
+    _check_soup(oracle, oracle_home, tmp_path, random.Random(2026), SOUP)
+
+
+def _check_soup(
+    oracle: Any,
+    home: str,
+    tmp_path: Path,
+    rng: random.Random,
+    soup: list[str],
+    features: tuple[str, ...] = (),
+) -> None:
     texts = [
-        "a: b: " + " ".join(rng.choice(SOUP) for _ in range(rng.randrange(1, 12)))
+        "a: b: " + " ".join(rng.choice(soup) for _ in range(rng.randrange(1, 12)))
         for _ in range(60)
     ]
     files = []
@@ -691,7 +719,7 @@ def test_random_token_sequences(oracle: Any, oracle_home: str, tmp_path: Path) -
         files.append(file)
 
     def reference(file: Path) -> str:
-        result = oracle.run("nix-instantiate", "--parse", file, check=False)
+        result = oracle.run("nix-instantiate", "--parse", *_flags(features), file, check=False)
         if result.returncode == 0:
             return str(result.stdout.decode().rstrip("\n"))
         lines = result.stderr.decode("utf-8", "surrogateescape").splitlines()
@@ -702,7 +730,7 @@ def test_random_token_sequences(oracle: Any, oracle_home: str, tmp_path: Path) -
     failures = []
     for text, file, expected in zip(texts, files, references, strict=True):
         try:
-            mine = ours(file, oracle_home)
+            mine = ours(file, home, features)
         except ParseError as error:
             mine = error.render()
             expected_head = expected.splitlines()[:2]
@@ -712,3 +740,119 @@ def test_random_token_sequences(oracle: Any, oracle_home: str, tmp_path: Path) -
         if mine != expected:
             failures.append(f"{text!r}: we print {mine!r}, the reference {expected[:300]!r}")
     assert not failures, "\n".join(failures)
+
+
+# -- the experimental features that change the syntax ----------------------------------------
+
+PIPES = ("pipe-operators",)
+
+#: With pipe-operators: ``|>`` and ``<|`` below every other operator, each its own way, and
+#: a pipe into a call (``f b``, ``-b``, ``b - c``, ``<p>``...) adding an argument to it.
+PIPES_OKAY = [
+    "a |> f",
+    "a|>f",
+    "x<|y",
+    "a |> f |> g",
+    "f <| a",
+    "f <| g <| a",
+    "a |> f b",
+    "a |> f b c",
+    "a |> (f b)",
+    "f b <| a",
+    "(f b) <| a",
+    "a |> -b",
+    "a |> - - b",
+    "- a |> b",
+    "a |> b - c",
+    "a |> b * c",
+    "a |> b / c",
+    "a |> b < c",
+    "a |> b > c",
+    "a |> b <= c",
+    "a |> b >= c",
+    "a |> b + c",
+    "a |> b ++ c",
+    "a |> b // c",
+    "a |> b == c",
+    "a |> b != c",
+    "a |> b && c",
+    "a |> b -> c",
+    "a -> b |> c",
+    "a || b |> c",
+    "c <| a -> b",
+    "!a |> b",
+    "a |> !b",
+    "a |> b ? c",
+    "a |> b.c",
+    "a |> b.c or d",
+    "a |> <p>",
+    "a |> f or",
+    "a |> (f or)",
+    "a |> (x: x)",
+    "a |> x.y.z",
+    '"${a |> f}"',
+    "a: a |> f",
+    "a: f <| a",
+    "if a then b else c |> f",
+    "if a |> f then b <| c else d",
+    "assert a |> f; b |> g",
+    "with a |> f; b <| c",
+    "let x = a |> f; in x |> g",
+    "{ x = a |> f; y = g <| b; }",
+    "{ a ? b |> c }: a",
+    "[ (a |> f) ]",
+    "(a |> f).x",
+    "(a |> f) b",
+    "f (a |> g)",
+    "a |> (b <| c)",
+    "(a |> b) <| c",
+    "a |> (b |> c)",
+    "{ ${a |> f} = 1; }",
+]
+
+PIPES_REFUSED = [
+    "a |> b <| c",
+    "a <| b |> c",
+    "a |> f |> g <| h",
+    "x: y |> z <| w",
+    "a |> x: x",
+    "a |> if a then b else c",
+    "a |> assert b; c",
+    "a |> let x = 1; in x",
+    "a |> with b; c",
+    "[ a |> f ]",
+    "f a |> g b",
+    "a |>",
+    "<| a",
+    "|> a",
+    "a |> b |>",
+    "a |> b <|",
+    "a <| b <|",
+    "(a |> b",
+    "a |> b)",
+    "a |> b; c",
+    "{ x = a |> ; }",
+    "a ||> b",
+    "a <|| b",
+    "a <|> b",
+    "a |> b ? c |> d <| e",
+    "a.b |> c.",
+    "{ a = 1; a = 2; } |> f",
+    "a |> { a = 1; a = 2; }",
+    "a |> ./a//b",
+]
+
+
+def test_pipe_operators_print_like_the_reference(
+    oracle: Any, oracle_home: str, tmp_path: Path
+) -> None:
+    _check_prints(oracle, oracle_home, tmp_path / "pipes.nix", PIPES_OKAY, PIPES)
+
+
+def test_pipe_operators_refused_like_the_reference(oracle: Any, tmp_path: Path) -> None:
+    _check_refusals(oracle, tmp_path, PIPES_REFUSED, PIPES)
+
+
+def test_random_token_sequences_with_pipes(oracle: Any, oracle_home: str, tmp_path: Path) -> None:
+    soup = [*SOUP, "|>", "<|", "|>", "<|"]
+    _check_soup(oracle, oracle_home, tmp_path, random.Random(1148), soup, PIPES)

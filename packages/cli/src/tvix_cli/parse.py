@@ -1,7 +1,9 @@
 """``tvix parse FILE|-``: check Nix syntax, and with ``--dump`` print the syntax tree as
 ``nix-instantiate --parse`` prints it. As C++ Nix's parser, it also refuses a variable that
 nothing defines (the base environment being ``nix-instantiate``'s, whatever builtins this
-evaluator has).
+evaluator has). The experimental features that change the syntax (``pipe-operators``) are
+given as to ``tvix eval``: ``--extra-experimental-features`` or ``--option
+experimental-features``.
 
 Whatever the input (binary garbage, 100 000 nested parentheses), the answer is either the
 tree or one error in C++ Nix's format on stderr with exit status 1, never a traceback: the
@@ -11,9 +13,11 @@ work runs on a thread with a big stack, because printing a deep tree recurses.
 from __future__ import annotations
 
 import argparse
+from typing import Any
 
 from tvix_eval.errors import EvalError
 from tvix_eval.evaluator import run_with_big_stack
+from tvix_eval.settings import EvalSettings
 from tvix_eval.syntax.parser import parse
 from tvix_eval.syntax.printer import print_expr
 
@@ -29,10 +33,56 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--dump", action="store_true", help="Print the tree as nix-instantiate --parse does."
     )
+    # Settings in the order given, as tvix eval takes them; only the features matter here.
+    parser.add_argument(
+        "--option",
+        nargs=2,
+        action="append",
+        dest="settings",
+        default=[],
+        metavar=("NAME", "VALUE"),
+        help="Set a Nix setting (tvix parse reads (extra-)experimental-features).",
+    )
+    for option, what in (
+        ("--experimental-features", "Enable only these experimental features"),
+        ("--extra-experimental-features", "Enable these experimental features too"),
+    ):
+        parser.add_argument(
+            option,
+            action=_FeatureList,
+            dest="settings",
+            metavar="FEATURES",
+            help=f"{what} (a space-separated list: pipe-operators...).",
+        )
+
+
+class _FeatureList(argparse.Action):
+    """``--[extra-]experimental-features LIST``: ``--option [extra-]experimental-features
+    LIST``, in its place among the others."""
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: Any,
+        option_string: str | None = None,
+    ) -> None:
+        name = self.option_strings[0].removeprefix("--")
+        namespace.settings = [*namespace.settings, [name, values]]
+
+
+def _features(given: list[list[str]]) -> frozenset[str]:
+    """The experimental features the settings enable, warning as C++ Nix does about names
+    and features it does not know."""
+    settings = EvalSettings()
+    warnings = [w for name, value in given for w in settings.set(name, value)]
+    warn([*warnings, *settings.unknown_names()])
+    return settings.enabled_features()
 
 
 def run(args: argparse.Namespace) -> None:
     """Parse, print the tree if asked, or exit 1 with the syntax error as C++ Nix prints it."""
+    features = _features(args.settings)
     try:
         source = read_source(args.target, args.expr)
     except SourceUnreadable as error:
@@ -41,7 +91,7 @@ def run(args: argparse.Namespace) -> None:
     warnings: list[str] = []
 
     def work() -> str | None:
-        tree = parse(source, warnings.append)
+        tree = parse(source, warnings.append, features=features)
         return print_expr(tree) if args.dump else None
 
     try:

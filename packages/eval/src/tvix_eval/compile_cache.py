@@ -4,9 +4,10 @@ Parsing a Nix file and compiling it to Python code costs more than evaluating mo
 it defines: a quarter of the time of an evaluation that imports nixpkgs' lib. Files (not
 ``-E`` text or standard input, which rarely come twice) are therefore stored compiled, under
 everything the compiled code depends on (its :class:`CacheKey`): the text, the file's path,
-the names of the base environment, this evaluator's own source files (as Python checks a
-``.pyc`` against its source: by size and modification time) and the Python version. A file
-that changes gets a new key; nothing is ever invalidated in place.
+the names of the base environment, the experimental features that change the syntax, this
+evaluator's own source files (as Python checks a ``.pyc`` against its source: by size and
+modification time) and the Python version. A file that changes gets a new key; nothing is
+ever invalidated in place.
 
 An entry's name is a 64-bit checksum of its key, and the entry holds the key itself, compared
 in full on load: a checksum needs no cryptographic hash (whose library costs more to load
@@ -104,9 +105,11 @@ def cache_key(
     globals_: set[str],
     dynamic_globals: bool,
     forced_globals: frozenset[str] = frozenset(),
+    features: frozenset[str] = frozenset(),
 ) -> CacheKey | None:
     """The key of ``source`` compiled against ``globals_`` (see
-    :func:`tvix_eval.compiler.compile_expr`), or None if it is not cached."""
+    :func:`tvix_eval.compiler.compile_expr`) and parsed with the experimental ``features``
+    that change the syntax (pipe operators...), or None if it is not cached."""
     if source.path is None or cache_dir() is None:
         return None
     parts = [_evaluator_fingerprint()]
@@ -116,6 +119,7 @@ def cache_key(
         "\0".join(sorted(globals_)),
         str(dynamic_globals),
         "\0".join(sorted(forced_globals)),
+        "\0".join(sorted(features)),
     ):
         parts.append(part.encode("utf-8", "surrogateescape"))
     parts.append(source.text.encode("utf-8", "surrogateescape"))

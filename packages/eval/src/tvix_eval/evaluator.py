@@ -24,6 +24,7 @@ from tvix_eval.runtime import ops, trace
 from tvix_eval.runtime.active_io import using_io
 from tvix_eval.runtime.calls import reset_call_depth
 from tvix_eval.runtime.namespace import runtime_namespace
+from tvix_eval.settings import SYNTAX_FEATURES
 from tvix_eval.syntax.source import Source
 from tvix_eval.value import InfiniteRecursion, NixPath, PrimOp, Thunk, force
 
@@ -319,10 +320,14 @@ class Evaluator:
     def parse(self, source: Source, names: set[str] | None = None) -> Any:
         """``source``'s tree, a variable that neither ``names`` (the base environment its
         code sees: this evaluator's by default) nor the code defines refused as C++ Nix's
-        parser refuses it."""
+        parser refuses it; with this evaluator's experimental features (pipe operators...)."""
         from tvix_eval.syntax import parser  # type: ignore[attr-defined]
 
-        return parser.parse(source, names=set(self.base) if names is None else names)
+        return parser.parse(
+            source,
+            names=set(self.base) if names is None else names,
+            features=self.experimental_features,
+        )
 
     def _run(self, source: Source, extra_scope: dict[str, Value] | None = None) -> Value:
         return self._load(source, extra_scope)()
@@ -351,7 +356,11 @@ class Evaluator:
             from tvix_eval import compile_cache
 
             key = compile_cache.cache_key(
-                source, names, dynamic_globals=False, forced_globals=forced
+                source,
+                names,
+                dynamic_globals=False,
+                forced_globals=forced,
+                features=self.experimental_features & SYNTAX_FEATURES,
             )
             compiled = compile_cache.load(key, source) if key is not None else None
         filename = trace.register_source(source, key.name if key is not None else None)

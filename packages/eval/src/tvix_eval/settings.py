@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import ClassVar
 
-__all__ = ["EXPERIMENTAL_FEATURES", "EvalSettings", "parse_unsigned"]
+__all__ = ["EXPERIMENTAL_FEATURES", "SYNTAX_FEATURES", "EvalSettings", "parse_unsigned"]
 
 _UNSIGNED = re.compile(r"\+?[0-9]+")
 _UNSIGNED_LIMIT = 2**32
@@ -43,6 +43,10 @@ EXPERIMENTAL_FEATURES: dict[str, tuple[str, ...]] = {
     "recursive-nix": (),
     "verified-fetches": (),
 }
+
+#: The experimental features that change what parses, and hence what a file compiles to:
+#: ``|>`` and ``<|`` are operators only with pipe-operators.
+SYNTAX_FEATURES = frozenset({"pipe-operators"})
 
 
 def parse_unsigned(text: str) -> int | None:

@@ -17,7 +17,7 @@ where Python cannot cache bytecode, dict literals this large would take longer t
 __all__ = ["END", "RULES", "START", "STATES"]
 
 START = 0
-END = 29
+END = 31
 
 #: (name, length, callback) of each rule, in the grammar's order.
 RULES: tuple[tuple[str, int, str | None], ...] = (
@@ -39,8 +39,20 @@ RULES: tuple[tuple[str, int, str | None], ...] = (
     ("expr", 4, "let"),
     # expr: IF expr THEN expr ELSE expr
     ("expr", 6, "if_"),
+    # expr: expr_pipe_from
+    ("expr", 1, None),
+    # expr: expr_pipe_into
+    ("expr", 1, None),
     # expr: expr_op
     ("expr", 1, None),
+    # expr_pipe_from: expr_op PIPE_FROM expr_pipe_from
+    ("expr_pipe_from", 3, "pipe_from"),
+    # expr_pipe_from: expr_op PIPE_FROM expr_op
+    ("expr_pipe_from", 3, "pipe_from"),
+    # expr_pipe_into: expr_pipe_into PIPE_INTO expr_op
+    ("expr_pipe_into", 3, "pipe_into"),
+    # expr_pipe_into: expr_op PIPE_INTO expr_op
+    ("expr_pipe_into", 3, "pipe_into"),
     # expr_op: op_chain
     ("expr_op", 1, "expr_op"),
     # op_chain: expr_app
@@ -223,14 +235,14 @@ RULES: tuple[tuple[str, int, str | None], ...] = (
 _LOOKAHEADS: tuple[list[str], ...] = tuple(map(str.split, (
     # 0
     "$END AND COMMA CONCAT DOT DQUOTE ELSE EQ FLOAT_LIT GEQ GT HPATH ID IMPL IND_STRING_OPEN "
-    "INT_LIT LBRACE LBRACK LEQ LET LPAREN LT MINUS NEQ OR OR_KW PATH PLUS QUESTION RBRACE RBRACK "
-    "REC RPAREN SEMI SLASH SPATH STAR THEN UPDATE URI",
+    "INT_LIT LBRACE LBRACK LEQ LET LPAREN LT MINUS NEQ OR OR_KW PATH PIPE_FROM PIPE_INTO PLUS "
+    "QUESTION RBRACE RBRACK REC RPAREN SEMI SLASH SPATH STAR THEN UPDATE URI",
     # 1
     "DOLLAR_CURLY PATH_END STR",
     # 2
     "$END AND COMMA CONCAT DOT DQUOTE ELSE EQ FLOAT_LIT GEQ GT HPATH ID IMPL IND_STRING_OPEN "
-    "INT_LIT LBRACE LBRACK LEQ LET LPAREN LT MINUS NEQ OR OR_KW PATH PLUS QUESTION RBRACE REC "
-    "RPAREN SEMI SLASH SPATH STAR THEN UPDATE URI",
+    "INT_LIT LBRACE LBRACK LEQ LET LPAREN LT MINUS NEQ OR OR_KW PATH PIPE_FROM PIPE_INTO PLUS "
+    "QUESTION RBRACE REC RPAREN SEMI SLASH SPATH STAR THEN UPDATE URI",
     # 3
     "DOLLAR_CURLY IND_STR IND_STRING_CLOSE IND_STR_ESC",
     # 4
@@ -240,33 +252,37 @@ _LOOKAHEADS: tuple[list[str], ...] = tuple(map(str.split, (
     "DQUOTE FLOAT_LIT HPATH ID IND_STRING_OPEN INT_LIT LBRACE LBRACK LET LPAREN MINUS NOT PATH REC "
     "SPATH URI",
     # 6
-    "$END AND COMMA CONCAT ELSE EQ GEQ GT IMPL LEQ LT MINUS NEQ OR PLUS QUESTION RBRACE RPAREN "
-    "SEMI SLASH STAR THEN UPDATE",
+    "$END AND COMMA CONCAT ELSE EQ GEQ GT IMPL LEQ LT MINUS NEQ OR PIPE_FROM PIPE_INTO PLUS "
+    "QUESTION RBRACE RPAREN SEMI SLASH STAR THEN UPDATE",
     # 7
     "$END COMMA ELSE RBRACE RPAREN SEMI THEN",
     # 8
     "$END AND COMMA CONCAT DQUOTE ELSE EQ FLOAT_LIT GEQ GT HPATH ID IMPL IND_STRING_OPEN INT_LIT "
-    "LBRACE LBRACK LEQ LET LPAREN LT MINUS NEQ OR PATH PLUS QUESTION RBRACE REC RPAREN SEMI SLASH "
-    "SPATH STAR THEN UPDATE URI",
+    "LBRACE LBRACK LEQ LET LPAREN LT MINUS NEQ OR PATH PIPE_FROM PIPE_INTO PLUS QUESTION RBRACE "
+    "REC RPAREN SEMI SLASH SPATH STAR THEN UPDATE URI",
     # 9
     "$END AND COMMA CONCAT DQUOTE ELSE EQ FLOAT_LIT GEQ GT HPATH ID IMPL IND_STRING_OPEN INT_LIT "
-    "LBRACE LBRACK LEQ LET LPAREN LT MINUS NEQ OR PATH PLUS QUESTION RBRACE RBRACK REC RPAREN SEMI "
-    "SLASH SPATH STAR THEN UPDATE URI",
+    "LBRACE LBRACK LEQ LET LPAREN LT MINUS NEQ OR PATH PIPE_FROM PIPE_INTO PLUS QUESTION RBRACE "
+    "RBRACK REC RPAREN SEMI SLASH SPATH STAR THEN UPDATE URI",
     # 10
-    "$END AND ASSIGN COMMA CONCAT DOT DQUOTE ELSE EQ FLOAT_LIT GEQ GT HPATH ID IMPL "
-    "IND_STRING_OPEN INT_LIT LBRACE LBRACK LEQ LET LPAREN LT MINUS NEQ OR OR_KW PATH PLUS QUESTION "
-    "RBRACE RBRACK REC RPAREN SEMI SLASH SPATH STAR THEN UPDATE URI",
+    "$END COMMA ELSE PIPE_FROM PIPE_INTO RBRACE RPAREN SEMI THEN",
     # 11
-    "INHERIT IN_KW RBRACE",
+    "$END AND ASSIGN COMMA CONCAT DOT DQUOTE ELSE EQ FLOAT_LIT GEQ GT HPATH ID IMPL "
+    "IND_STRING_OPEN INT_LIT LBRACE LBRACK LEQ LET LPAREN LT MINUS NEQ OR OR_KW PATH PIPE_FROM "
+    "PIPE_INTO PLUS QUESTION RBRACE RBRACK REC RPAREN SEMI SLASH SPATH STAR THEN UPDATE URI",
     # 12
-    "DOLLAR_CURLY DQUOTE PATH_END STR",
+    "INHERIT IN_KW RBRACE",
     # 13
-    "DOLLAR_CURLY DQUOTE ID OR_KW SEMI",
+    "DOLLAR_CURLY DQUOTE PATH_END STR",
     # 14
-    "$END AND ASSIGN COMMA CONCAT DOLLAR_CURLY DOT DQUOTE ELSE EQ FLOAT_LIT GEQ GT HPATH ID IMPL "
-    "IND_STRING_OPEN INT_LIT LBRACE LBRACK LEQ LET LPAREN LT MINUS NEQ OR OR_KW PATH PLUS QUESTION "
-    "RBRACE RBRACK REC RPAREN SEMI SLASH SPATH STAR THEN UPDATE URI",
+    "DOLLAR_CURLY DQUOTE ID OR_KW SEMI",
     # 15
+    "$END COMMA ELSE PIPE_INTO RBRACE RPAREN SEMI THEN",
+    # 16
+    "$END AND ASSIGN COMMA CONCAT DOLLAR_CURLY DOT DQUOTE ELSE EQ FLOAT_LIT GEQ GT HPATH ID IMPL "
+    "IND_STRING_OPEN INT_LIT LBRACE LBRACK LEQ LET LPAREN LT MINUS NEQ OR OR_KW PATH PIPE_FROM "
+    "PIPE_INTO PLUS QUESTION RBRACE RBRACK REC RPAREN SEMI SLASH SPATH STAR THEN UPDATE URI",
+    # 17
     "DOLLAR_CURLY DQUOTE ID INHERIT IN_KW OR_KW RBRACE",
 )))
 
@@ -286,447 +302,471 @@ STATES: tuple[dict[str, int], ...] = tuple(map(_actions, (
     # 0
     "ASSERT 1 DQUOTE 2 FLOAT_LIT 3 HPATH 4 ID 5 IF 6 IND_STRING_OPEN 7 INT_LIT 8 LBRACE 9 "
     "LBRACK 10 LET 11 LPAREN 12 MINUS 13 NOT 14 PATH 15 REC 16 SPATH 17 URI 18 WITH 19 expr 20 "
-    "expr_app 21 expr_op 22 expr_select 23 expr_simple 24 formal_set 25 op_chain 26 path_start 27 "
-    "prefixes 28 start 29",
+    "expr_app 21 expr_op 22 expr_pipe_from 23 expr_pipe_into 24 expr_select 25 expr_simple 26 "
+    "formal_set 27 op_chain 28 path_start 29 prefixes 30 start 31",
     # 1
     "ASSERT 1 DQUOTE 2 FLOAT_LIT 3 HPATH 4 ID 5 IF 6 IND_STRING_OPEN 7 INT_LIT 8 LBRACE 9 "
-    "LBRACK 10 LET 11 LPAREN 12 MINUS 13 NOT 14 PATH 15 REC 16 SPATH 17 URI 18 WITH 19 expr 30 "
-    "expr_app 21 expr_op 22 expr_select 23 expr_simple 24 formal_set 25 op_chain 26 path_start 27 "
-    "prefixes 28",
+    "LBRACK 10 LET 11 LPAREN 12 MINUS 13 NOT 14 PATH 15 REC 16 SPATH 17 URI 18 WITH 19 expr 32 "
+    "expr_app 21 expr_op 22 expr_pipe_from 23 expr_pipe_into 24 expr_select 25 expr_simple 26 "
+    "formal_set 27 op_chain 28 path_start 29 prefixes 30",
     # 2
-    "DOLLAR_CURLY 31 DQUOTE -59 STR 32 string_parts 33 string_parts_interpolated 34",
+    "DOLLAR_CURLY 33 DQUOTE -65 STR 34 string_parts 35 string_parts_interpolated 36",
     # 3
-    "*0 -44",
+    "*0 -50",
     # 4
-    "*1 -65",
+    "*1 -71",
     # 5
-    "*2 -42 AT 35 COLON 36",
+    "*2 -48 AT 37 COLON 38",
     # 6
     "ASSERT 1 DQUOTE 2 FLOAT_LIT 3 HPATH 4 ID 5 IF 6 IND_STRING_OPEN 7 INT_LIT 8 LBRACE 9 "
-    "LBRACK 10 LET 11 LPAREN 12 MINUS 13 NOT 14 PATH 15 REC 16 SPATH 17 URI 18 WITH 19 expr 37 "
-    "expr_app 21 expr_op 22 expr_select 23 expr_simple 24 formal_set 25 op_chain 26 path_start 27 "
-    "prefixes 28",
+    "LBRACK 10 LET 11 LPAREN 12 MINUS 13 NOT 14 PATH 15 REC 16 SPATH 17 URI 18 WITH 19 expr 39 "
+    "expr_app 21 expr_op 22 expr_pipe_from 23 expr_pipe_into 24 expr_select 25 expr_simple 26 "
+    "formal_set 27 op_chain 28 path_start 29 prefixes 30",
     # 7
-    "*3 -69 ind_string_parts 38",
+    "*3 -75 ind_string_parts 40",
     # 8
-    "*0 -43",
+    "*0 -49",
     # 9
-    "DOLLAR_CURLY 39 DQUOTE 40 ELLIPSIS 41 ID 42 INHERIT -71 OR_KW 43 RBRACE 44 attrpath 45 "
-    "binds 46 binds1 47 formal 48 formals 49 string_attr 50",
+    "DOLLAR_CURLY 41 DQUOTE 42 ELLIPSIS 43 ID 44 INHERIT -77 OR_KW 45 RBRACE 46 attrpath 47 "
+    "binds 48 binds1 49 formal 50 formals 51 string_attr 52",
     # 10
-    "*4 -89 expr_list 51",
+    "*4 -95 expr_list 53",
     # 11
-    "DOLLAR_CURLY 39 DQUOTE 40 ID 52 INHERIT -71 IN_KW -71 LBRACE 53 OR_KW 43 attrpath 45 binds 54 "
-    "binds1 55 string_attr 50",
+    "DOLLAR_CURLY 41 DQUOTE 42 ID 54 INHERIT -77 IN_KW -77 LBRACE 55 OR_KW 45 attrpath 47 binds 56 "
+    "binds1 57 string_attr 52",
     # 12
     "ASSERT 1 DQUOTE 2 FLOAT_LIT 3 HPATH 4 ID 5 IF 6 IND_STRING_OPEN 7 INT_LIT 8 LBRACE 9 "
-    "LBRACK 10 LET 11 LPAREN 12 MINUS 13 NOT 14 PATH 15 REC 16 SPATH 17 URI 18 WITH 19 expr 56 "
-    "expr_app 21 expr_op 22 expr_select 23 expr_simple 24 formal_set 25 op_chain 26 path_start 27 "
-    "prefixes 28",
+    "LBRACK 10 LET 11 LPAREN 12 MINUS 13 NOT 14 PATH 15 REC 16 SPATH 17 URI 18 WITH 19 expr 58 "
+    "expr_app 21 expr_op 22 expr_pipe_from 23 expr_pipe_into 24 expr_select 25 expr_simple 26 "
+    "formal_set 27 op_chain 28 path_start 29 prefixes 30",
     # 13
-    "*5 -33",
+    "*5 -39",
     # 14
-    "*5 -32",
+    "*5 -38",
     # 15
-    "*1 -64",
+    "*1 -70",
     # 16
-    "LBRACE 57",
+    "LBRACE 59",
     # 17
-    "*0 -49",
+    "*0 -55",
     # 18
-    "*0 -50",
+    "*0 -56",
     # 19
     "ASSERT 1 DQUOTE 2 FLOAT_LIT 3 HPATH 4 ID 5 IF 6 IND_STRING_OPEN 7 INT_LIT 8 LBRACE 9 "
-    "LBRACK 10 LET 11 LPAREN 12 MINUS 13 NOT 14 PATH 15 REC 16 SPATH 17 URI 18 WITH 19 expr 58 "
-    "expr_app 21 expr_op 22 expr_select 23 expr_simple 24 formal_set 25 op_chain 26 path_start 27 "
-    "prefixes 28",
+    "LBRACK 10 LET 11 LPAREN 12 MINUS 13 NOT 14 PATH 15 REC 16 SPATH 17 URI 18 WITH 19 expr 60 "
+    "expr_app 21 expr_op 22 expr_pipe_from 23 expr_pipe_into 24 expr_select 25 expr_simple 26 "
+    "formal_set 27 op_chain 28 path_start 29 prefixes 30",
     # 20
     "$END -1",
     # 21
-    "*6 -12 DQUOTE 2 FLOAT_LIT 3 HPATH 4 ID 59 IND_STRING_OPEN 7 INT_LIT 8 LBRACE 60 LBRACK 10 "
-    "LET 61 LPAREN 12 PATH 15 REC 16 SPATH 17 URI 18 expr_select 62 expr_simple 24 path_start 27",
+    "*6 -18 DQUOTE 2 FLOAT_LIT 3 HPATH 4 ID 61 IND_STRING_OPEN 7 INT_LIT 8 LBRACE 62 LBRACK 10 "
+    "LET 63 LPAREN 12 PATH 15 REC 16 SPATH 17 URI 18 expr_select 64 expr_simple 26 path_start 29",
     # 22
-    "*7 -10",
+    "*7 -12 PIPE_FROM 65 PIPE_INTO 66",
     # 23
-    "*8 -37",
+    "*7 -10",
     # 24
-    "*9 -41 DOT 63 OR_KW 64",
+    "*7 -11 PIPE_INTO 67",
     # 25
-    "AT 65 COLON 66",
+    "*8 -43",
     # 26
-    "*7 -11 AND 67 CONCAT 68 EQ 69 GEQ 70 GT 71 IMPL 72 LEQ 73 LT 74 MINUS 75 NEQ 76 OR 77 PLUS 78 "
-    "QUESTION 79 SLASH 80 STAR 81 UPDATE 82 binary_op 83",
+    "*9 -47 DOT 68 OR_KW 69",
     # 27
-    "DOLLAR_CURLY 31 PATH_END 84 STR 85 string_parts_interpolated 86",
+    "AT 70 COLON 71",
     # 28
-    "DQUOTE 2 FLOAT_LIT 3 HPATH 4 ID 59 IND_STRING_OPEN 7 INT_LIT 8 LBRACE 60 LBRACK 10 LET 61 "
-    "LPAREN 12 MINUS 87 NOT 88 PATH 15 REC 16 SPATH 17 URI 18 expr_app 89 expr_select 23 "
-    "expr_simple 24 path_start 27",
+    "*10 -17 AND 72 CONCAT 73 EQ 74 GEQ 75 GT 76 IMPL 77 LEQ 78 LT 79 MINUS 80 NEQ 81 OR 82 "
+    "PLUS 83 QUESTION 84 SLASH 85 STAR 86 UPDATE 87 binary_op 88",
     # 29
-    "",
+    "DOLLAR_CURLY 33 PATH_END 89 STR 90 string_parts_interpolated 91",
     # 30
-    "SEMI 90",
+    "DQUOTE 2 FLOAT_LIT 3 HPATH 4 ID 61 IND_STRING_OPEN 7 INT_LIT 8 LBRACE 62 LBRACK 10 LET 63 "
+    "LPAREN 12 MINUS 92 NOT 93 PATH 15 REC 16 SPATH 17 URI 18 expr_app 94 expr_select 25 "
+    "expr_simple 26 path_start 29",
     # 31
-    "ASSERT 1 DQUOTE 2 FLOAT_LIT 3 HPATH 4 ID 5 IF 6 IND_STRING_OPEN 7 INT_LIT 8 LBRACE 9 "
-    "LBRACK 10 LET 11 LPAREN 12 MINUS 13 NOT 14 PATH 15 REC 16 SPATH 17 URI 18 WITH 19 expr 91 "
-    "expr_app 21 expr_op 22 expr_select 23 expr_simple 24 formal_set 25 op_chain 26 path_start 27 "
-    "prefixes 28",
+    "",
     # 32
-    "DOLLAR_CURLY 92 DQUOTE -57",
+    "SEMI 95",
     # 33
-    "DQUOTE 93",
+    "ASSERT 1 DQUOTE 2 FLOAT_LIT 3 HPATH 4 ID 5 IF 6 IND_STRING_OPEN 7 INT_LIT 8 LBRACE 9 "
+    "LBRACK 10 LET 11 LPAREN 12 MINUS 13 NOT 14 PATH 15 REC 16 SPATH 17 URI 18 WITH 19 expr 96 "
+    "expr_app 21 expr_op 22 expr_pipe_from 23 expr_pipe_into 24 expr_select 25 expr_simple 26 "
+    "formal_set 27 op_chain 28 path_start 29 prefixes 30",
     # 34
-    "DOLLAR_CURLY 94 DQUOTE -58 STR 95",
+    "DOLLAR_CURLY 97 DQUOTE -63",
     # 35
-    "LBRACE 96 formal_set 97",
+    "DQUOTE 98",
     # 36
-    "ASSERT 1 DQUOTE 2 FLOAT_LIT 3 HPATH 4 ID 5 IF 6 IND_STRING_OPEN 7 INT_LIT 8 LBRACE 9 "
-    "LBRACK 10 LET 11 LPAREN 12 MINUS 13 NOT 14 PATH 15 REC 16 SPATH 17 URI 18 WITH 19 expr 98 "
-    "expr_app 21 expr_op 22 expr_select 23 expr_simple 24 formal_set 25 op_chain 26 path_start 27 "
-    "prefixes 28",
+    "DOLLAR_CURLY 99 DQUOTE -64 STR 100",
     # 37
-    "THEN 99",
+    "LBRACE 101 formal_set 102",
     # 38
-    "DOLLAR_CURLY 100 IND_STR 101 IND_STRING_CLOSE 102 IND_STR_ESC 103",
+    "ASSERT 1 DQUOTE 2 FLOAT_LIT 3 HPATH 4 ID 5 IF 6 IND_STRING_OPEN 7 INT_LIT 8 LBRACE 9 "
+    "LBRACK 10 LET 11 LPAREN 12 MINUS 13 NOT 14 PATH 15 REC 16 SPATH 17 URI 18 WITH 19 expr 103 "
+    "expr_app 21 expr_op 22 expr_pipe_from 23 expr_pipe_into 24 expr_select 25 expr_simple 26 "
+    "formal_set 27 op_chain 28 path_start 29 prefixes 30",
     # 39
-    "ASSERT 1 DQUOTE 2 FLOAT_LIT 3 HPATH 4 ID 5 IF 6 IND_STRING_OPEN 7 INT_LIT 8 LBRACE 9 "
-    "LBRACK 10 LET 11 LPAREN 12 MINUS 13 NOT 14 PATH 15 REC 16 SPATH 17 URI 18 WITH 19 expr 104 "
-    "expr_app 21 expr_op 22 expr_select 23 expr_simple 24 formal_set 25 op_chain 26 path_start 27 "
-    "prefixes 28",
+    "THEN 104",
     # 40
-    "DOLLAR_CURLY 31 DQUOTE -59 STR 32 string_parts 105 string_parts_interpolated 34",
+    "DOLLAR_CURLY 105 IND_STR 106 IND_STRING_CLOSE 107 IND_STR_ESC 108",
     # 41
-    "RBRACE 106",
-    # 42
-    "ASSIGN -83 COMMA -97 DOT -83 QUESTION 107 RBRACE -97",
-    # 43
-    "*10 -84",
-    # 44
-    "*2 -55 AT -94 COLON -94",
-    # 45
-    "ASSIGN 108 DOT 109",
-    # 46
-    "INHERIT 110",
-    # 47
-    "DOLLAR_CURLY 39 DQUOTE 40 ID 52 INHERIT -70 OR_KW 43 RBRACE 111 attrpath 112 string_attr 50",
-    # 48
-    "COMMA -96 RBRACE -96",
-    # 49
-    "COMMA 113 RBRACE 114",
-    # 50
-    "*10 -85",
-    # 51
-    "DQUOTE 2 FLOAT_LIT 3 HPATH 4 ID 59 IND_STRING_OPEN 7 INT_LIT 8 LBRACE 60 LBRACK 10 LET 61 "
-    "LPAREN 12 PATH 15 RBRACK 115 REC 16 SPATH 17 URI 18 expr_select 116 expr_simple 24 "
-    "path_start 27",
-    # 52
-    "*10 -83",
-    # 53
-    "DOLLAR_CURLY 39 DQUOTE 40 ID 52 INHERIT -71 OR_KW 43 RBRACE -71 attrpath 45 binds 117 "
-    "binds1 55 string_attr 50",
-    # 54
-    "INHERIT 110 IN_KW 118",
-    # 55
-    "*11 -70 DOLLAR_CURLY 39 DQUOTE 40 ID 52 OR_KW 43 attrpath 112 string_attr 50",
-    # 56
-    "RPAREN 119",
-    # 57
-    "DOLLAR_CURLY 39 DQUOTE 40 ID 52 INHERIT -71 OR_KW 43 RBRACE -71 attrpath 45 binds 120 "
-    "binds1 55 string_attr 50",
-    # 58
-    "SEMI 121",
-    # 59
-    "*0 -42",
-    # 60
-    "DOLLAR_CURLY 39 DQUOTE 40 ID 52 INHERIT -71 OR_KW 43 RBRACE 122 attrpath 45 binds 46 "
-    "binds1 47 string_attr 50",
-    # 61
-    "LBRACE 53",
-    # 62
-    "*8 -36",
-    # 63
-    "DOLLAR_CURLY 39 DQUOTE 40 ID 52 OR_KW 43 attrpath 123 string_attr 50",
-    # 64
-    "*9 -40",
-    # 65
-    "ID 124",
-    # 66
     "ASSERT 1 DQUOTE 2 FLOAT_LIT 3 HPATH 4 ID 5 IF 6 IND_STRING_OPEN 7 INT_LIT 8 LBRACE 9 "
-    "LBRACK 10 LET 11 LPAREN 12 MINUS 13 NOT 14 PATH 15 REC 16 SPATH 17 URI 18 WITH 19 expr 125 "
-    "expr_app 21 expr_op 22 expr_select 23 expr_simple 24 formal_set 25 op_chain 26 path_start 27 "
-    "prefixes 28",
+    "LBRACK 10 LET 11 LPAREN 12 MINUS 13 NOT 14 PATH 15 REC 16 SPATH 17 URI 18 WITH 19 expr 109 "
+    "expr_app 21 expr_op 22 expr_pipe_from 23 expr_pipe_into 24 expr_select 25 expr_simple 26 "
+    "formal_set 27 op_chain 28 path_start 29 prefixes 30",
+    # 42
+    "DOLLAR_CURLY 33 DQUOTE -65 STR 34 string_parts 110 string_parts_interpolated 36",
+    # 43
+    "RBRACE 111",
+    # 44
+    "ASSIGN -89 COMMA -103 DOT -89 QUESTION 112 RBRACE -103",
+    # 45
+    "*11 -90",
+    # 46
+    "*2 -61 AT -100 COLON -100",
+    # 47
+    "ASSIGN 113 DOT 114",
+    # 48
+    "INHERIT 115",
+    # 49
+    "DOLLAR_CURLY 41 DQUOTE 42 ID 54 INHERIT -76 OR_KW 45 RBRACE 116 attrpath 117 string_attr 52",
+    # 50
+    "COMMA -102 RBRACE -102",
+    # 51
+    "COMMA 118 RBRACE 119",
+    # 52
+    "*11 -91",
+    # 53
+    "DQUOTE 2 FLOAT_LIT 3 HPATH 4 ID 61 IND_STRING_OPEN 7 INT_LIT 8 LBRACE 62 LBRACK 10 LET 63 "
+    "LPAREN 12 PATH 15 RBRACK 120 REC 16 SPATH 17 URI 18 expr_select 121 expr_simple 26 "
+    "path_start 29",
+    # 54
+    "*11 -89",
+    # 55
+    "DOLLAR_CURLY 41 DQUOTE 42 ID 54 INHERIT -77 OR_KW 45 RBRACE -77 attrpath 47 binds 122 "
+    "binds1 57 string_attr 52",
+    # 56
+    "INHERIT 115 IN_KW 123",
+    # 57
+    "*12 -76 DOLLAR_CURLY 41 DQUOTE 42 ID 54 OR_KW 45 attrpath 117 string_attr 52",
+    # 58
+    "RPAREN 124",
+    # 59
+    "DOLLAR_CURLY 41 DQUOTE 42 ID 54 INHERIT -77 OR_KW 45 RBRACE -77 attrpath 47 binds 125 "
+    "binds1 57 string_attr 52",
+    # 60
+    "SEMI 126",
+    # 61
+    "*0 -48",
+    # 62
+    "DOLLAR_CURLY 41 DQUOTE 42 ID 54 INHERIT -77 OR_KW 45 RBRACE 127 attrpath 47 binds 48 "
+    "binds1 49 string_attr 52",
+    # 63
+    "LBRACE 55",
+    # 64
+    "*8 -42",
+    # 65
+    "DQUOTE 2 FLOAT_LIT 3 HPATH 4 ID 61 IND_STRING_OPEN 7 INT_LIT 8 LBRACE 62 LBRACK 10 LET 63 "
+    "LPAREN 12 MINUS 13 NOT 14 PATH 15 REC 16 SPATH 17 URI 18 expr_app 21 expr_op 128 "
+    "expr_pipe_from 129 expr_select 25 expr_simple 26 op_chain 28 path_start 29 prefixes 30",
+    # 66
+    "DQUOTE 2 FLOAT_LIT 3 HPATH 4 ID 61 IND_STRING_OPEN 7 INT_LIT 8 LBRACE 62 LBRACK 10 LET 63 "
+    "LPAREN 12 MINUS 13 NOT 14 PATH 15 REC 16 SPATH 17 URI 18 expr_app 21 expr_op 130 "
+    "expr_select 25 expr_simple 26 op_chain 28 path_start 29 prefixes 30",
     # 67
-    "*5 -23",
+    "DQUOTE 2 FLOAT_LIT 3 HPATH 4 ID 61 IND_STRING_OPEN 7 INT_LIT 8 LBRACE 62 LBRACK 10 LET 63 "
+    "LPAREN 12 MINUS 13 NOT 14 PATH 15 REC 16 SPATH 17 URI 18 expr_app 21 expr_op 131 "
+    "expr_select 25 expr_simple 26 op_chain 28 path_start 29 prefixes 30",
     # 68
-    "*5 -31",
+    "DOLLAR_CURLY 41 DQUOTE 42 ID 54 OR_KW 45 attrpath 132 string_attr 52",
     # 69
-    "*5 -17",
+    "*9 -46",
     # 70
-    "*5 -22",
+    "ID 133",
     # 71
-    "*5 -21",
+    "ASSERT 1 DQUOTE 2 FLOAT_LIT 3 HPATH 4 ID 5 IF 6 IND_STRING_OPEN 7 INT_LIT 8 LBRACE 9 "
+    "LBRACK 10 LET 11 LPAREN 12 MINUS 13 NOT 14 PATH 15 REC 16 SPATH 17 URI 18 WITH 19 expr 134 "
+    "expr_app 21 expr_op 22 expr_pipe_from 23 expr_pipe_into 24 expr_select 25 expr_simple 26 "
+    "formal_set 27 op_chain 28 path_start 29 prefixes 30",
     # 72
-    "*5 -25",
+    "*5 -29",
     # 73
-    "*5 -20",
+    "*5 -37",
     # 74
-    "*5 -19",
+    "*5 -23",
     # 75
     "*5 -28",
     # 76
-    "*5 -18",
-    # 77
-    "*5 -24",
-    # 78
     "*5 -27",
-    # 79
-    "DOLLAR_CURLY 39 DQUOTE 40 ID 52 OR_KW 43 attrpath 126 string_attr 50",
-    # 80
-    "*5 -30",
-    # 81
-    "*5 -29",
-    # 82
+    # 77
+    "*5 -31",
+    # 78
     "*5 -26",
-    # 83
-    "DQUOTE 2 FLOAT_LIT 3 HPATH 4 ID 59 IND_STRING_OPEN 7 INT_LIT 8 LBRACE 60 LBRACK 10 LET 61 "
-    "LPAREN 12 MINUS 13 NOT 14 PATH 15 REC 16 SPATH 17 URI 18 expr_app 127 expr_select 23 "
-    "expr_simple 24 path_start 27 prefixes 128",
-    # 84
-    "*0 -47",
-    # 85
-    "DOLLAR_CURLY 92",
-    # 86
-    "DOLLAR_CURLY 94 PATH_END 129 STR 95",
-    # 87
-    "*5 -35",
-    # 88
+    # 79
+    "*5 -25",
+    # 80
     "*5 -34",
+    # 81
+    "*5 -24",
+    # 82
+    "*5 -30",
+    # 83
+    "*5 -33",
+    # 84
+    "DOLLAR_CURLY 41 DQUOTE 42 ID 54 OR_KW 45 attrpath 135 string_attr 52",
+    # 85
+    "*5 -36",
+    # 86
+    "*5 -35",
+    # 87
+    "*5 -32",
+    # 88
+    "DQUOTE 2 FLOAT_LIT 3 HPATH 4 ID 61 IND_STRING_OPEN 7 INT_LIT 8 LBRACE 62 LBRACK 10 LET 63 "
+    "LPAREN 12 MINUS 13 NOT 14 PATH 15 REC 16 SPATH 17 URI 18 expr_app 136 expr_select 25 "
+    "expr_simple 26 path_start 29 prefixes 137",
     # 89
-    "*6 -13 DQUOTE 2 FLOAT_LIT 3 HPATH 4 ID 59 IND_STRING_OPEN 7 INT_LIT 8 LBRACE 60 LBRACK 10 "
-    "LET 61 LPAREN 12 PATH 15 REC 16 SPATH 17 URI 18 expr_select 62 expr_simple 24 path_start 27",
+    "*0 -53",
     # 90
-    "ASSERT 1 DQUOTE 2 FLOAT_LIT 3 HPATH 4 ID 5 IF 6 IND_STRING_OPEN 7 INT_LIT 8 LBRACE 9 "
-    "LBRACK 10 LET 11 LPAREN 12 MINUS 13 NOT 14 PATH 15 REC 16 SPATH 17 URI 18 WITH 19 expr 130 "
-    "expr_app 21 expr_op 22 expr_select 23 expr_simple 24 formal_set 25 op_chain 26 path_start 27 "
-    "prefixes 28",
+    "DOLLAR_CURLY 97",
     # 91
-    "RBRACE 131",
+    "DOLLAR_CURLY 99 PATH_END 138 STR 100",
     # 92
-    "ASSERT 1 DQUOTE 2 FLOAT_LIT 3 HPATH 4 ID 5 IF 6 IND_STRING_OPEN 7 INT_LIT 8 LBRACE 9 "
-    "LBRACK 10 LET 11 LPAREN 12 MINUS 13 NOT 14 PATH 15 REC 16 SPATH 17 URI 18 WITH 19 expr 132 "
-    "expr_app 21 expr_op 22 expr_select 23 expr_simple 24 formal_set 25 op_chain 26 path_start 27 "
-    "prefixes 28",
+    "*5 -41",
     # 93
-    "*0 -45",
+    "*5 -40",
     # 94
-    "ASSERT 1 DQUOTE 2 FLOAT_LIT 3 HPATH 4 ID 5 IF 6 IND_STRING_OPEN 7 INT_LIT 8 LBRACE 9 "
-    "LBRACK 10 LET 11 LPAREN 12 MINUS 13 NOT 14 PATH 15 REC 16 SPATH 17 URI 18 WITH 19 expr 133 "
-    "expr_app 21 expr_op 22 expr_select 23 expr_simple 24 formal_set 25 op_chain 26 path_start 27 "
-    "prefixes 28",
+    "*6 -19 DQUOTE 2 FLOAT_LIT 3 HPATH 4 ID 61 IND_STRING_OPEN 7 INT_LIT 8 LBRACE 62 LBRACK 10 "
+    "LET 63 LPAREN 12 PATH 15 REC 16 SPATH 17 URI 18 expr_select 64 expr_simple 26 path_start 29",
     # 95
-    "*12 -60",
+    "ASSERT 1 DQUOTE 2 FLOAT_LIT 3 HPATH 4 ID 5 IF 6 IND_STRING_OPEN 7 INT_LIT 8 LBRACE 9 "
+    "LBRACK 10 LET 11 LPAREN 12 MINUS 13 NOT 14 PATH 15 REC 16 SPATH 17 URI 18 WITH 19 expr 139 "
+    "expr_app 21 expr_op 22 expr_pipe_from 23 expr_pipe_into 24 expr_select 25 expr_simple 26 "
+    "formal_set 27 op_chain 28 path_start 29 prefixes 30",
     # 96
-    "ELLIPSIS 41 ID 134 RBRACE 135 formal 48 formals 49",
+    "RBRACE 140",
     # 97
-    "COLON 136",
-    # 98
-    "*7 -2",
-    # 99
-    "ASSERT 1 DQUOTE 2 FLOAT_LIT 3 HPATH 4 ID 5 IF 6 IND_STRING_OPEN 7 INT_LIT 8 LBRACE 9 "
-    "LBRACK 10 LET 11 LPAREN 12 MINUS 13 NOT 14 PATH 15 REC 16 SPATH 17 URI 18 WITH 19 expr 137 "
-    "expr_app 21 expr_op 22 expr_select 23 expr_simple 24 formal_set 25 op_chain 26 path_start 27 "
-    "prefixes 28",
-    # 100
-    "ASSERT 1 DQUOTE 2 FLOAT_LIT 3 HPATH 4 ID 5 IF 6 IND_STRING_OPEN 7 INT_LIT 8 LBRACE 9 "
-    "LBRACK 10 LET 11 LPAREN 12 MINUS 13 NOT 14 PATH 15 REC 16 SPATH 17 URI 18 WITH 19 expr 138 "
-    "expr_app 21 expr_op 22 expr_select 23 expr_simple 24 formal_set 25 op_chain 26 path_start 27 "
-    "prefixes 28",
-    # 101
-    "*3 -66",
-    # 102
-    "*0 -46",
-    # 103
-    "*3 -67",
-    # 104
-    "RBRACE 139",
-    # 105
-    "DQUOTE 140",
-    # 106
-    "AT -91 COLON -91",
-    # 107
     "ASSERT 1 DQUOTE 2 FLOAT_LIT 3 HPATH 4 ID 5 IF 6 IND_STRING_OPEN 7 INT_LIT 8 LBRACE 9 "
     "LBRACK 10 LET 11 LPAREN 12 MINUS 13 NOT 14 PATH 15 REC 16 SPATH 17 URI 18 WITH 19 expr 141 "
-    "expr_app 21 expr_op 22 expr_select 23 expr_simple 24 formal_set 25 op_chain 26 path_start 27 "
-    "prefixes 28",
-    # 108
+    "expr_app 21 expr_op 22 expr_pipe_from 23 expr_pipe_into 24 expr_select 25 expr_simple 26 "
+    "formal_set 27 op_chain 28 path_start 29 prefixes 30",
+    # 98
+    "*0 -51",
+    # 99
     "ASSERT 1 DQUOTE 2 FLOAT_LIT 3 HPATH 4 ID 5 IF 6 IND_STRING_OPEN 7 INT_LIT 8 LBRACE 9 "
     "LBRACK 10 LET 11 LPAREN 12 MINUS 13 NOT 14 PATH 15 REC 16 SPATH 17 URI 18 WITH 19 expr 142 "
-    "expr_app 21 expr_op 22 expr_select 23 expr_simple 24 formal_set 25 op_chain 26 path_start 27 "
-    "prefixes 28",
+    "expr_app 21 expr_op 22 expr_pipe_from 23 expr_pipe_into 24 expr_select 25 expr_simple 26 "
+    "formal_set 27 op_chain 28 path_start 29 prefixes 30",
+    # 100
+    "*13 -66",
+    # 101
+    "ELLIPSIS 43 ID 143 RBRACE 144 formal 50 formals 51",
+    # 102
+    "COLON 145",
+    # 103
+    "*7 -2",
+    # 104
+    "ASSERT 1 DQUOTE 2 FLOAT_LIT 3 HPATH 4 ID 5 IF 6 IND_STRING_OPEN 7 INT_LIT 8 LBRACE 9 "
+    "LBRACK 10 LET 11 LPAREN 12 MINUS 13 NOT 14 PATH 15 REC 16 SPATH 17 URI 18 WITH 19 expr 146 "
+    "expr_app 21 expr_op 22 expr_pipe_from 23 expr_pipe_into 24 expr_select 25 expr_simple 26 "
+    "formal_set 27 op_chain 28 path_start 29 prefixes 30",
+    # 105
+    "ASSERT 1 DQUOTE 2 FLOAT_LIT 3 HPATH 4 ID 5 IF 6 IND_STRING_OPEN 7 INT_LIT 8 LBRACE 9 "
+    "LBRACK 10 LET 11 LPAREN 12 MINUS 13 NOT 14 PATH 15 REC 16 SPATH 17 URI 18 WITH 19 expr 147 "
+    "expr_app 21 expr_op 22 expr_pipe_from 23 expr_pipe_into 24 expr_select 25 expr_simple 26 "
+    "formal_set 27 op_chain 28 path_start 29 prefixes 30",
+    # 106
+    "*3 -72",
+    # 107
+    "*0 -52",
+    # 108
+    "*3 -73",
     # 109
-    "DOLLAR_CURLY 39 DQUOTE 40 ID 143 OR_KW 144 string_attr 145",
+    "RBRACE 148",
     # 110
-    "*13 -79 LPAREN 146 attrs 147",
+    "DQUOTE 149",
     # 111
-    "*0 -54",
+    "AT -97 COLON -97",
     # 112
-    "ASSIGN 148 DOT 109",
+    "ASSERT 1 DQUOTE 2 FLOAT_LIT 3 HPATH 4 ID 5 IF 6 IND_STRING_OPEN 7 INT_LIT 8 LBRACE 9 "
+    "LBRACK 10 LET 11 LPAREN 12 MINUS 13 NOT 14 PATH 15 REC 16 SPATH 17 URI 18 WITH 19 expr 150 "
+    "expr_app 21 expr_op 22 expr_pipe_from 23 expr_pipe_into 24 expr_select 25 expr_simple 26 "
+    "formal_set 27 op_chain 28 path_start 29 prefixes 30",
     # 113
-    "ELLIPSIS 149 ID 134 RBRACE 150 formal 151",
+    "ASSERT 1 DQUOTE 2 FLOAT_LIT 3 HPATH 4 ID 5 IF 6 IND_STRING_OPEN 7 INT_LIT 8 LBRACE 9 "
+    "LBRACK 10 LET 11 LPAREN 12 MINUS 13 NOT 14 PATH 15 REC 16 SPATH 17 URI 18 WITH 19 expr 151 "
+    "expr_app 21 expr_op 22 expr_pipe_from 23 expr_pipe_into 24 expr_select 25 expr_simple 26 "
+    "formal_set 27 op_chain 28 path_start 29 prefixes 30",
     # 114
-    "AT -93 COLON -93",
+    "DOLLAR_CURLY 41 DQUOTE 42 ID 152 OR_KW 153 string_attr 154",
     # 115
-    "*0 -56",
+    "*14 -85 LPAREN 155 attrs 156",
     # 116
-    "*4 -88",
+    "*0 -60",
     # 117
-    "INHERIT 110 RBRACE 152",
+    "ASSIGN 157 DOT 114",
     # 118
-    "ASSERT 1 DQUOTE 2 FLOAT_LIT 3 HPATH 4 ID 5 IF 6 IND_STRING_OPEN 7 INT_LIT 8 LBRACE 9 "
-    "LBRACK 10 LET 11 LPAREN 12 MINUS 13 NOT 14 PATH 15 REC 16 SPATH 17 URI 18 WITH 19 expr 153 "
-    "expr_app 21 expr_op 22 expr_select 23 expr_simple 24 formal_set 25 op_chain 26 path_start 27 "
-    "prefixes 28",
+    "ELLIPSIS 158 ID 143 RBRACE 159 formal 160",
     # 119
-    "*0 -51",
+    "AT -99 COLON -99",
     # 120
-    "INHERIT 110 RBRACE 154",
+    "*0 -62",
     # 121
-    "ASSERT 1 DQUOTE 2 FLOAT_LIT 3 HPATH 4 ID 5 IF 6 IND_STRING_OPEN 7 INT_LIT 8 LBRACE 9 "
-    "LBRACK 10 LET 11 LPAREN 12 MINUS 13 NOT 14 PATH 15 REC 16 SPATH 17 URI 18 WITH 19 expr 155 "
-    "expr_app 21 expr_op 22 expr_select 23 expr_simple 24 formal_set 25 op_chain 26 path_start 27 "
-    "prefixes 28",
+    "*4 -94",
     # 122
-    "*0 -55",
+    "INHERIT 115 RBRACE 161",
     # 123
-    "*9 -38 DOT 109 OR_KW 156",
+    "ASSERT 1 DQUOTE 2 FLOAT_LIT 3 HPATH 4 ID 5 IF 6 IND_STRING_OPEN 7 INT_LIT 8 LBRACE 9 "
+    "LBRACK 10 LET 11 LPAREN 12 MINUS 13 NOT 14 PATH 15 REC 16 SPATH 17 URI 18 WITH 19 expr 162 "
+    "expr_app 21 expr_op 22 expr_pipe_from 23 expr_pipe_into 24 expr_select 25 expr_simple 26 "
+    "formal_set 27 op_chain 28 path_start 29 prefixes 30",
     # 124
-    "COLON 157",
+    "*0 -57",
     # 125
-    "*7 -3",
+    "INHERIT 115 RBRACE 163",
     # 126
-    "*6 -16 DOT 109",
+    "ASSERT 1 DQUOTE 2 FLOAT_LIT 3 HPATH 4 ID 5 IF 6 IND_STRING_OPEN 7 INT_LIT 8 LBRACE 9 "
+    "LBRACK 10 LET 11 LPAREN 12 MINUS 13 NOT 14 PATH 15 REC 16 SPATH 17 URI 18 WITH 19 expr 164 "
+    "expr_app 21 expr_op 22 expr_pipe_from 23 expr_pipe_into 24 expr_select 25 expr_simple 26 "
+    "formal_set 27 op_chain 28 path_start 29 prefixes 30",
     # 127
-    "*6 -14 DQUOTE 2 FLOAT_LIT 3 HPATH 4 ID 59 IND_STRING_OPEN 7 INT_LIT 8 LBRACE 60 LBRACK 10 "
-    "LET 61 LPAREN 12 PATH 15 REC 16 SPATH 17 URI 18 expr_select 62 expr_simple 24 path_start 27",
+    "*0 -61",
     # 128
-    "DQUOTE 2 FLOAT_LIT 3 HPATH 4 ID 59 IND_STRING_OPEN 7 INT_LIT 8 LBRACE 60 LBRACK 10 LET 61 "
-    "LPAREN 12 MINUS 87 NOT 88 PATH 15 REC 16 SPATH 17 URI 18 expr_app 158 expr_select 23 "
-    "expr_simple 24 path_start 27",
+    "*7 -14 PIPE_FROM 65",
     # 129
-    "*0 -48",
+    "*7 -13",
     # 130
-    "*7 -6",
+    "*15 -16",
     # 131
-    "*12 -62",
+    "*15 -15",
     # 132
-    "RBRACE 159",
+    "*9 -44 DOT 114 OR_KW 165",
     # 133
-    "RBRACE 160",
+    "COLON 166",
     # 134
-    "COMMA -97 QUESTION 107 RBRACE -97",
+    "*7 -3",
     # 135
-    "COLON -94",
+    "*6 -22 DOT 114",
     # 136
-    "ASSERT 1 DQUOTE 2 FLOAT_LIT 3 HPATH 4 ID 5 IF 6 IND_STRING_OPEN 7 INT_LIT 8 LBRACE 9 "
-    "LBRACK 10 LET 11 LPAREN 12 MINUS 13 NOT 14 PATH 15 REC 16 SPATH 17 URI 18 WITH 19 expr 161 "
-    "expr_app 21 expr_op 22 expr_select 23 expr_simple 24 formal_set 25 op_chain 26 path_start 27 "
-    "prefixes 28",
+    "*6 -20 DQUOTE 2 FLOAT_LIT 3 HPATH 4 ID 61 IND_STRING_OPEN 7 INT_LIT 8 LBRACE 62 LBRACK 10 "
+    "LET 63 LPAREN 12 PATH 15 REC 16 SPATH 17 URI 18 expr_select 64 expr_simple 26 path_start 29",
     # 137
-    "ELSE 162",
+    "DQUOTE 2 FLOAT_LIT 3 HPATH 4 ID 61 IND_STRING_OPEN 7 INT_LIT 8 LBRACE 62 LBRACK 10 LET 63 "
+    "LPAREN 12 MINUS 92 NOT 93 PATH 15 REC 16 SPATH 17 URI 18 expr_app 167 expr_select 25 "
+    "expr_simple 26 path_start 29",
     # 138
-    "RBRACE 163",
+    "*0 -54",
     # 139
-    "*14 -87",
+    "*7 -6",
     # 140
-    "*14 -86",
+    "*13 -68",
     # 141
-    "COMMA -98 RBRACE -98",
+    "RBRACE 168",
     # 142
-    "SEMI 164",
+    "RBRACE 169",
     # 143
-    "*10 -80",
+    "COMMA -103 QUESTION 112 RBRACE -103",
     # 144
-    "*10 -81",
+    "COLON -100",
     # 145
-    "*10 -82",
-    # 146
-    "ASSERT 1 DQUOTE 2 FLOAT_LIT 3 HPATH 4 ID 5 IF 6 IND_STRING_OPEN 7 INT_LIT 8 LBRACE 9 "
-    "LBRACK 10 LET 11 LPAREN 12 MINUS 13 NOT 14 PATH 15 REC 16 SPATH 17 URI 18 WITH 19 expr 165 "
-    "expr_app 21 expr_op 22 expr_select 23 expr_simple 24 formal_set 25 op_chain 26 path_start 27 "
-    "prefixes 28",
-    # 147
-    "DOLLAR_CURLY 39 DQUOTE 40 ID 166 OR_KW 167 SEMI 168 string_attr 169",
-    # 148
     "ASSERT 1 DQUOTE 2 FLOAT_LIT 3 HPATH 4 ID 5 IF 6 IND_STRING_OPEN 7 INT_LIT 8 LBRACE 9 "
     "LBRACK 10 LET 11 LPAREN 12 MINUS 13 NOT 14 PATH 15 REC 16 SPATH 17 URI 18 WITH 19 expr 170 "
-    "expr_app 21 expr_op 22 expr_select 23 expr_simple 24 formal_set 25 op_chain 26 path_start 27 "
-    "prefixes 28",
+    "expr_app 21 expr_op 22 expr_pipe_from 23 expr_pipe_into 24 expr_select 25 expr_simple 26 "
+    "formal_set 27 op_chain 28 path_start 29 prefixes 30",
+    # 146
+    "ELSE 171",
+    # 147
+    "RBRACE 172",
+    # 148
+    "*16 -93",
     # 149
-    "RBRACE 171",
+    "*16 -92",
     # 150
-    "AT -92 COLON -92",
+    "COMMA -104 RBRACE -104",
     # 151
-    "COMMA -95 RBRACE -95",
+    "SEMI 173",
     # 152
-    "*0 -52",
+    "*11 -86",
     # 153
-    "*7 -8",
+    "*11 -87",
     # 154
-    "*0 -53",
+    "*11 -88",
     # 155
-    "*7 -7",
-    # 156
-    "DQUOTE 2 FLOAT_LIT 3 HPATH 4 ID 59 IND_STRING_OPEN 7 INT_LIT 8 LBRACE 60 LBRACK 10 LET 61 "
-    "LPAREN 12 PATH 15 REC 16 SPATH 17 URI 18 expr_select 172 expr_simple 24 path_start 27",
-    # 157
-    "ASSERT 1 DQUOTE 2 FLOAT_LIT 3 HPATH 4 ID 5 IF 6 IND_STRING_OPEN 7 INT_LIT 8 LBRACE 9 "
-    "LBRACK 10 LET 11 LPAREN 12 MINUS 13 NOT 14 PATH 15 REC 16 SPATH 17 URI 18 WITH 19 expr 173 "
-    "expr_app 21 expr_op 22 expr_select 23 expr_simple 24 formal_set 25 op_chain 26 path_start 27 "
-    "prefixes 28",
-    # 158
-    "*6 -15 DQUOTE 2 FLOAT_LIT 3 HPATH 4 ID 59 IND_STRING_OPEN 7 INT_LIT 8 LBRACE 60 LBRACK 10 "
-    "LET 61 LPAREN 12 PATH 15 REC 16 SPATH 17 URI 18 expr_select 62 expr_simple 24 path_start 27",
-    # 159
-    "*12 -63",
-    # 160
-    "*12 -61",
-    # 161
-    "*7 -5",
-    # 162
     "ASSERT 1 DQUOTE 2 FLOAT_LIT 3 HPATH 4 ID 5 IF 6 IND_STRING_OPEN 7 INT_LIT 8 LBRACE 9 "
     "LBRACK 10 LET 11 LPAREN 12 MINUS 13 NOT 14 PATH 15 REC 16 SPATH 17 URI 18 WITH 19 expr 174 "
-    "expr_app 21 expr_op 22 expr_select 23 expr_simple 24 formal_set 25 op_chain 26 path_start 27 "
-    "prefixes 28",
+    "expr_app 21 expr_op 22 expr_pipe_from 23 expr_pipe_into 24 expr_select 25 expr_simple 26 "
+    "formal_set 27 op_chain 28 path_start 29 prefixes 30",
+    # 156
+    "DOLLAR_CURLY 41 DQUOTE 42 ID 175 OR_KW 176 SEMI 177 string_attr 178",
+    # 157
+    "ASSERT 1 DQUOTE 2 FLOAT_LIT 3 HPATH 4 ID 5 IF 6 IND_STRING_OPEN 7 INT_LIT 8 LBRACE 9 "
+    "LBRACK 10 LET 11 LPAREN 12 MINUS 13 NOT 14 PATH 15 REC 16 SPATH 17 URI 18 WITH 19 expr 179 "
+    "expr_app 21 expr_op 22 expr_pipe_from 23 expr_pipe_into 24 expr_select 25 expr_simple 26 "
+    "formal_set 27 op_chain 28 path_start 29 prefixes 30",
+    # 158
+    "RBRACE 180",
+    # 159
+    "AT -98 COLON -98",
+    # 160
+    "COMMA -101 RBRACE -101",
+    # 161
+    "*0 -58",
+    # 162
+    "*7 -8",
     # 163
-    "*3 -68",
+    "*0 -59",
     # 164
-    "*15 -75",
+    "*7 -7",
     # 165
-    "RPAREN 175",
+    "DQUOTE 2 FLOAT_LIT 3 HPATH 4 ID 61 IND_STRING_OPEN 7 INT_LIT 8 LBRACE 62 LBRACK 10 LET 63 "
+    "LPAREN 12 PATH 15 REC 16 SPATH 17 URI 18 expr_select 181 expr_simple 26 path_start 29",
     # 166
-    "*13 -76",
+    "ASSERT 1 DQUOTE 2 FLOAT_LIT 3 HPATH 4 ID 5 IF 6 IND_STRING_OPEN 7 INT_LIT 8 LBRACE 9 "
+    "LBRACK 10 LET 11 LPAREN 12 MINUS 13 NOT 14 PATH 15 REC 16 SPATH 17 URI 18 WITH 19 expr 182 "
+    "expr_app 21 expr_op 22 expr_pipe_from 23 expr_pipe_into 24 expr_select 25 expr_simple 26 "
+    "formal_set 27 op_chain 28 path_start 29 prefixes 30",
     # 167
-    "*13 -77",
+    "*6 -21 DQUOTE 2 FLOAT_LIT 3 HPATH 4 ID 61 IND_STRING_OPEN 7 INT_LIT 8 LBRACE 62 LBRACK 10 "
+    "LET 63 LPAREN 12 PATH 15 REC 16 SPATH 17 URI 18 expr_select 64 expr_simple 26 path_start 29",
     # 168
-    "*15 -73",
+    "*13 -69",
     # 169
-    "*13 -78",
+    "*13 -67",
     # 170
-    "SEMI 176",
+    "*7 -5",
     # 171
-    "AT -90 COLON -90",
+    "ASSERT 1 DQUOTE 2 FLOAT_LIT 3 HPATH 4 ID 5 IF 6 IND_STRING_OPEN 7 INT_LIT 8 LBRACE 9 "
+    "LBRACK 10 LET 11 LPAREN 12 MINUS 13 NOT 14 PATH 15 REC 16 SPATH 17 URI 18 WITH 19 expr 183 "
+    "expr_app 21 expr_op 22 expr_pipe_from 23 expr_pipe_into 24 expr_select 25 expr_simple 26 "
+    "formal_set 27 op_chain 28 path_start 29 prefixes 30",
     # 172
-    "*9 -39",
+    "*3 -74",
     # 173
-    "*7 -4",
+    "*17 -81",
     # 174
-    "*7 -9",
+    "RPAREN 184",
     # 175
-    "*13 -79 attrs 177",
+    "*14 -82",
     # 176
-    "*15 -72",
+    "*14 -83",
     # 177
-    "DOLLAR_CURLY 39 DQUOTE 40 ID 166 OR_KW 167 SEMI 178 string_attr 169",
+    "*17 -79",
     # 178
-    "*15 -74",
+    "*14 -84",
+    # 179
+    "SEMI 185",
+    # 180
+    "AT -96 COLON -96",
+    # 181
+    "*9 -45",
+    # 182
+    "*7 -4",
+    # 183
+    "*7 -9",
+    # 184
+    "*14 -85 attrs 186",
+    # 185
+    "*17 -78",
+    # 186
+    "DOLLAR_CURLY 41 DQUOTE 42 ID 175 OR_KW 176 SEMI 187 string_attr 178",
+    # 187
+    "*17 -80",
 )))

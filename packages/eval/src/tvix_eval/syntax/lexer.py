@@ -202,8 +202,11 @@ class Lexer:
     is the extent of the text just read, so no location is tracked lexeme by lexeme.
     """
 
-    def __init__(self, source: Source) -> None:
+    def __init__(self, source: Source, pipe_operators: bool = False) -> None:
         self.source = source
+        #: Whether ``|>`` and ``<|`` are tokens (experimental feature pipe-operators); C++
+        #: Nix's scanner refuses them otherwise, as soon as it reads one.
+        self.pipe_operators = pipe_operators
         self.text = source.text
         self.pos = 0
         self.modes: list[int] = [_INITIAL]
@@ -341,7 +344,7 @@ class Lexer:
             return self._char(value, end)
         if kind == "op":
             token = self._token(_OPERATORS[value], value, end)
-            if value in ("|>", "<|"):
+            if value in ("|>", "<|") and not self.pipe_operators:
                 raise self._error(
                     "experimental Nix feature 'pipe-operators' is disabled; add "
                     "'--extra-experimental-features pipe-operators' to enable it",
@@ -500,6 +503,6 @@ class Lexer:
             )
 
 
-def tokenize(source: Source) -> list[NixToken]:
+def tokenize(source: Source, pipe_operators: bool = False) -> list[NixToken]:
     """Every token of ``source`` (for tests and tools; the parser streams them)."""
-    return list(Lexer(source).tokens())
+    return list(Lexer(source, pipe_operators).tokens())

@@ -55,6 +55,9 @@ _BINARY: dict[str, tuple[int, int]] = {
     "SLASH": (9, _LEFT),
     "CONCAT": (10, _RIGHT),
 }
+#: Binary operators C++ Nix makes a call of (``__sub a b``...): a pipe into one adds an
+#: argument to that call.
+_CALL_OPERATORS = frozenset({"-", "*", "/", "<", ">"})
 _NOT_PREC = 7
 _HAS_ATTR_PREC = 11
 _NEGATE_PREC = 12
@@ -541,6 +544,26 @@ class _Builder:
         c[0].append(c[1])
         return c[0]  # type: ignore[no-any-return]
 
+    # -- the pipe operators
+
+    def pipe_from(self, c: Children) -> ast.Expr:
+        fn, op, arg = c
+        return self.make_call(fn, arg, op)
+
+    def pipe_into(self, c: Children) -> ast.Expr:
+        arg, op, fn = c
+        return self.make_call(fn, arg, op)
+
+    def make_call(self, fn: ast.Expr, arg: ast.Expr, op: NixToken) -> ast.Expr:
+        """``fn arg`` as C++ Nix's ``makeCall`` makes it for a pipe: an argument more of
+        ``fn`` when that is a call already (``a |> f b`` is ``f b a``; ``a |> -b`` is
+        ``__sub 0 b a``), at that call's position, or else a call at the operator; errors
+        of the call are reported there."""
+        start = _call_position(fn)
+        if start is None:
+            start = op.start_pos
+        return ast.Apply(self.span(start, max(self.last(fn), self.last(arg))), fn, arg)
+
     # -- application and selection
 
     def apply(self, c: Children) -> ast.Expr:
@@ -863,6 +886,18 @@ class _Builder:
         return _StringAttr(c[1], c[0].start_pos, c[2].end_pos)
 
 
+def _call_position(expr: ast.Expr) -> int | None:
+    """Where C++ Nix's tree has a call for ``expr``, if it has one: an application (``f
+    or`` too), ``-x``, ``<x>`` or an operator of :data:`_CALL_OPERATORS`."""
+    if isinstance(expr, ast.Apply | ast.SearchPath):
+        return expr.span.start
+    if isinstance(expr, ast.UnaryOp):
+        return expr.span.start if expr.op == "neg" else None
+    if isinstance(expr, ast.BinOp) and expr.op in _CALL_OPERATORS and expr.op_span is not None:
+        return expr.op_span.start
+    return None
+
+
 def _plain(pieces: list[str | ast.Expr]) -> list[str | ast.Expr]:
     """The pieces with tokens (kept until now for their positions) as plain text."""
     return [p if isinstance(p, ast.Expr) else str(p) for p in pieces]
@@ -1008,14 +1043,17 @@ def parse(
     source: Source,
     warn: Callable[[str], None] | None = None,
     names: Collection[str] | None = BASE_NAMES,
+    features: Collection[str] = (),
 ) -> ast.Expr:
     """Parse one Nix source, or raise :class:`ParseError` as C++ Nix would refuse it.
 
     ``warn`` receives the warnings C++ Nix prints while parsing (the text after
     ``warning: ``), in order. ``names`` are those of the base environment the code will
     see (by default ``nix-instantiate``'s): a variable neither they nor the code defines
-    is refused, as C++ Nix's parser refuses it; None checks no variable."""
-    lexer = Lexer(source)
+    is refused, as C++ Nix's parser refuses it; None checks no variable. ``features`` are
+    the experimental features enabled (those of
+    :data:`~tvix_eval.settings.SYNTAX_FEATURES` change the syntax)."""
+    lexer = Lexer(source, "pipe-operators" in features)
     with _LOCK:
         builder = _BUILDER
         builder.source = source

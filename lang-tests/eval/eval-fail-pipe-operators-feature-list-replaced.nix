@@ -1,0 +1,3 @@
+# `--option experimental-features` after `--extra-experimental-features pipe-operators`
+# replaces the whole list: the pipes are refused again.
+inc <| 1
