@@ -7,10 +7,17 @@ first. That makes it a plain integer conversion, which is what this module does.
 
 from __future__ import annotations
 
+import re
+
 from nix_compat.errors import Nixbase32Error
 
 ALPHABET = "0123456789abcdfghijklmnpqrsvwxyz"
 _DIGIT = {c: i for i, c in enumerate(ALPHABET)}
+#: Two digits at a time, for encoding (store paths are made by the thousand).
+_PAIRS = [ALPHABET[i >> 5] + ALPHABET[i & 31] for i in range(1024)]
+#: Our digits as Python's own base-32 digits, so that ``int(..., 32)`` decodes.
+_TO_PYTHON_DIGITS = str.maketrans(ALPHABET, "0123456789abcdefghijklmnopqrstuv")
+_VALID = re.compile(r"[0-9a-df-np-sv-z]*")
 
 __all__ = ["ALPHABET", "decode", "decoded_len", "encode", "encoded_len", "is_valid"]
 
@@ -29,7 +36,9 @@ def encode(data: bytes) -> str:
     """Encode ``data`` as nixbase32."""
     n = encoded_len(len(data))
     value = int.from_bytes(data, "little")
-    return "".join(ALPHABET[(value >> (5 * i)) & 31] for i in range(n - 1, -1, -1))
+    parts = [ALPHABET[(value >> (5 * (n - 1))) & 31]] if n & 1 else []
+    parts.extend(_PAIRS[(value >> (5 * k)) & 1023] for k in range(n - 2 - (n & 1), -1, -2))
+    return "".join(parts)
 
 
 def decode(text: str, byte_len: int | None = None) -> bytes:
@@ -48,12 +57,10 @@ def decode(text: str, byte_len: int | None = None) -> bytes:
             f"nixbase32 string of length {len(text)} where {encoded_len(byte_len)} "
             f"characters ({byte_len} bytes) were expected"
         )
-    value = 0
-    for position, char in enumerate(text):
-        digit = _DIGIT.get(char)
-        if digit is None:
-            raise Nixbase32Error(f"invalid nixbase32 character {char!r}", position)
-        value = (value << 5) | digit
+    if _VALID.fullmatch(text) is None:
+        position = next(i for i, char in enumerate(text) if char not in _DIGIT)
+        raise Nixbase32Error(f"invalid nixbase32 character {text[position]!r}", position)
+    value = int(text.translate(_TO_PYTHON_DIGITS), 32) if text else 0
     if value >> (8 * byte_len):
         raise Nixbase32Error("nixbase32 string has non-zero padding bits", 0)
     return value.to_bytes(byte_len, "little")

@@ -7,7 +7,9 @@ value works for ``/nix/store`` and for any other store.
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Final
@@ -40,6 +42,8 @@ MAX_NAME_LEN: Final = 211
 _NAME_BYTES: Final = frozenset(
     b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+-._?="
 )
+#: A name of the legal characters only, of a legal length (all ASCII: characters are bytes).
+_PLAIN_NAME: Final = re.compile(r"[a-zA-Z0-9+\-._?=]{1,%d}" % MAX_NAME_LEN)
 
 
 def check_name(name: str) -> None:
@@ -53,6 +57,8 @@ def invalid_name_reason(name: str) -> str | None:
     """What is wrong with ``name`` as a store path name, in C++ Nix 2.26's words (which the
     language shows for a derivation's or a file's name), or None if nothing is. Checked on
     its bytes, as C++ Nix checks them: the first byte out of place is the one named."""
+    if _PLAIN_NAME.fullmatch(name) is not None and name[0] != ".":
+        return None  # almost every name: one scan in C
     raw = name.encode("utf-8", "surrogateescape")
     if not raw:
         return "name must not be empty"
@@ -76,6 +82,8 @@ def invalid_name_reason(name: str) -> str | None:
 
 
 def _check_store_dir(store_dir: str) -> str:
+    if store_dir == DEFAULT_STORE_DIR:
+        return store_dir
     if not store_dir.startswith("/") or (len(store_dir) > 1 and store_dir.endswith("/")):
         raise StorePathError(
             f"store directory '{store_dir}' must be absolute, without '/' at the end"
@@ -103,6 +111,13 @@ class StorePath:
     @classmethod
     def from_base_name(cls, base_name: str) -> StorePath:
         """Parse ``<hash>-<name>``, the last component of a store path."""
+        if cls is StorePath:
+            # Paths are parsed from the same strings over and over (string contexts).
+            return _parse_base_name(base_name)
+        return cls._parse_base_name(base_name)
+
+    @classmethod
+    def _parse_base_name(cls, base_name: str) -> StorePath:
         if len(base_name) < ENCODED_DIGEST_LEN + 2 or base_name[ENCODED_DIGEST_LEN] != "-":
             raise StorePathError(f"'{base_name}' is not a store path base name (<hash>-<name>)")
         try:
@@ -147,6 +162,11 @@ class StorePath:
 
     def __str__(self) -> str:
         return self.base_name
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _parse_base_name(base_name: str) -> StorePath:
+    return StorePath._parse_base_name(base_name)
 
 
 # -- computing store paths -------------------------------------------------------------------

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Final
+from typing import Final, TypeVar
 
 from nix_compat.content_address import ContentAddress, ContentAddressMethod
 from nix_compat.errors import DerivationError
@@ -34,10 +34,26 @@ __all__ = [
 
 DRV_EXTENSION: Final = ".drv"
 
+V = TypeVar("V")
+
 
 def byte_key(text: str) -> bytes:
     """The sort key C++ Nix uses for strings: their bytes."""
     return text.encode("utf-8", "surrogateescape")
+
+
+def _by_key_bytes(items: Iterable[tuple[str, V]]) -> list[tuple[str, V]]:
+    """``items`` sorted by their keys' bytes (keys are distinct)."""
+    listed = list(items)
+    if "".join(key for key, _ in listed).isascii():  # almost always: characters are bytes
+        listed.sort(key=_first)
+    else:
+        listed.sort(key=lambda item: byte_key(item[0]))
+    return listed
+
+
+def _first(item: tuple[str, object]) -> str:
+    return item[0]
 
 
 #: How a content-addressing method is written before the algorithm in ATerm (``r:sha256``).
@@ -138,7 +154,7 @@ class InputDrvOutputs:
         return sorted(self.outputs, key=byte_key)
 
     def sorted_dynamic(self) -> list[tuple[str, InputDrvOutputs]]:
-        return sorted(self.dynamic.items(), key=lambda item: byte_key(item[0]))
+        return _by_key_bytes(self.dynamic.items())
 
     def is_dynamic(self) -> bool:
         return bool(self.dynamic)
@@ -172,7 +188,7 @@ class Derivation:
     # Orders C++ Nix writes things in (std::map / std::set over bytes).
 
     def sorted_outputs(self) -> list[tuple[str, Output]]:
-        return sorted(self.outputs.items(), key=lambda item: byte_key(item[0]))
+        return _by_key_bytes(self.outputs.items())
 
     def sorted_input_drvs(self) -> list[tuple[StorePath, InputDrvOutputs]]:
         return sorted(self.input_drvs.items(), key=lambda item: item[0].base_name)
@@ -181,7 +197,7 @@ class Derivation:
         return sorted(self.input_srcs, key=lambda path: path.base_name)
 
     def sorted_env(self) -> list[tuple[str, str]]:
-        return sorted(self.env.items(), key=lambda item: byte_key(item[0]))
+        return _by_key_bytes(self.env.items())
 
     def has_dynamic_inputs(self) -> bool:
         """Whether any input uses dynamic outputs (which needs the versioned ATerm)."""
