@@ -185,10 +185,12 @@ def test_trimming_removes_the_oldest_entries_first(cache: Path, tmp_path: Path) 
 
 
 def test_syntax_features_are_part_of_the_key(cache: Path, tmp_path: Path) -> None:
-    """A file compiled with pipe operators is refused without them, cache or not; other
-    features share an entry."""
+    """A file compiled with pipe operators is refused without them, and one with a URL
+    literal is refused with no-url-literals, cache or not; other features share an entry."""
     pipes = tmp_path / "pipes.nix"
     pipes.write_text("1 |> (x: x + 1)")
+    url = tmp_path / "url.nix"
+    url.write_text("http://example.org/x")
 
     def value(path: Path, *features: str) -> str:
         evaluator = Evaluator(experimental_features=features)
@@ -201,5 +203,7 @@ def test_syntax_features_are_part_of_the_key(cache: Path, tmp_path: Path) -> Non
 
     assert value(pipes, "pipe-operators") == "2"
     assert "experimental Nix feature 'pipe-operators' is disabled" in refusal(pipes)
-    assert value(pipes, "pipe-operators", "flakes") == "2"
-    assert len(_entries(cache)) == 1
+    assert value(url) == '"http://example.org/x"'
+    assert refusal(url, "no-url-literals") == "URL literals are disabled"
+    assert value(url, "flakes", "nix-command") == '"http://example.org/x"'
+    assert len(_entries(cache)) == 2

@@ -4,7 +4,8 @@
 printer prints ours the same way, so each expression is a byte-exact differential test. Valid
 expressions go to the reference in batches (a list under ``with {};``, so that free variables
 are fine); refusals one by one, comparing the message and the location. The experimental
-features that change the syntax (pipe operators) are tested alike, given to both parsers.
+features that change the syntax (pipe operators, no URL literals) are tested alike, given to
+both parsers.
 """
 
 from __future__ import annotations
@@ -842,6 +843,22 @@ PIPES_REFUSED = [
     "a |> ./a//b",
 ]
 
+#: With no-url-literals: what looks like a URL but is none still parses.
+NO_URLS_OKAY = ['"http://x.org/y"', "a: b", "{ a ? b }: a", "x: x", "a :b", '"${a}:b"']
+
+NO_URLS_REFUSED = [
+    "http://x.org/y",
+    "x:x",
+    "[ a:b ]",
+    "f a:b",
+    "{ x = http://a; y = a:b; }",
+    "http://x ++",
+    "[ http://x )",
+    "{ a = 1; a = http://x; }",
+    "a: b: http://x a: {",
+    "a:b: c",
+]
+
 
 def test_pipe_operators_print_like_the_reference(
     oracle: Any, oracle_home: str, tmp_path: Path
@@ -856,3 +873,11 @@ def test_pipe_operators_refused_like_the_reference(oracle: Any, tmp_path: Path) 
 def test_random_token_sequences_with_pipes(oracle: Any, oracle_home: str, tmp_path: Path) -> None:
     soup = [*SOUP, "|>", "<|", "|>", "<|"]
     _check_soup(oracle, oracle_home, tmp_path, random.Random(1148), soup, PIPES)
+
+
+def test_without_url_literals_like_the_reference(
+    oracle: Any, oracle_home: str, tmp_path: Path
+) -> None:
+    features = ("no-url-literals",)
+    _check_prints(oracle, oracle_home, tmp_path / "no-urls.nix", NO_URLS_OKAY, features)
+    _check_refusals(oracle, tmp_path, NO_URLS_REFUSED, features)

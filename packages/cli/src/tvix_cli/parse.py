@@ -1,9 +1,9 @@
 """``tvix parse FILE|-``: check Nix syntax, and with ``--dump`` print the syntax tree as
 ``nix-instantiate --parse`` prints it. As C++ Nix's parser, it also refuses a variable that
 nothing defines (the base environment being ``nix-instantiate``'s, whatever builtins this
-evaluator has). The experimental features that change the syntax (``pipe-operators``) are
-given as to ``tvix eval``: ``--extra-experimental-features`` or ``--option
-experimental-features``.
+evaluator has). The experimental features that change the syntax (``pipe-operators``,
+``no-url-literals``) are given as to ``tvix eval``: ``--extra-experimental-features`` or
+``--option experimental-features``.
 
 Whatever the input (binary garbage, 100 000 nested parentheses), the answer is either the
 tree or one error in C++ Nix's format on stderr with exit status 1, never a traceback: the
@@ -52,7 +52,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
             action=_FeatureList,
             dest="settings",
             metavar="FEATURES",
-            help=f"{what} (a space-separated list: pipe-operators...).",
+            help=f"{what} (a space-separated list: pipe-operators, no-url-literals...).",
         )
 
 

@@ -45,8 +45,9 @@ EXPERIMENTAL_FEATURES: dict[str, tuple[str, ...]] = {
 }
 
 #: The experimental features that change what parses, and hence what a file compiles to:
-#: ``|>`` and ``<|`` are operators only with pipe-operators.
-SYNTAX_FEATURES = frozenset({"pipe-operators"})
+#: ``|>`` and ``<|`` are operators only with pipe-operators; no-url-literals refuses URL
+#: literals.
+SYNTAX_FEATURES = frozenset({"no-url-literals", "pipe-operators"})
 
 
 def parse_unsigned(text: str) -> int | None:

@@ -323,6 +323,8 @@ class _Builder:
         #: the warning about using one as an argument goes.
         self.cursed: set[int] = set()
         self.warn: Callable[[str], None] | None = None
+        #: Whether a URL literal is a string (False: refused, as with no-url-literals).
+        self.url_literals = True
 
     # -- helpers
 
@@ -662,6 +664,10 @@ class _Builder:
         return ast.SearchPath(self.tspan(c[0]), str(c[0])[1:-1])
 
     def uri(self, c: Children) -> ast.Expr:
+        # Refused when reduced, as C++ Nix refuses it in its grammar action (which reads the
+        # setting once per process; here each parse has the features of its evaluation).
+        if not self.url_literals:
+            raise self.error("URL literals are disabled", c[0].start_pos)
         return ast.Str(self.tspan(c[0]), [str(c[0])])
 
     def parens(self, c: Children) -> ast.Expr:
@@ -1062,6 +1068,7 @@ def parse(
         builder.extent = {}
         builder.cursed = set()
         builder.warn = warn
+        builder.url_literals = "no-url-literals" not in features
         tree = _run(lexer)
         if names is not None:
             check_variables(tree, names, builder.symbols)

@@ -1,0 +1,1 @@
+{ url = mirror://gnu/hello; }
