@@ -60,6 +60,22 @@ def test_a_later_set_replaces_a_builtin_for_its_evaluator_only() -> None:
     assert Evaluator().eval('builtins.getEnv "HOME"') != "replaced"
 
 
+def test_toml_timestamps_are_this_evaluators_alone() -> None:
+    """parse-toml-timestamps changes fromTOML (by every name) for its evaluator only, and
+    leaves Python's tomllib, which other code may use, as it was."""
+    import datetime
+    import tomllib
+
+    document = 'builtins.fromTOML "a = 1979-05-27T07:32:00+00:00"'
+    stamped = Evaluator(experimental_features=["parse-toml-timestamps"])
+    timestamp = {"a": {"_type": "timestamp", "value": "1979-05-27T07:32:00Z"}}
+    assert stamped.eval(document) == timestamp
+    assert stamped.eval(document.removeprefix("builtins.")) == timestamp
+    with pytest.raises(EvalError, match="Dates and times are not supported"):
+        Evaluator().eval(document)
+    assert tomllib.loads("a = 07:32:00") == {"a": datetime.time(7, 32)}
+
+
 def test_a_stateful_builtin_needs_its_state() -> None:
     with pytest.raises(TypeError, match="greet needs its state"):
         Evaluator(builtins=[EXTRA])

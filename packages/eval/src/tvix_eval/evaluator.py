@@ -136,6 +136,7 @@ class Evaluator:
             builtins[name] = (
                 spec.fn() if spec.arity == 0 else PrimOp(name, spec.arity, spec.fn, spec.traced)
             )
+        builtins.update(self._feature_variants(specs))
         builtins.update(self._session_builtins())
         builtins["true"] = True
         builtins["false"] = False
@@ -186,6 +187,16 @@ class Evaluator:
         name = spec.name if spec.global_ else "__" + spec.name
         self.base[name] = value
         self.namespace["G_" + name] = value
+
+    def _feature_variants(self, specs: dict[str, Builtin]) -> dict[str, Value]:
+        """Builtins that an experimental feature of this evaluator changes, in place of the
+        builtins of the same name (reachable by the same names)."""
+        variants: dict[str, Value] = {}
+        if "parse-toml-timestamps" in self.experimental_features and "fromTOML" in specs:
+            from tvix_eval.builtins.toml import from_toml_with_timestamps
+
+            variants["fromTOML"] = PrimOp("fromTOML", 1, from_toml_with_timestamps)
+        return variants
 
     def _session_builtins(self) -> dict[str, Value]:
         """Builtins that need this evaluator (its I/O, settings, import cache)."""
