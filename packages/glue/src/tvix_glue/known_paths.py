@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from nix_compat.derivation.hashing import DerivationHasher
+from nix_compat.derivation.hashing import DerivationHasher, DrvHash
 from nix_compat.derivation.model import Derivation
 from nix_compat.store_path import StorePath
 
@@ -34,8 +34,10 @@ class KnownPaths:
         self._references = references
         self.hasher = DerivationHasher(self.derivation, store_dir)
 
-    def add(self, path: StorePath, drv: Derivation) -> None:
+    def add(self, path: StorePath, drv: Derivation, modulo: DrvHash | None = None) -> None:
+        """Know the derivation at ``path`` (and the hash modulo its users need, if known)."""
         self._derivations[path] = drv
+        self.hasher.add(path, drv, modulo)
 
     def derivation(self, path: StorePath) -> Derivation:
         drv = self._derivations.get(path)

@@ -223,7 +223,6 @@ def _unpositioned(message: str) -> NixError:
 
 
 def _finish(io: TvixStoreIO, drv: _Drv) -> dict[str, Value]:
-    from nix_compat.derivation.aterm import write_aterm
     from nix_compat.derivation.hashing import fill_output_paths
     from nix_compat.derivation.model import DeferredOutput, Derivation, Output
     from nix_compat.errors import NixCompatError
@@ -261,12 +260,14 @@ def _finish(io: TvixStoreIO, drv: _Drv) -> dict[str, Value]:
         derivation = fill_output_paths(derivation, io.known.hasher, io.store_dir)
     except NixCompatError as exc:
         raise _unpositioned(str(exc)) from None
+    try:
+        aterm, modulo = io.known.hasher.write(derivation)
+    except NixCompatError as exc:
+        raise _unpositioned(str(exc)) from None
     drv_path = io.add_text(
-        drv.name + ".drv",
-        write_aterm(derivation, store_dir=io.store_dir),
-        sorted(derivation.references(), key=lambda p: p.base_name),
+        drv.name + ".drv", aterm, sorted(derivation.references(), key=lambda p: p.base_name)
     )
-    io.known.add(StorePath.from_absolute_path(drv_path, io.store_dir), derivation)
+    io.known.add(StorePath.from_absolute_path(drv_path, io.store_dir), derivation, modulo)
     result: dict[str, Value] = {"drvPath": make_string(drv_path, frozenset({"=" + drv_path}))}
     for output in sorted(derivation.outputs):
         path = derivation.env[output]

@@ -11,9 +11,10 @@ promises; refusing it (with the byte where it departs) keeps ``parse`` then ``wr
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Final
 
 from nix_compat.content_address import ContentAddress
@@ -37,7 +38,14 @@ from .model import (
 )
 from .paths import fixed_output_path
 
-__all__ = ["drv_name_from_path", "name_from_env", "parse_aterm", "position_of", "write_aterm"]
+__all__ = [
+    "drv_name_from_path",
+    "name_from_env",
+    "parse_aterm",
+    "position_of",
+    "write_aterm",
+    "write_aterm_pair",
+]
 
 DYN_DRV_VERSION: Final = "xp-dyn-drv"
 #: Deeper dynamic-output nesting than this is refused rather than risking the Python stack.
@@ -132,8 +140,31 @@ def write_aterm(
     as when an input-addressed derivation's own output paths are computed. ``actual_inputs``
     replaces the input derivations (keyed by their hash modulo) for ``hashDerivationModulo``.
     """
+    with _surrogates_reported():
+        head = _head(drv, mask_outputs, store_dir)
+        return head + _inputs(drv, store_dir, actual_inputs) + _tail(drv, mask_outputs, store_dir)
+
+
+def write_aterm_pair(
+    drv: Derivation,
+    actual_inputs: Mapping[str, InputDrvOutputs],
+    store_dir: str = DEFAULT_STORE_DIR,
+) -> tuple[bytes, bytes]:
+    """The ``.drv`` bytes of ``drv`` and those its (unmasked) hash modulo is taken of, with
+    the input derivations replaced by ``actual_inputs``: written together, since they differ
+    only there (a derivation needs both, once for its own path and once for its users')."""
+    with _surrogates_reported():
+        head = _head(drv, False, store_dir)
+        tail = _tail(drv, False, store_dir)
+        own = head + _inputs(drv, store_dir, None) + tail
+        return own, head + _inputs(drv, store_dir, actual_inputs) + tail
+
+
+@contextlib.contextmanager
+def _surrogates_reported() -> Iterator[None]:
+    """Turns the one failure writing can meet into a DerivationError naming the string."""
     try:
-        return _write(drv, mask_outputs, store_dir, actual_inputs)
+        yield
     except UnicodeEncodeError as e:
         # Only a lone surrogate that surrogateescape did not make gets here.
         near = e.object[max(0, e.start - 20) : e.end + 20]
@@ -142,13 +173,9 @@ def write_aterm(
         ) from None
 
 
-def _write(
-    drv: Derivation,
-    mask_outputs: bool,
-    store_dir: str,
-    actual_inputs: Mapping[str, InputDrvOutputs] | None,
-) -> bytes:
-    out = bytearray(
+def _head(drv: Derivation, mask_outputs: bool, store_dir: str) -> bytes:
+    """``Derive(`` and the outputs."""
+    start = (
         b"DrvWithVersion(" + _unescaped(DYN_DRV_VERSION) + b","
         if drv.has_dynamic_inputs()
         else b"Derive("
@@ -157,18 +184,29 @@ def _write(
     for name, output in drv.sorted_outputs():
         fields = _output_fields(drv, name, output, mask_outputs, store_dir)
         outputs.append(b"(" + b",".join(_unescaped(f) for f in (name, *fields)) + b")")
-    out += _list(outputs)
+    return start + _list(outputs)
 
+
+def _inputs(
+    drv: Derivation, store_dir: str, actual_inputs: Mapping[str, InputDrvOutputs] | None
+) -> bytes:
+    """The input derivations: by path, or as ``actual_inputs`` replaces them."""
     if actual_inputs is None:
         inputs = [
             (path.to_absolute_path(store_dir), node) for path, node in drv.sorted_input_drvs()
         ]
     else:
         inputs = sorted(actual_inputs.items(), key=lambda item: byte_key(item[0]))
-    out += b"," + _list(
+    return b"," + _list(
         b"(" + _unescaped(key) + b"," + _write_node(node) + b")" for key, node in inputs
     )
-    out += b"," + _list(_unescaped(p.to_absolute_path(store_dir)) for p in drv.sorted_input_srcs())
+
+
+def _tail(drv: Derivation, mask_outputs: bool, store_dir: str) -> bytes:
+    """Sources, system, builder, arguments and environment, and the closing parenthesis."""
+    out = bytearray(
+        b"," + _list(_unescaped(p.to_absolute_path(store_dir)) for p in drv.sorted_input_srcs())
+    )
     out += b"," + _unescaped(drv.system)
     out += b"," + _escaped(drv.builder)
     out += b"," + _list(_escaped(a) for a in drv.args)

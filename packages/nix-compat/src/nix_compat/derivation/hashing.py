@@ -23,7 +23,7 @@ from nix_compat.store_path import (
     output_path_name,
 )
 
-from .aterm import write_aterm
+from .aterm import write_aterm, write_aterm_pair
 from .model import (
     DRV_EXTENSION,
     DeferredOutput,
@@ -147,11 +147,37 @@ class DerivationHasher:
 
     def hash_modulo(self, drv: Derivation, *, mask_outputs: bool = True) -> DrvHash:
         """``hashDerivationModulo``: the hash that input-addressed output paths come from."""
-        kinds = {type(o) for o in drv.outputs.values()}
-        if FixedOutput in kinds:
+        if any(isinstance(o, FixedOutput) for o in drv.outputs.values()):
             return DrvHash(_fixed_hashes(drv, self.store_dir), deferred=False)
-        deferred = any(_is_deferred_kind(o) for o in drv.outputs.values())
+        replaced, deferred = self._replaced_inputs(drv)
+        aterm = write_aterm(
+            drv, mask_outputs=mask_outputs, store_dir=self.store_dir, actual_inputs=replaced
+        )
+        digest = NixHash.of_bytes("sha256", aterm)
+        return DrvHash({name: digest for name in drv.outputs}, deferred)
 
+    def write(self, drv: Derivation) -> tuple[bytes, DrvHash]:
+        """The ``.drv`` bytes of ``drv`` (its outputs filled in) and its hash modulo as the
+        derivations that use it need it, written together; :meth:`add` it once its path is
+        known."""
+        if any(isinstance(o, FixedOutput) for o in drv.outputs.values()):
+            own = write_aterm(drv, store_dir=self.store_dir)
+            return own, DrvHash(_fixed_hashes(drv, self.store_dir), deferred=False)
+        replaced, deferred = self._replaced_inputs(drv)
+        own, modulo = write_aterm_pair(drv, replaced, self.store_dir)
+        digest = NixHash.of_bytes("sha256", modulo)
+        return own, DrvHash({name: digest for name in drv.outputs}, deferred)
+
+    def add(self, path: StorePath, drv: Derivation, modulo: DrvHash | None = None) -> None:
+        """Know the derivation at ``path`` (and its hash modulo, from :meth:`write`)."""
+        self._loaded[path] = drv
+        if modulo is not None:
+            self._hashes[path] = modulo
+
+    def _replaced_inputs(self, drv: Derivation) -> tuple[dict[str, InputDrvOutputs], bool]:
+        """The input derivations keyed by their hash modulo, and whether an output path is
+        known only after a build (here or among the inputs)."""
+        deferred = any(_is_deferred_kind(o) for o in drv.outputs.values())
         replaced: dict[str, InputDrvOutputs] = {}
         for path, node in drv.sorted_input_drvs():
             if node.is_dynamic():
@@ -171,12 +197,7 @@ class DerivationHasher:
                 key = digest.to_base16()
                 previous = replaced.get(key, InputDrvOutputs())
                 replaced[key] = InputDrvOutputs(previous.outputs | {output})
-
-        aterm = write_aterm(
-            drv, mask_outputs=mask_outputs, store_dir=self.store_dir, actual_inputs=replaced
-        )
-        digest = NixHash.of_bytes("sha256", aterm)
-        return DrvHash({name: digest for name in drv.outputs}, deferred)
+        return replaced, deferred
 
 
 def hash_derivation_modulo(
