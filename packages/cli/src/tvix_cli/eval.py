@@ -21,13 +21,13 @@ from tvix_eval.builtins.xml import XmlWriter
 from tvix_eval.errors import EvalError
 from tvix_eval.evaluator import run_with_big_stack
 from tvix_eval.printer import print_value
-from tvix_eval.settings import EvalSettings
 from tvix_eval.syntax.source import Source
 from tvix_eval.value import Thunk
 
+from tvix_cli.settings_arguments import add_settings_arguments, read_settings
 from tvix_cli.sources import SourceUnreadable, add_source_arguments, read_source
 from tvix_cli.store_arguments import add_store_arguments, store_opener
-from tvix_cli.terminal import fail, internal_error, warn, write_stdout
+from tvix_cli.terminal import fail, internal_error, write_stdout
 from tvix_cli.usage import UsageError
 
 __all__ = ["add_evaluation_arguments", "configure", "evaluate_each", "run"]
@@ -84,66 +84,7 @@ def add_evaluation_arguments(parser: argparse.ArgumentParser, expr_help: str) ->
     parser.add_argument(
         "--show-trace", action="store_true", help="Show the whole trace of an error."
     )
-    # Settings, applied in the order given (the last of two for one setting wins).
-    parser.add_argument(
-        "--option",
-        nargs=2,
-        action="append",
-        dest="settings",
-        default=[],
-        metavar=("NAME", "VALUE"),
-        help="Set a Nix setting (tvix eval implements max-call-depth, abort-on-warn, "
-        "pure-eval, tarball-ttl, (extra-)experimental-features and (extra-)trusted-public-keys).",
-    )
-    parser.add_argument(
-        "--max-call-depth",
-        action=_Setting,
-        dest="settings",
-        metavar="N",
-        help="Deepest nesting of function calls before an error (default: 10000).",
-    )
-    parser.add_argument(
-        "--abort-on-warn",
-        action=_Setting,
-        nargs=0,
-        dest="settings",
-        const="true",
-        help="Make builtins.warn an error, to show where a warning comes from.",
-    )
-    parser.add_argument(
-        "--no-abort-on-warn", action=_Setting, nargs=0, dest="settings", const="false"
-    )
-    parser.add_argument(
-        "--pure-eval",
-        action=_Setting,
-        nargs=0,
-        dest="settings",
-        const="true",
-        help="Evaluate hermetically: no environment, no files outside the store paths given.",
-    )
-    for option in ("--no-pure-eval", "--impure"):
-        parser.add_argument(
-            option,
-            action=_Setting,
-            nargs=0,
-            dest="settings",
-            const="false",
-            setting="pure-eval",
-            help="Evaluate with the environment and this machine's files (the default)."
-            if option == "--impure"
-            else argparse.SUPPRESS,
-        )
-    for option, what in (
-        ("--experimental-features", "Enable only these experimental features"),
-        ("--extra-experimental-features", "Enable these experimental features too"),
-    ):
-        parser.add_argument(
-            option,
-            action=_Setting,
-            dest="settings",
-            metavar="FEATURES",
-            help=f"{what} (a space-separated list: fetch-tree, flakes, fetch-closure...).",
-        )
+    add_settings_arguments(parser)
     add_store_arguments(parser)
 
 
@@ -184,39 +125,6 @@ class _AutoArg(argparse.Action):
         namespace.auto_args = [*namespace.auto_args, [option_string, name, value]]
 
 
-class _Setting(argparse.Action):
-    """``--NAME VALUE`` (or ``--NAME``, ``--no-NAME`` for a Boolean): ``--option NAME VALUE``;
-    ``setting`` names the setting where the option's name is not it (``--impure``)."""
-
-    def __init__(self, *args: Any, setting: str | None = None, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.setting = setting
-
-    def __call__(
-        self,
-        parser: argparse.ArgumentParser,
-        namespace: argparse.Namespace,
-        values: Any,
-        option_string: str | None = None,
-    ) -> None:
-        name = self.setting or self.option_strings[0].removeprefix("--").removeprefix("no-")
-        value = values if self.const is None else self.const
-        # Unlike --option's, a wrong value here is an error, as with C++ Nix (an unknown
-        # experimental feature is only warned about, later, as with --option).
-        if name not in EvalSettings.FEATURE_LISTS:
-            for problem in EvalSettings().set(name, value):
-                parser.error(problem.removeprefix("error: "))
-        namespace.settings = [*namespace.settings, [name, value]]
-
-
-def _settings(given: list[list[str]]) -> EvalSettings:
-    """The settings of the command line, warning as C++ Nix does about what does not read."""
-    settings = EvalSettings()
-    warnings = [w for name, value in given for w in settings.set(name, value)]
-    warn([*warnings, *settings.unknown_names()])
-    return settings
-
-
 def run(args: argparse.Namespace) -> None:
     """Evaluate, print the value, or exit 1 with the error as C++ Nix prints it."""
     # The XML written so far of an output that failed is printed too, as nix-instantiate
@@ -252,7 +160,7 @@ def evaluate_each(
     says was written of the one that failed)."""
     if args.expr is None and args.target is None:
         raise UsageError("give an expression with -E, a file, or '-'")
-    settings = _settings(args.settings)
+    settings = read_settings(args.settings)
     from tvix_glue.evaluator import store_evaluator
 
     evaluator = store_evaluator(

@@ -13,14 +13,13 @@ work runs on a thread with a big stack, because printing a deep tree recurses.
 from __future__ import annotations
 
 import argparse
-from typing import Any
 
 from tvix_eval.errors import EvalError
 from tvix_eval.evaluator import run_with_big_stack
-from tvix_eval.settings import EvalSettings
 from tvix_eval.syntax.parser import parse
 from tvix_eval.syntax.printer import print_expr
 
+from tvix_cli.settings_arguments import add_settings_arguments, read_settings
 from tvix_cli.sources import SourceUnreadable, add_source_arguments, read_source
 from tvix_cli.terminal import fail, warn, write_stdout
 
@@ -33,56 +32,13 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--dump", action="store_true", help="Print the tree as nix-instantiate --parse does."
     )
-    # Settings in the order given, as tvix eval takes them; only the features matter here.
-    parser.add_argument(
-        "--option",
-        nargs=2,
-        action="append",
-        dest="settings",
-        default=[],
-        metavar=("NAME", "VALUE"),
-        help="Set a Nix setting (tvix parse reads (extra-)experimental-features).",
-    )
-    for option, what in (
-        ("--experimental-features", "Enable only these experimental features"),
-        ("--extra-experimental-features", "Enable these experimental features too"),
-    ):
-        parser.add_argument(
-            option,
-            action=_FeatureList,
-            dest="settings",
-            metavar="FEATURES",
-            help=f"{what} (a space-separated list: pipe-operators, no-url-literals...).",
-        )
-
-
-class _FeatureList(argparse.Action):
-    """``--[extra-]experimental-features LIST``: ``--option [extra-]experimental-features
-    LIST``, in its place among the others."""
-
-    def __call__(
-        self,
-        parser: argparse.ArgumentParser,
-        namespace: argparse.Namespace,
-        values: Any,
-        option_string: str | None = None,
-    ) -> None:
-        name = self.option_strings[0].removeprefix("--")
-        namespace.settings = [*namespace.settings, [name, values]]
-
-
-def _features(given: list[list[str]]) -> frozenset[str]:
-    """The experimental features the settings enable, warning as C++ Nix does about names
-    and features it does not know."""
-    settings = EvalSettings()
-    warnings = [w for name, value in given for w in settings.set(name, value)]
-    warn([*warnings, *settings.unknown_names()])
-    return settings.enabled_features()
+    # The settings tvix eval takes (only the experimental features matter here).
+    add_settings_arguments(parser)
 
 
 def run(args: argparse.Namespace) -> None:
     """Parse, print the tree if asked, or exit 1 with the syntax error as C++ Nix prints it."""
-    features = _features(args.settings)
+    features = read_settings(args.settings).enabled_features()
     try:
         source = read_source(args.target, args.expr)
     except SourceUnreadable as error:
