@@ -27,10 +27,11 @@ import tempfile
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
-from urllib.parse import unquote, urlsplit
+from urllib.parse import urlsplit
 
 from tvix_eval.errors import NixError
 
+from tvix_glue.fetchers.programs import ProgramFailed, local_path, run_program
 from tvix_glue.fetchers.tree import (
     FetchedTree,
     add_tree,
@@ -62,42 +63,16 @@ class GitRequest:
     name: str = "source"
 
 
-class GitError(NixError):
-    """A git command failed."""
-
-
 def _git(*args: str, cwd: str | None = None, env: dict[str, str] | None = None) -> str:
-    """Run git quietly; its output, or GitError with what it said."""
-    command = ["git", "-c", "protocol.file.allow=always", *args]
-    try:
-        done = subprocess.run(
-            command,
-            cwd=cwd,
-            capture_output=True,
-            env={**os.environ, "GIT_TERMINAL_PROMPT": "0", **(env or {})},
-            check=False,
-        )
-    except FileNotFoundError:
-        raise GitError("cannot run 'git': it is not installed") from None
-    if done.returncode != 0:
-        said = done.stderr.decode("utf-8", "replace").strip()
-        raise GitError(f"program 'git' failed: {said or f'exit status {done.returncode}'}")
-    return done.stdout.decode("utf-8", "surrogateescape")
-
-
-def _local_path(url: str) -> str | None:
-    if url.startswith("/"):
-        return url
-    split = urlsplit(url)
-    if split.scheme == "file" and not split.netloc:
-        return unquote(split.path)
-    return None
+    """Run git quietly (never asking for a password); its output."""
+    settings = {"GIT_TERMINAL_PROMPT": "0", **(env or {})}
+    return run_program("git", ["-c", "protocol.file.allow=always", *args], env=settings, cwd=cwd)
 
 
 def _work_tree(path: str) -> bool:
     try:
         return _git("-C", path, "rev-parse", "--show-toplevel").strip() == os.path.realpath(path)
-    except GitError:
+    except ProgramFailed:
         return False
 
 
@@ -105,7 +80,7 @@ def fetch_git(io: TvixStoreIO, request: GitRequest) -> FetchedTree:
     """The tree ``request`` names, in the store, with ``rev``, ``revCount``,
     ``lastModified`` and the rest of what C++ Nix tells about it."""
     try:
-        local = _local_path(request.url)
+        local = local_path(request.url)
         if local is not None and not request.ref and not request.rev and _work_tree(local):
             return _fetch_work_tree(io, local, request)
         params = {
@@ -164,7 +139,7 @@ def _fetch_work_tree(io: TvixStoreIO, path: str, request: GitRequest) -> Fetched
         tree = _fetch_commit(io, path, head, request)
         try:
             tree.ref = _git("-C", path, "symbolic-ref", "-q", "HEAD").strip() or None
-        except GitError:
+        except ProgramFailed:
             tree.ref = None  # a detached HEAD
         return tree
     from tvix_eval.builtins.log import log
@@ -186,7 +161,7 @@ def _fetch_work_tree(io: TvixStoreIO, path: str, request: GitRequest) -> Fetched
 def _head(path: str) -> str | None:
     try:
         return _git("-C", path, "rev-parse", "--verify", "-q", "HEAD^{commit}").strip() or None
-    except GitError:
+    except ProgramFailed:
         return None
 
 
@@ -197,7 +172,7 @@ def _resolve(repo: str, request: GitRequest) -> str:
     if request.rev:
         try:
             _git("-C", repo, "cat-file", "-e", request.rev + "^{commit}")
-        except GitError:
+        except ProgramFailed:
             raise NixError(
                 f"getting Git object '{request.rev}': object not found - no match for id "
                 f"({request.rev})"
@@ -206,7 +181,7 @@ def _resolve(repo: str, request: GitRequest) -> str:
     ref = request.ref or "HEAD"
     try:
         return _git("-C", repo, "rev-parse", "--verify", "-q", ref + "^{commit}").strip()
-    except GitError:
+    except ProgramFailed:
         raise NixError(f"resolving Git reference '{ref}': revspec '{ref}' not found") from None
 
 
@@ -239,7 +214,7 @@ def _write_commit(repo: str, rev: str, out: str, export_ignore: bool) -> None:
             tar.extractall(out, filter="tar")
         if archive.wait() != 0:
             said = archive.stderr.read().decode("utf-8", "replace") if archive.stderr else ""
-            raise GitError(f"program 'git' failed: {said.strip()}")
+            raise ProgramFailed(f"program 'git' failed: {said.strip()}")
         return
     git_dir = _git("-C", repo, "rev-parse", "--absolute-git-dir").strip()
     with tempfile.TemporaryDirectory(prefix="tvix-git-index-") as scratch:
@@ -255,7 +230,7 @@ def _write_submodules(repo: str, rev: str, out: str, url: str) -> None:
         return
     try:
         listing = _git("config", "-f", modules, "-z", "--get-regexp", r"^submodule\..*\.path$")
-    except GitError:
+    except ProgramFailed:
         return
     for entry in filter(None, listing.split("\0")):
         key, _, path = entry.partition("\n")
@@ -264,7 +239,7 @@ def _write_submodules(repo: str, rev: str, out: str, url: str) -> None:
         commit = _git("-C", repo, "rev-parse", f"{rev}:{path}").strip()
         sub_url = _relative_url(url, sub_url)
         sub_request = GitRequest(url=sub_url, shown=sub_url, rev=commit, all_refs=True)
-        local = _local_path(sub_url)
+        local = local_path(sub_url)
         sub_repo = local if local is not None and os.path.isdir(local) else _cached(sub_request)
         target = os.path.join(out, path)
         os.makedirs(target, exist_ok=True)
@@ -328,7 +303,7 @@ def _cached(request: GitRequest) -> str:
         depth = ["--unshallow"]  # a shallow fetch came first: the history is wanted now
     try:
         _git("-C", str(repo), "fetch", "--quiet", "--force", *depth, "--", request.url, spec)
-    except GitError:
+    except ProgramFailed:
         if request.rev:
             raise
         ref = request.ref or "HEAD"
@@ -344,7 +319,7 @@ def _full_ref(ref: str) -> str:
 def _has_commit(repo: str, rev: str) -> bool:
     try:
         _git("-C", repo, "cat-file", "-e", rev + "^{commit}")
-    except GitError:
+    except ProgramFailed:
         return False
     return True
 
@@ -353,7 +328,7 @@ def _default_ref(url: str) -> str:
     """The branch the remote's ``HEAD`` names (``master`` if it cannot be asked)."""
     try:
         listing = _git("ls-remote", "--symref", "--", url, "HEAD")
-    except GitError:
+    except ProgramFailed:
         return "master"
     for line in listing.splitlines():
         if line.startswith("ref: "):

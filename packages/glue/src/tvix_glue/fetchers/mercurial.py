@@ -12,15 +12,14 @@ from __future__ import annotations
 
 import hashlib
 import os
-import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
-from urllib.parse import unquote, urlsplit
 
 from tvix_eval.errors import NixError
 
+from tvix_glue.fetchers.programs import local_path, run_program
 from tvix_glue.fetchers.tree import FetchedTree, add_tree, keep_only
 
 if TYPE_CHECKING:
@@ -41,31 +40,16 @@ class HgRequest:
     name: str = "source"
 
 
-def _hg(*args: str, cwd: str | None = None) -> str:
-    """Run hg without the user's configuration; its output, or NixError with what it said."""
-    env = {**os.environ, "HGPLAIN": "1", "HGRCPATH": ""}
-    try:
-        done = subprocess.run(["hg", *args], cwd=cwd, capture_output=True, env=env, check=False)
-    except FileNotFoundError:
-        raise NixError("cannot run 'hg': it is not installed") from None
-    if done.returncode != 0:
-        said = done.stderr.decode("utf-8", "replace").strip()
-        raise NixError(f"program 'hg' failed: {said or f'exit status {done.returncode}'}")
-    return done.stdout.decode("utf-8", "surrogateescape")
-
-
-def _local_path(url: str) -> str | None:
-    split = urlsplit(url)
-    if split.scheme == "file" and not split.netloc:
-        return unquote(split.path)
-    return None
+def _hg(*args: str) -> str:
+    """Run hg without the user's configuration; its output."""
+    return run_program("hg", list(args), env={"HGPLAIN": "1", "HGRCPATH": ""})
 
 
 def fetch_mercurial(io: TvixStoreIO, request: HgRequest) -> FetchedTree:
     """The tree ``request`` names, in the store, with ``rev``, ``revCount`` and the
     ``branch`` (in :attr:`FetchedTree.ref`) it was taken from."""
     try:
-        local = _local_path(request.url)
+        local = local_path(request.url)
         if local is not None and not request.rev and not request.ref:
             dirty = _dirty_tree(io, local, request)
             if dirty is not None:
