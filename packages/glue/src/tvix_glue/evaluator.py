@@ -3,8 +3,8 @@ the store-backed I/O, for one evaluation session."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tvix_eval.evaluator import Evaluator
@@ -14,13 +14,12 @@ from tvix_glue.builtins import STORE_BUILTINS
 from tvix_glue.store_io import TvixStoreIO
 
 if TYPE_CHECKING:
-    from nix_compat.signing import VerifyingKey
     from tvix_store.services import Store
 
 __all__ = ["CORE_PACKAGES", "store_evaluator"]
 
 #: What ``<nix/NAME>`` finds, as C++ Nix's own files: ``<nix/fetchurl.nix>``.
-CORE_PACKAGES = {"fetchurl.nix": str(Path(__file__).resolve().parent / "nix" / "fetchurl.nix")}
+CORE_PACKAGES = {"fetchurl.nix": os.path.join(os.path.dirname(__file__), "nix", "fetchurl.nix")}
 
 
 def store_evaluator(
@@ -44,7 +43,7 @@ def store_evaluator(
         store_dir=store_dir,
         read_write=read_write,
         pure_eval=pure_eval,
-        trusted_public_keys=_keys(trusted_public_keys),
+        trusted_public_keys=tuple(trusted_public_keys),
         tarball_ttl=tarball_ttl,
     )
     evaluator = Evaluator(
@@ -56,17 +55,3 @@ def store_evaluator(
     )
     io.evaluator = evaluator
     return evaluator
-
-
-def _keys(texts: Iterable[str]) -> tuple[VerifyingKey, ...]:
-    """The keys that parse (C++ Nix, too, skips a key it cannot read)."""
-    from nix_compat.errors import NixCompatError
-    from nix_compat.signing import VerifyingKey
-
-    keys = []
-    for text in texts:
-        try:
-            keys.append(VerifyingKey.parse(text))
-        except NixCompatError:
-            continue
-    return tuple(keys)

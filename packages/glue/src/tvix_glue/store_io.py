@@ -24,7 +24,6 @@ from tvix_eval.io import LocalIO, PathFilter
 
 if TYPE_CHECKING:
     from nix_compat.derivation.model import Derivation
-    from nix_compat.signing import VerifyingKey
     from nix_compat.store_path import StorePath
     from tvix_castore.blobs.service import BlobService
     from tvix_castore.directories.service import DirectoryService
@@ -57,7 +56,7 @@ class TvixStoreIO(LocalIO):
         store_dir: str,
         read_write: bool = False,
         pure_eval: bool = False,
-        trusted_public_keys: tuple[VerifyingKey, ...] = (),
+        trusted_public_keys: tuple[str, ...] = (),
         tarball_ttl: int = 3600,
     ) -> None:
         super().__init__(store_dir)
@@ -66,7 +65,8 @@ class TvixStoreIO(LocalIO):
         #: Whether the evaluation is pure (the evaluator then reads files through a
         #: :class:`~tvix_eval.io.PureIO` around this; the store builtins ask here).
         self.pure_eval = pure_eval
-        #: Whose signatures make a binary cache's path trusted (``fetchClosure``).
+        #: Whose signatures make a binary cache's path trusted (``fetchClosure``), as
+        #: ``name:base64`` (read when needed).
         self.trusted_public_keys = trusted_public_keys
         #: Seconds a fetch without a hash is not repeated.
         self.tarball_ttl = tarball_ttl

@@ -20,6 +20,7 @@ from tvix_eval.value import attr_position, force, make_string
 from tvix_glue.builtins.store_paths import coerce_to_store_path
 
 if TYPE_CHECKING:
+    from nix_compat.signing import VerifyingKey
     from nix_compat.store_path import StorePath
     from tvix_store.pathinfo import PathInfo
 
@@ -123,7 +124,7 @@ def _copied(io: TvixStoreIO, url: str, path: StorePath) -> PathInfo:
             store.blobs,
             store.directories,
             store.path_infos,
-            public_keys=list(io.trusted_public_keys),
+            public_keys=_keys(io.trusted_public_keys),
         )
     except PathMissing as exc:
         raise NixError(f"path '{exc.path}' is not valid") from None
@@ -228,3 +229,17 @@ def _register_rewritten(io: TvixStoreIO, info: PathInfo, path: StorePath) -> Non
 
     ca = ContentAddress(ContentAddressMethod.NAR, NixHash("sha256", info.nar_sha256))
     io.store.path_infos.put(replace(info, store_path=path, ca=ca, signatures=(), deriver=None))
+
+
+def _keys(texts: tuple[str, ...]) -> list[VerifyingKey]:
+    """The keys that parse (C++ Nix, too, skips a key it cannot read)."""
+    from nix_compat.errors import NixCompatError
+    from nix_compat.signing import VerifyingKey
+
+    keys = []
+    for text in texts:
+        try:
+            keys.append(VerifyingKey.parse(text))
+        except NixCompatError:
+            continue
+    return keys

@@ -13,8 +13,6 @@ from tvix_eval.errors import NixError
 from tvix_eval.runtime import ops
 from tvix_eval.value import force, make_string
 
-from tvix_glue.fetchers.inputs import Input
-
 if TYPE_CHECKING:
     from tvix_glue.store_io import TvixStoreIO
 
@@ -33,6 +31,7 @@ def _string(value: Value, what: str) -> str:
 
 @FETCH_MERCURIAL_BUILTINS.builtin("fetchMercurial", 1, stateful=True)
 def fetch_mercurial(io: TvixStoreIO, args: Value) -> dict[str, Value]:
+    from tvix_glue.fetchers.inputs import Input
     from tvix_glue.fetchers.mercurial import HgRequest
     from tvix_glue.fetchers.mercurial import fetch_mercurial as fetch
 

@@ -18,10 +18,12 @@ from tvix_eval.errors import NixError
 from tvix_eval.runtime import ops
 from tvix_eval.value import NixPath, force, make_string, type_name
 
-from tvix_glue.fetchers.inputs import Attr, Input, input_from_attrs, parse_flake_ref
-from tvix_glue.fetchers.tree import FetchedTree, add_tree, time_attrs
+# The fetchers are imported where they are used: every evaluator has these builtins, and
+# most evaluations call none of them.
 
 if TYPE_CHECKING:
+    from tvix_glue.fetchers.inputs import Attr, Input
+    from tvix_glue.fetchers.tree import FetchedTree
     from tvix_glue.store_io import TvixStoreIO
 
 __all__ = ["FETCH_TREE_BUILTINS", "fetch_input", "tree_attrs"]
@@ -57,6 +59,8 @@ def _git_url(url: str) -> str:
 
 
 def _fetch_git_input(value: Value, fetch_git_defaults: bool) -> Input:
+    from tvix_glue.fetchers.inputs import input_from_attrs
+
     value = force(value)
     who = "fetchGit" if fetch_git_defaults else "fetchTree"
     if isinstance(value, dict):
@@ -165,6 +169,8 @@ def _check_nar_hash(source: Input, tree: FetchedTree) -> None:
 
 
 def _fetch_path(io: TvixStoreIO, source: Input) -> FetchedTree:
+    from tvix_glue.fetchers.tree import add_tree, time_attrs
+
     path = str(source.get("path"))
     if not path.startswith("/"):
         raise NixError(f"path '{path}' is not an absolute path")
@@ -199,6 +205,7 @@ def _fetch_url(io: TvixStoreIO, source: Input) -> FetchedTree:
     from nix_compat.hash import NixHash
 
     from tvix_glue.fetchers.fetch import fetch_file, fetch_tarball_tree
+    from tvix_glue.fetchers.tree import FetchedTree
 
     url = str(source.get("url"))
     try:
@@ -216,6 +223,8 @@ def _fetch_url(io: TvixStoreIO, source: Input) -> FetchedTree:
 
 def tree_attrs(tree: FetchedTree, source: Input, *, fetch_git: bool) -> dict[str, Value]:
     """The attribute set C++ Nix returns for a fetched tree."""
+    from tvix_glue.fetchers.tree import time_attrs
+
     result: dict[str, Value] = {
         "outPath": make_string(tree.path, frozenset({tree.path})),
         "narHash": tree.nar_hash.to_sri(),
@@ -239,6 +248,8 @@ def tree_attrs(tree: FetchedTree, source: Input, *, fetch_git: bool) -> dict[str
 
 @FETCH_TREE_BUILTINS.builtin("fetchTree", 1, stateful=True, feature="fetch-tree")
 def fetch_tree(io: TvixStoreIO, args: Value) -> dict[str, Value]:
+    from tvix_glue.fetchers.inputs import input_from_attrs, parse_flake_ref
+
     args = force(args)
     if isinstance(args, dict):
         attrs = _input_attrs(args, "fetchTree")

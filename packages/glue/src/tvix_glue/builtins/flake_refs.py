@@ -4,14 +4,15 @@ references between their string form and their attribute set, as C++ Nix 2.26 co
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tvix_eval.builtins.arguments import plain_string_arg, set_arg
 from tvix_eval.builtins.registry import BuiltinSet
 from tvix_eval.errors import NixError
 from tvix_eval.value import Thunk, describe, force
 
-from tvix_glue.fetchers.inputs import Attr, Input, parse_flake_ref
+if TYPE_CHECKING:
+    from tvix_glue.fetchers.inputs import Attr
 
 __all__ = ["FLAKE_REF_BUILTINS"]
 
@@ -22,6 +23,8 @@ FLAKE_REF_BUILTINS = BuiltinSet()
 
 @FLAKE_REF_BUILTINS.builtin("parseFlakeRef", 1, feature="flakes")
 def parse_flake_ref_builtin(text: Value) -> dict[str, Attr]:
+    from tvix_glue.fetchers.inputs import parse_flake_ref
+
     what = "the argument passed to builtins.parseFlakeRef"
     ref = str(plain_string_arg(text, "parseFlakeRef", what=what))
     source, flake = parse_flake_ref(ref)
@@ -30,6 +33,8 @@ def parse_flake_ref_builtin(text: Value) -> dict[str, Attr]:
 
 @FLAKE_REF_BUILTINS.builtin("flakeRefToString", 1, feature="flakes")
 def flake_ref_to_string(attrs: Value) -> str:
+    from tvix_glue.fetchers.inputs import Input
+
     given = set_arg(attrs, "flakeRefToString", 0)
     fields: dict[str, Attr] = {}
     for name, value in given.items():

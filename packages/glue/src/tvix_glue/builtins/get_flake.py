@@ -4,7 +4,6 @@ lock file or, where that lacks them, fetched and locked now (see :mod:`tvix_glue
 from __future__ import annotations
 
 import os
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tvix_eval.builtins.arguments import string_arg
@@ -13,10 +12,6 @@ from tvix_eval.errors import NixError
 from tvix_eval.runtime.calls import call, call2
 from tvix_eval.syntax.source import Source
 from tvix_eval.value import NixPath, force
-
-from tvix_glue.builtins.fetch_tree import fetch_input, tree_attrs
-from tvix_glue.fetchers.inputs import parse_flake_ref
-from tvix_glue.flakes.lock import DeclaredInput, Locker, LockFile
 
 if TYPE_CHECKING:
     from tvix_glue.store_io import TvixStoreIO
@@ -27,13 +22,17 @@ Value = Any
 
 GET_FLAKE_BUILTINS = BuiltinSet()
 
-_CALL_FLAKE = Path(__file__).resolve().parent.parent / "flakes" / "call-flake.nix"
+_CALL_FLAKE = os.path.join(os.path.dirname(os.path.dirname(__file__)), "flakes", "call-flake.nix")
 
 
 @GET_FLAKE_BUILTINS.builtin("getFlake", 1, stateful=True, feature="flakes")
 def get_flake(io: TvixStoreIO, ref: Value) -> Value:
     from tvix_eval.builtins.log import log
     from tvix_eval.python_values import to_python
+
+    from tvix_glue.builtins.fetch_tree import fetch_input, tree_attrs
+    from tvix_glue.fetchers.inputs import parse_flake_ref
+    from tvix_glue.flakes.lock import DeclaredInput, Locker, LockFile
 
     text = str(string_arg(ref, "getFlake", what="the argument passed to builtins.getFlake"))
     reference, _ = parse_flake_ref(text)
@@ -72,7 +71,8 @@ def get_flake(io: TvixStoreIO, ref: Value) -> Value:
             f"warning: not writing modified lock file of flake '{reference.to_url()}':\n"
             + "\n".join(locker.added)
         )
-    call_flake = force(evaluator.load(Source(str(_CALL_FLAKE), _CALL_FLAKE.read_text()))())
+    with open(_CALL_FLAKE, encoding="utf-8") as nix_file:
+        call_flake = force(evaluator.load(Source(_CALL_FLAKE, nix_file.read()))())
     return call2(call_flake, lock.to_json(), tree_attrs(tree, reference, fetch_git=False))
 
 
