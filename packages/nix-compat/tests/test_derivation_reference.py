@@ -162,6 +162,19 @@ def test_filling_in_outputs_rebuilds_the_reference_drv(drvs: Any, name: str) -> 
     assert derivation_path(filled).to_absolute_path() == path
 
 
+@pytest.mark.parametrize("name", NAMES)
+def test_completing_a_derivation_gives_the_reference_drv_and_hash_modulo(
+    drvs: Any, name: str
+) -> None:
+    """The one-pass way (``DerivationHasher.complete``) against the references' bytes and
+    against the general way (fill in, write, hash the written derivation as an input)."""
+    path = drvs.top[name]
+    filled, own, modulo = DerivationHasher(_loader(drvs)).complete(_stripped(_parse(drvs, path)))
+    assert own == drvs.data(path)
+    assert filled == fill_output_paths(_stripped(_parse(drvs, path)), _loader(drvs))
+    assert modulo == DerivationHasher(_loader(drvs)).hash_of_path(_store_path(path))
+
+
 def test_kinds_of_outputs_are_read_as_the_reference_means_them(drvs: Any) -> None:
     kinds = {
         name: {type(o) for o in _parse(drvs, drvs.top[name]).outputs.values()} for name in NAMES

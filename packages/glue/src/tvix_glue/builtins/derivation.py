@@ -223,7 +223,6 @@ def _unpositioned(message: str) -> NixError:
 
 
 def _finish(io: TvixStoreIO, drv: _Drv) -> dict[str, Value]:
-    from nix_compat.derivation.hashing import fill_output_paths
     from nix_compat.derivation.model import DeferredOutput, Derivation, Output
     from nix_compat.errors import NixCompatError
     from nix_compat.store_path import StorePath, invalid_name_reason
@@ -257,11 +256,7 @@ def _finish(io: TvixStoreIO, drv: _Drv) -> dict[str, Value]:
         env=drv.env,
     )
     try:
-        derivation = fill_output_paths(derivation, io.known.hasher, io.store_dir)
-    except NixCompatError as exc:
-        raise _unpositioned(str(exc)) from None
-    try:
-        aterm, modulo = io.known.hasher.write(derivation)
+        derivation, aterm, modulo = io.known.hasher.complete(derivation)
     except NixCompatError as exc:
         raise _unpositioned(str(exc)) from None
     drv_path = io.add_text(

@@ -44,6 +44,8 @@ __all__ = [
     "parse_aterm",
     "position_of",
     "write_aterm",
+    "write_aterm_filled",
+    "write_aterm_masked",
     "write_aterm_pair",
 ]
 
@@ -156,6 +158,41 @@ def write_aterm_pair(
     with _surrogates_reported():
         head = _head(drv, False, store_dir)
         tail = _tail(drv, False, store_dir)
+        own = head + _inputs(drv, store_dir, None) + tail
+        return own, head + _inputs(drv, store_dir, actual_inputs) + tail
+
+
+def write_aterm_masked(
+    drv: Derivation,
+    actual_inputs: Mapping[str, InputDrvOutputs],
+    store_dir: str = DEFAULT_STORE_DIR,
+) -> tuple[bytes, bytes]:
+    """The bytes an input-addressed derivation's output paths come from (outputs masked,
+    input derivations as ``actual_inputs``), and their tail for :func:`write_aterm_filled`."""
+    with _surrogates_reported():
+        tail = _tail(drv, True, store_dir)
+        return _head(drv, True, store_dir) + _inputs(drv, store_dir, actual_inputs) + tail, tail
+
+
+def write_aterm_filled(
+    drv: Derivation,
+    masked_tail: bytes,
+    actual_inputs: Mapping[str, InputDrvOutputs],
+    store_dir: str = DEFAULT_STORE_DIR,
+) -> tuple[bytes, bytes]:
+    """:func:`write_aterm_pair` of ``drv``, whose output paths were just computed from
+    :func:`write_aterm_masked`: its tail is that one with the outputs' variables filled in.
+
+    An output's variable in the masked tail is the bytes ``("name","")``: with every quote
+    inside a string escaped, they can stand for nothing else."""
+    with _surrogates_reported():
+        tail = masked_tail
+        for name in drv.outputs:
+            value = drv.env.get(name)
+            if value:
+                blank = b"(" + _escaped(name) + b',"")'
+                tail = tail.replace(blank, b"(" + _escaped(name) + b"," + _escaped(value) + b")", 1)
+        head = _head(drv, False, store_dir)
         own = head + _inputs(drv, store_dir, None) + tail
         return own, head + _inputs(drv, store_dir, actual_inputs) + tail
 

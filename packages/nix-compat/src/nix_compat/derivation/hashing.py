@@ -23,7 +23,7 @@ from nix_compat.store_path import (
     output_path_name,
 )
 
-from .aterm import write_aterm, write_aterm_pair
+from .aterm import write_aterm, write_aterm_filled, write_aterm_masked, write_aterm_pair
 from .model import (
     DRV_EXTENSION,
     DeferredOutput,
@@ -167,6 +167,37 @@ class DerivationHasher:
         own, modulo = write_aterm_pair(drv, replaced, self.store_dir)
         digest = NixHash.of_bytes("sha256", modulo)
         return own, DrvHash({name: digest for name in drv.outputs}, deferred)
+
+    def complete(self, drv: Derivation) -> tuple[Derivation, bytes, DrvHash]:
+        """What ``builtins.derivation`` makes of ``drv``: ``drv`` with its output paths and
+        their variables filled in (:func:`fill_output_paths`), its ``.drv`` bytes and its hash
+        modulo, as :meth:`write` gives them. An input-addressed derivation's three ATerm
+        forms (masked, own, modulo) are written in one go, sharing what they have in common;
+        any other is filled in and written the general way."""
+        outputs = drv.outputs.values()
+        if not outputs or not all(isinstance(o, DeferredOutput) for o in outputs):
+            filled = fill_output_paths(drv, self, self.store_dir)
+            return (filled, *self.write(filled))
+        replaced, deferred = self._replaced_inputs(drv)
+        if deferred or drv.has_dynamic_inputs():
+            filled = fill_output_paths(drv, self, self.store_dir)
+            return (filled, *self.write(filled))
+        env = dict(drv.env)
+        for name in drv.outputs:
+            env[name] = ""
+        blank = replace(drv, env=env)
+        masked, tail = write_aterm_masked(blank, replaced, self.store_dir)
+        digest = NixHash.of_bytes("sha256", masked)
+        filled_outputs: dict[str, Output] = {}
+        for name in drv.outputs:
+            _check_output_name(drv.name, name)
+            path = make_output_path(drv.name, name, digest, self.store_dir)
+            filled_outputs[name] = InputAddressedOutput(path)
+            env[name] = path.to_absolute_path(self.store_dir)
+        filled = replace(drv, outputs=filled_outputs, env=env)
+        own, modulo = write_aterm_filled(filled, tail, replaced, self.store_dir)
+        modulo_digest = NixHash.of_bytes("sha256", modulo)
+        return filled, own, DrvHash({name: modulo_digest for name in drv.outputs}, False)
 
     def add(self, path: StorePath, drv: Derivation, modulo: DrvHash | None = None) -> None:
         """Know the derivation at ``path`` (and its hash modulo, from :meth:`write`)."""
