@@ -18,6 +18,7 @@ _PAIRS = [ALPHABET[i >> 5] + ALPHABET[i & 31] for i in range(1024)]
 #: Our digits as Python's own base-32 digits, so that ``int(..., 32)`` decodes.
 _TO_PYTHON_DIGITS = str.maketrans(ALPHABET, "0123456789abcdefghijklmnopqrstuv")
 _VALID = re.compile(r"[0-9a-df-np-sv-z]*")
+_SHIFTS: dict[int, tuple[int, ...]] = {}
 
 __all__ = ["ALPHABET", "decode", "decoded_len", "encode", "encoded_len", "is_valid"]
 
@@ -36,9 +37,17 @@ def encode(data: bytes) -> str:
     """Encode ``data`` as nixbase32."""
     n = encoded_len(len(data))
     value = int.from_bytes(data, "little")
-    parts = [ALPHABET[(value >> (5 * (n - 1))) & 31]] if n & 1 else []
-    parts.extend(_PAIRS[(value >> (5 * k)) & 1023] for k in range(n - 2 - (n & 1), -1, -2))
-    return "".join(parts)
+    pairs = "".join([_PAIRS[(value >> shift) & 1023] for shift in _pair_shifts(n)])
+    return ALPHABET[(value >> (5 * (n - 1))) & 31] + pairs if n & 1 else pairs
+
+
+def _pair_shifts(n: int) -> tuple[int, ...]:
+    """Where each pair of digits of an ``n``-digit encoding sits in its integer, most
+    significant first (after the lone top digit of an odd ``n``)."""
+    shifts = _SHIFTS.get(n)
+    if shifts is None:
+        shifts = _SHIFTS[n] = tuple(5 * k for k in range(n - 2 - (n & 1), -1, -2))
+    return shifts
 
 
 def decode(text: str, byte_len: int | None = None) -> bytes:

@@ -109,6 +109,16 @@ class StorePath:
         object.__setattr__(self, "_base_name", f"{nixbase32.encode(self.digest)}-{self.name}")
 
     @classmethod
+    def _checked(cls, digest: bytes, name: str, base_name: str) -> StorePath:
+        """A path whose parts the caller has checked and spelled (it makes or parses them
+        by the thousand; checking and encoding again would double the work)."""
+        path = object.__new__(cls)
+        object.__setattr__(path, "digest", digest)
+        object.__setattr__(path, "name", name)
+        object.__setattr__(path, "_base_name", base_name)
+        return path
+
+    @classmethod
     def from_base_name(cls, base_name: str) -> StorePath:
         """Parse ``<hash>-<name>``, the last component of a store path."""
         if cls is StorePath:
@@ -124,7 +134,9 @@ class StorePath:
             digest = nixbase32.decode(base_name[:ENCODED_DIGEST_LEN], DIGEST_SIZE)
         except Nixbase32Error as e:
             raise StorePathError(f"invalid hash part of store path '{base_name}': {e}") from None
-        return cls(digest, base_name[ENCODED_DIGEST_LEN + 1 :])
+        name = base_name[ENCODED_DIGEST_LEN + 1 :]
+        check_name(name)
+        return cls._checked(digest, name, base_name)
 
     @classmethod
     def from_absolute_path(cls, path: str, store_dir: str = DEFAULT_STORE_DIR) -> StorePath:
@@ -180,11 +192,11 @@ def make_store_path(
     fingerprint = f"{path_type}:{inner.algo}:{inner.to_base16()}:{store_dir}:{name}"
     sha256 = hashlib.sha256(fingerprint.encode("utf-8", "surrogateescape")).digest()
     digest = compress_hash(sha256, DIGEST_SIZE)
+    base_name = f"{nixbase32.encode(digest)}-{name}"
     reason = invalid_name_reason(name)
     if reason is not None:
-        shown = f"{nixbase32.encode(digest)}-{name}"
-        raise StorePathError(f"path '{shown}' is not a valid store path: {reason}")
-    return StorePath(digest, name)
+        raise StorePathError(f"path '{base_name}' is not a valid store path: {reason}")
+    return StorePath._checked(digest, name, base_name)
 
 
 def _type_with_references(
