@@ -53,6 +53,12 @@ TARGETS = [
         ROOT / "packages/store/src/tvix_store/protos",
         (ROOT / "packages/castore/protos",),
     ),
+    Target(
+        ROOT / "packages/build/protos",
+        "tvix/build/protos",
+        ROOT / "packages/build/src/tvix_build/protos",
+        (ROOT / "packages/castore/protos",),
+    ),
 ]
 
 _IMPORT_PATH = re.compile(r"\btvix\.(castore|store|build)\.protos\b")
