@@ -22,7 +22,10 @@ __all__ = ["checkout"]
 
 
 def checkout(
-    node: Node, path: str | os.PathLike[str], blobs: BlobService, directories: DirectoryService
+    node: Node,
+    path: str | bytes | os.PathLike[str] | os.PathLike[bytes],
+    blobs: BlobService,
+    directories: DirectoryService,
 ) -> None:
     """Create ``path`` (which must not exist) holding ``node``: a directory with its whole
     tree, a file (executable or not) or a symlink. Directories are left writable by their

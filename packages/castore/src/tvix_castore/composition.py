@@ -120,8 +120,11 @@ class BuildContext:
                 f"needs {exc.name}, which is not installed: pip install '{extra}'"
             ) from None
 
-    def service(self, family: Family[T], spec: Spec, key: str) -> T:
-        """The service of ``family`` that option ``key`` names."""
+    def service(self, family: Family[T], spec: Spec, key: str, default: str | None = None) -> T:
+        """The service of ``family`` that option ``key`` names (``default`` when the option
+        is not given, if there is one)."""
+        if default is not None and key not in spec:
+            return self.composition.build(family, default)
         return self.composition.build(family, self.string(spec, key))
 
 

@@ -193,15 +193,8 @@ def _nix(spec: Spec, context: BuildContext) -> PathInfoService:
         transport = transport_for(base_url)
     except BinaryCacheError as exc:
         raise context.error(str(exc)) from None
-    blobs = context.composition.build(BLOB_SERVICES, _name(context, spec, "blob_service"))
-    directories = context.composition.build(
-        DIRECTORY_SERVICES, _name(context, spec, "directory_service")
-    )
+    blobs = context.service(BLOB_SERVICES, spec, "blob_service", "root")
+    directories = context.service(DIRECTORY_SERVICES, spec, "directory_service", "root")
     return NixHttpPathInfoService(
         base_url, blobs, directories, public_keys=public_keys, transport=transport
     )
-
-
-def _name(context: BuildContext, spec: Spec, key: str) -> str:
-    """The service named by option ``key``; ``root`` of that family when not given."""
-    return context.string(spec, key) if key in spec else "root"
