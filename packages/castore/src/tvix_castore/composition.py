@@ -324,6 +324,11 @@ class Composition:
         backend.check_options(where, spec)
         return backend.build(spec, context)
 
+    def provide(self, family: Family[T], name: str, service: T) -> None:
+        """Use ``service``, already made, as the service ``name`` of ``family`` (as services
+        a program holds open are given to those it describes)."""
+        self._built[f"{family.section}.{name}"] = service
+
     def blob_service(self, name: str = "root") -> BlobService:
         return self.build(BLOB_SERVICES, name)
 

@@ -26,7 +26,7 @@ from tvix_eval.value import Thunk
 
 from tvix_cli.settings_arguments import add_settings_arguments, read_settings
 from tvix_cli.sources import SourceUnreadable, add_source_arguments, read_source
-from tvix_cli.store_arguments import add_store_arguments, store_opener
+from tvix_cli.store_arguments import add_store_arguments, build_service_url, store_opener
 from tvix_cli.terminal import fail, internal_error, write_stdout
 from tvix_cli.usage import UsageError
 
@@ -173,6 +173,7 @@ def evaluate_each(
         experimental_features=settings.enabled_features(),
         trusted_public_keys=settings.trusted_public_keys,
         tarball_ttl=settings.tarball_ttl,
+        build_service_url=build_service_url(args),
     )
     # The last --arg or --argstr of each name counts. Its --arg expression is parsed first,
     # as C++ Nix parses them (a syntax error there is reported before anything else), and

@@ -40,6 +40,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "Write the derivations an expression evaluates to into the store; print their paths.",
     ),
     "parse": ("tvix_cli.parse", "Check the syntax of a Nix file (or '-' for standard input)."),
+    "build": (
+        "tvix_cli.build",
+        "Build the derivations an expression evaluates to; print their output paths.",
+    ),
 }
 
 

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from tvix_store.services import Store
 
-__all__ = ["add_store_arguments", "store_opener"]
+__all__ = ["add_store_arguments", "build_service_url", "store_opener"]
 
 _FLAGS = (
     ("--blob-service-addr", "BLOB_SERVICE_ADDR", "blob service URL"),
@@ -37,6 +37,23 @@ def add_store_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="FILE",
         help="A composition file (TOML or JSON) describing the services.",
     )
+    group.add_argument(
+        "--build-service-addr",
+        metavar="URL",
+        help="What builds derivations (bwrap://, dummy://; default: $BUILD_SERVICE_ADDR, "
+        "else bwrap:// where bubblewrap is installed).",
+    )
+
+
+def build_service_url(args: argparse.Namespace) -> str:
+    """The build service the arguments name: a sandbox on this machine by default, where
+    bubblewrap is there to make one."""
+    import shutil
+
+    chosen = args.build_service_addr or os.environ.get("BUILD_SERVICE_ADDR")
+    if chosen:
+        return str(chosen)
+    return "bwrap://" if shutil.which("bwrap") else "dummy://"
 
 
 def store_opener(args: argparse.Namespace) -> Callable[[], Store]:

@@ -30,13 +30,15 @@ def store_evaluator(
     pure_eval: bool = False,
     trusted_public_keys: Iterable[str] = (),
     tarball_ttl: int = 3600,
+    build_service_url: str | None = None,
     **options: Any,
 ) -> Evaluator:
     """An evaluator whose paths, derivations and imports go to ``store`` (or to the store a
     function opens when it is first needed), written only with ``read_write`` (otherwise
     only named, as ``nix-instantiate --eval`` does), trusting binary cache paths signed by
     ``trusted_public_keys`` (``name:base64``), fetching again what has no hash after
-    ``tarball_ttl`` seconds; ``options`` are
+    ``tarball_ttl`` seconds, building what evaluation reads of derivations' outputs with the
+    build service ``build_service_url`` names (none: such reads fail); ``options`` are
     :class:`~tvix_eval.evaluator.Evaluator`'s."""
     io = TvixStoreIO(
         store,
@@ -45,6 +47,7 @@ def store_evaluator(
         pure_eval=pure_eval,
         trusted_public_keys=tuple(trusted_public_keys),
         tarball_ttl=tarball_ttl,
+        build_service_url=build_service_url,
     )
     evaluator = Evaluator(
         io,

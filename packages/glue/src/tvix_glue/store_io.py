@@ -25,6 +25,7 @@ from tvix_eval.io import LocalIO, PathFilter
 if TYPE_CHECKING:
     from nix_compat.derivation.model import Derivation
     from nix_compat.store_path import StorePath
+    from tvix_build.buildservice.service import BuildService
     from tvix_castore.blobs.service import BlobService
     from tvix_castore.directories.service import DirectoryService
     from tvix_castore.nodes import Node
@@ -58,6 +59,7 @@ class TvixStoreIO(LocalIO):
         pure_eval: bool = False,
         trusted_public_keys: tuple[str, ...] = (),
         tarball_ttl: int = 3600,
+        build_service_url: str | None = None,
     ) -> None:
         super().__init__(store_dir)
         self._store = store
@@ -71,6 +73,9 @@ class TvixStoreIO(LocalIO):
         #: Seconds a fetch without a hash is not repeated.
         self.tarball_ttl = tarball_ttl
         self._fetch_cache: FetchCache | None = None
+        #: What builds derivations whose outputs evaluation reads (None: nothing builds).
+        self.build_service_url = build_service_url
+        self._build_service: BuildService | None = None
         #: The evaluator this serves (set by its maker): builtins that evaluate Nix of
         #: their own (``getFlake``) evaluate it there.
         self.evaluator: Evaluator | None = None
@@ -94,6 +99,22 @@ class TvixStoreIO(LocalIO):
 
             self._fetch_cache = default_cache()
         return self._fetch_cache
+
+    @property
+    def build_service(self) -> BuildService | None:
+        """The build service, made on first use over the store's castore."""
+        if self._build_service is None and self.build_service_url is not None:
+            from tvix_build.buildservice.registration import build_service_from_url
+            from tvix_castore.errors import CastoreError
+
+            store = self.store
+            try:
+                self._build_service = build_service_from_url(
+                    self.build_service_url, store.blobs, store.directories
+                )
+            except CastoreError as exc:
+                raise NixError(f"cannot use the build service: {exc}") from None
+        return self._build_service
 
     def has_path(self, path: str) -> bool:
         """Whether the store has the store path ``path`` (absolute)."""
@@ -258,10 +279,16 @@ class TvixStoreIO(LocalIO):
         if drv.builder == BUILDER and isinstance(out, FixedOutput):
             fetch_derivation(self, path, drv)
             return absolute
-        raise NixError(
-            f"cannot build '{drv_path}' to read its output '{absolute}': tvix does not build "
-            "derivations yet"
-        )
+        service = self.build_service
+        if service is None:
+            raise NixError(
+                f"cannot build '{drv_path}' to read its output '{absolute}': this evaluation "
+                "has no build service"
+            )
+        from tvix_glue.builder import DerivationBuilder
+
+        DerivationBuilder(self, service).build(path)
+        return absolute
 
     def _read_derivation(self, path: StorePath) -> Derivation:
         from nix_compat.derivation.aterm import parse_aterm

@@ -15,13 +15,25 @@ type and URL scheme.
 
 from __future__ import annotations
 
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import urlsplit
 
-from tvix_castore.composition import REGISTRY, BuildContext, Composition, Family, Spec
+from tvix_castore.composition import (
+    BLOB_SERVICES,
+    DIRECTORY_SERVICES,
+    REGISTRY,
+    BuildContext,
+    Composition,
+    Family,
+    Spec,
+)
 from tvix_castore.errors import CompositionError
 
 from tvix_build.buildservice.service import BuildService
+
+if TYPE_CHECKING:
+    from tvix_castore.blobs.service import BlobService
+    from tvix_castore.directories.service import DirectoryService
 
 __all__ = ["BUILD_SERVICES", "build_service", "build_service_from_url"]
 
@@ -35,15 +47,22 @@ def build_service(composition: Composition, name: str = "root") -> BuildService:
 
 
 def build_service_from_url(
-    url: str, blob_service_url: str, directory_service_url: str
+    url: str, blobs: BlobService | str, directories: DirectoryService | str
 ) -> BuildService:
-    """The build service a URL names, over the castore services the other two name."""
-    description = {
-        "blobservices": {"root": {"type": "url", "url": blob_service_url}},
-        "directoryservices": {"root": {"type": "url", "url": directory_service_url}},
-        "buildservices": {"root": REGISTRY.describe_url(BUILD_SERVICES, url)},
+    """The build service a URL names, over castore services (open ones, or their URLs)."""
+    description: dict[str, Any] = {
+        "buildservices": {"root": REGISTRY.describe_url(BUILD_SERVICES, url)}
     }
-    return Composition(description).build(BUILD_SERVICES)
+    if isinstance(blobs, str):
+        description["blobservices"] = {"root": {"type": "url", "url": blobs}}
+    if isinstance(directories, str):
+        description["directoryservices"] = {"root": {"type": "url", "url": directories}}
+    composition = Composition(description)
+    if not isinstance(blobs, str):
+        composition.provide(BLOB_SERVICES, "root", blobs)
+    if not isinstance(directories, str):
+        composition.provide(DIRECTORY_SERVICES, "root", directories)
+    return composition.build(BUILD_SERVICES)
 
 
 def _bare(url: str, scheme: str) -> dict[str, Any]:
@@ -61,8 +80,6 @@ def _bwrap_url(url: str) -> dict[str, Any]:
 
 @REGISTRY.register(BUILD_SERVICES, "bwrap", optional=_CASTORE_OPTIONS)
 def _bwrap(spec: Spec, context: BuildContext) -> BuildService:
-    from tvix_castore.composition import BLOB_SERVICES, DIRECTORY_SERVICES
-
     from tvix_build.buildservice.bwrap import BwrapBuildService
 
     blobs = context.service(BLOB_SERVICES, spec, "blob_service", "root")
