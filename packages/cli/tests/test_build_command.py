@@ -140,3 +140,21 @@ def test_a_fixed_output_mismatch_is_the_references_error(
         mismatch[start:].splitlines()[:3]
         == ours.stderr[ours.stderr.index("error: hash mismatch") :].splitlines()[:3]
     )
+
+
+def test_import_from_derivation_builds_what_evaluation_reads(
+    tvix: Tvix, oracle: Any, project: Path
+) -> None:
+    (project / "ifd.nix").write_text(
+        "let d = import ./default.nix; made = d.file.drvAttrs // {\n"
+        '  name = "ifd";\n'
+        "  args = [ \"sh\" \"-c\" ''echo '{ answer = 42; note = \"NONCE\"; }' > $out'' ];\n"
+        "}; in (import (derivation made)).answer\n".replace("NONCE", project.name)
+    )
+    file = str(project / "ifd.nix")
+    ours = tvix("eval", "--read-write-mode", file)
+    reference = oracle.run(
+        "nix-instantiate", "--eval", "--read-write-mode", *NIX_BUILD[1:], file, check=False
+    )
+    assert (ours.exit_code, ours.stdout) == (reference.returncode, reference.stdout.decode())
+    assert ours.stdout == "42\n"

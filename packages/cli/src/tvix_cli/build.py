@@ -43,7 +43,8 @@ def run(args: argparse.Namespace) -> None:
             if service is None:
                 raise NixError("this evaluation has no build service")
             path = StorePath.from_absolute_path(drv_path, store_io.store_dir)
-            DerivationBuilder(store_io, service).build(path)
+            # A failed build ends the command with nix-build's status for it.
+            DerivationBuilder(store_io, service, failure_status=100).build(path)
             out = store_io.known.derivation(path).outputs[output]
             built = getattr(out, "path", None)
             assert built is not None

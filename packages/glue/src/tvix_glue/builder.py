@@ -31,18 +31,31 @@ LOG_LINES = 10
 
 
 class BuilderFailed(NixError):
-    """A builder failed (status 100, as C++ Nix exits with when a build fails)."""
+    """A build failed or could not run here. A command that builds what it was asked to
+    (``tvix build``) exits with 100 then, as ``nix-build`` does; an evaluation that needed the
+    build (import from derivation) fails as any evaluation error does."""
 
-    exit_status = 100
+    def __init__(self, message: str, exit_status: int = 1) -> None:
+        super().__init__(message)
+        self.exit_status = exit_status
 
 
 class DerivationBuilder:
     """Builds derivations of ``io``'s store with ``service``."""
 
-    def __init__(self, io: TvixStoreIO, service: BuildService, *, cores: int | None = None):
+    def __init__(
+        self,
+        io: TvixStoreIO,
+        service: BuildService,
+        *,
+        cores: int | None = None,
+        failure_status: int = 1,
+    ):
         self.io = io
         self.service = service
         self.cores = cores
+        #: The exit status a failed build gives (``nix-build``'s is 100).
+        self.failure_status = failure_status
 
     def build(self, drv_path: StorePath) -> None:
         """Make every output of ``drv_path`` valid, building what is needed first."""
@@ -105,6 +118,7 @@ class DerivationBuilder:
         from tvix_glue.build_request import derivation_build_request
 
         shown = drv_path.to_absolute_path(self.io.store_dir)
+        _check_host(shown, drv, self.failure_status)
         inputs = self._closure(drv)
         request = derivation_build_request(
             drv, inputs, store_dir=self.io.store_dir, cores=self.cores
@@ -115,7 +129,7 @@ class DerivationBuilder:
         try:
             build = self.service.do_build(request)
         except BuildFailed as failed:
-            raise _failure(shown, failed) from None
+            raise _failure(shown, failed, self.failure_status) from None
         except BuildError as exc:
             raise NixError(f"cannot build '{shown}': {exc}") from None
         produced = zip(build.outputs, build.outputs_needles, strict=True)
@@ -199,12 +213,38 @@ class DerivationBuilder:
             )
 
 
+#: What this machine is and can do, as C++ Nix's ``system`` and ``system-features`` say by
+#: default (``kvm`` where ``/dev/kvm`` is there).
+HOST_SYSTEM = "x86_64-linux"
+
+
+def _host_features() -> list[str]:
+    import os
+
+    features = ["benchmark", "big-parallel", "nixos-test", "uid-range"]
+    return sorted([*features, "kvm"] if os.path.exists("/dev/kvm") else features)
+
+
+def _check_host(shown: str, drv: Derivation, failure_status: int) -> None:
+    """Refuse, as C++ Nix does, a derivation for another system or needing features this
+    machine does not have."""
+    required = drv.env.get("requiredSystemFeatures", "").split()
+    features = _host_features()
+    if drv.system in (HOST_SYSTEM, "builtin") and all(f in features for f in required):
+        return
+    raise BuilderFailed(
+        f"a '{drv.system}' with features {{{', '.join(sorted(set(required)))}}} is required to "
+        f"build '{shown}', but I am a '{HOST_SYSTEM}' with features {{{', '.join(features)}}}",
+        failure_status,
+    )
+
+
 def _outputs(drv: Derivation) -> list[StorePath]:
     paths = [getattr(o, "path", None) for o in drv.outputs.values()]
     return [p for p in paths if p is not None]
 
 
-def _failure(shown: str, failed: BuildFailed) -> BuilderFailed:
+def _failure(shown: str, failed: BuildFailed, failure_status: int) -> BuilderFailed:
     """C++ Nix's words for a failed build, with the last lines of its log."""
     status = failed.status
     how = (
@@ -218,4 +258,4 @@ def _failure(shown: str, failed: BuildFailed) -> BuilderFailed:
     lines = failed.log.decode("utf-8", "replace").splitlines()[-LOG_LINES:]
     if lines:
         message += f";\nlast {len(lines)} log lines:\n" + "\n".join(f"> {line}" for line in lines)
-    return BuilderFailed(message)
+    return BuilderFailed(message, failure_status)
