@@ -7,7 +7,8 @@ description names the blob and directory services it uses (``root`` of each by d
     blob_service = "root"
     directory_service = "root"
 
-URLs: ``bwrap://`` (a bubblewrap sandbox on this machine), ``dummy://`` (builds nothing).
+URLs: ``bwrap://`` (a bubblewrap sandbox on this machine), ``dummy://`` (builds nothing),
+``grpc+unix://…``, ``grpc+http://…`` (a remote build service, ``tvix-build daemon``).
 Another sandbox (OCI, gVisor, a VM) plugs in the same way: a class with ``do_build`` and
 ``close`` (:class:`~tvix_build.buildservice.service.BuildService`), registered here under its
 type and URL scheme.
@@ -28,6 +29,7 @@ from tvix_castore.composition import (
     Spec,
 )
 from tvix_castore.errors import CompositionError
+from tvix_castore.grpc_url import GRPC_SCHEMES, check_grpc_url
 
 from tvix_build.buildservice.service import BuildService
 
@@ -97,3 +99,18 @@ def _dummy(spec: Spec, context: BuildContext) -> BuildService:
     from tvix_build.buildservice.dummy import DummyBuildService
 
     return DummyBuildService()
+
+
+@REGISTRY.register_scheme(BUILD_SERVICES, *GRPC_SCHEMES)
+def _grpc_url(url: str) -> dict[str, Any]:
+    return {"type": "grpc", "url": url}
+
+
+@REGISTRY.register(BUILD_SERVICES, "grpc", required={"url"})
+def _grpc(spec: Spec, context: BuildContext) -> BuildService:
+    from tvix_castore.grpc_channel import channel_from_url
+
+    from tvix_build.buildservice.grpc import GrpcBuildService
+
+    url = check_grpc_url(context, spec)
+    return GrpcBuildService(channel_from_url(url), where=url)
