@@ -49,9 +49,37 @@ NIX_VERSION = "2.26.3"
 IMPURE_BUILTINS = ("currentSystem", "currentTime")
 
 
+#: Guards the process-wide settings evaluations change (recursion limit, collector
+#: thresholds): the first evaluation running sets them, the last to finish restores them, so
+#: evaluations on several threads at once never leave them changed.
+_SETTINGS_LOCK = threading.Lock()
+_running = 0
+_saved: tuple[int, tuple[int, ...]] = (0, ())
+
+
+def _enter_evaluation() -> None:
+    global _running, _saved
+    with _SETTINGS_LOCK:
+        if _running == 0:
+            _saved = (sys.getrecursionlimit(), gc.get_threshold())
+            sys.setrecursionlimit(RECURSION_LIMIT)
+            gc.set_threshold(*GC_THRESHOLDS)
+        _running += 1
+
+
+def _leave_evaluation() -> None:
+    global _running
+    with _SETTINGS_LOCK:
+        _running -= 1
+        if _running == 0:
+            sys.setrecursionlimit(_saved[0])
+            gc.set_threshold(*_saved[1])
+
+
 def run_with_big_stack(fn: Callable[[], R]) -> R:
     """Run ``fn`` on a thread with a 1 GiB stack, a high recursion limit and the cycle
-    collector tuned for evaluation (:data:`GC_THRESHOLDS`); all three restored after."""
+    collector tuned for evaluation (:data:`GC_THRESHOLDS`); all three restored after (once
+    no other evaluation runs)."""
     result: list[R] = []
     failure: list[BaseException] = []
 
@@ -61,19 +89,18 @@ def run_with_big_stack(fn: Callable[[], R]) -> R:
         except BaseException as e:  # handed to the calling thread
             failure.append(e)
 
-    old_size = threading.stack_size(STACK_SIZE)
-    old_limit = sys.getrecursionlimit()
-    old_thresholds = gc.get_threshold()
-    sys.setrecursionlimit(RECURSION_LIMIT)
-    gc.set_threshold(*GC_THRESHOLDS)
+    _enter_evaluation()
     try:
-        thread = threading.Thread(target=target, name="nix-eval")
-        thread.start()
+        with _SETTINGS_LOCK:  # the stack size applies to threads started meanwhile
+            old_size = threading.stack_size(STACK_SIZE)
+            try:
+                thread = threading.Thread(target=target, name="nix-eval")
+                thread.start()
+            finally:
+                threading.stack_size(old_size)
         thread.join()
     finally:
-        threading.stack_size(old_size)
-        sys.setrecursionlimit(old_limit)
-        gc.set_threshold(*old_thresholds)
+        _leave_evaluation()
     if failure:
         raise failure[0]
     return result[0]
