@@ -12,7 +12,7 @@ import threading
 from collections.abc import Iterator
 
 import pytest
-from build_support import OUT, Castore, castore_with_busybox, request
+from build_support import OUT, Castore, request
 from tvix_build.buildservice.bwrap import BwrapBuildService
 from tvix_build.buildservice.registration import build_service_from_url
 from tvix_build.errors import BuildError, BuildFailed
@@ -23,11 +23,6 @@ from tvix_castore.nodes import DirectoryNode, FileNode
 pytestmark = pytest.mark.skipif(
     shutil.which("bwrap") is None, reason="no bubblewrap here (Debian: bubblewrap)"
 )
-
-
-@pytest.fixture
-def castore() -> Castore:
-    return castore_with_busybox()
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import grpc
 import pytest
-from build_support import Castore, castore_with_busybox, request
+from build_support import Castore, request
 from tvix_build.buildservice.bwrap import BwrapBuildService
 from tvix_build.buildservice.grpc import GrpcBuildService, add_build_service
 from tvix_build.buildservice.registration import build_service_from_url
@@ -27,11 +27,6 @@ from tvix_castore.server import start
 pytestmark = pytest.mark.skipif(
     shutil.which("bwrap") is None, reason="no bubblewrap here (Debian: bubblewrap)"
 )
-
-
-@pytest.fixture
-def castore() -> Castore:
-    return castore_with_busybox()
 
 
 @pytest.fixture

@@ -4,15 +4,10 @@ round trip through protobuf, and one that breaks a rule is refused naming the fi
 from __future__ import annotations
 
 import pytest
-from build_support import Castore, castore_with_busybox, request
+from build_support import Castore, request
 from tvix_build.errors import RequestError
 from tvix_build.protos import build_pb2 as pb
 from tvix_build.request import Build, BuildConstraints, BuildRequest
-
-
-@pytest.fixture
-def castore() -> Castore:
-    return castore_with_busybox()
 
 
 def test_a_request_survives_its_wire_form(castore: Castore) -> None:

@@ -1,7 +1,9 @@
-"""Servers the castore tests start for themselves, on loopback or a Unix socket."""
+"""Servers the castore tests start for themselves, on loopback or a Unix socket; test
+helpers of this folder (non-test modules beside the tests) import by name."""
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -9,6 +11,8 @@ import pytest
 from tvix_castore.blobs.memory import MemoryBlobService
 from tvix_castore.directories.memory import MemoryDirectoryService
 from tvix_castore.server import RunningServer, serve
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 
 @pytest.fixture

@@ -21,26 +21,13 @@ from pathlib import Path
 
 import pytest
 import zstandard
+from castore_trees import make_tree
 from tvix_castore.blobs.memory import MemoryBlobService
 from tvix_castore.digest import B3Digest
 from tvix_castore.directories.memory import MemoryDirectoryService
 from tvix_castore.errors import IngestionError
 from tvix_castore.ingest import ingest_archive, ingest_path
 from tvix_castore.nodes import Directory, DirectoryNode, FileNode, Node, SymlinkNode
-
-
-def make_tree(root: Path) -> Path:
-    (root / "sub" / "deeper").mkdir(parents=True)
-    (root / "empty").mkdir()
-    (root / "a.txt").write_bytes(b"hello\n")
-    (root / "sub" / "big.bin").write_bytes(os.urandom(700 * 1024 + 17))
-    tool = root / "sub" / "deeper" / "tool"
-    tool.write_bytes(b"#!/bin/sh\necho hi\n")
-    tool.chmod(0o755)
-    (root / "link").symlink_to("sub/deeper/tool")
-    (root / "dangling").symlink_to("/nowhere/at/all")
-    (root / "sub" / "same.txt").write_bytes(b"hello\n")
-    return root
 
 
 def compare(path: Path, node: Node, blobs: MemoryBlobService, dirs: MemoryDirectoryService) -> None:

@@ -7,12 +7,10 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from tvix_eval.get_derivations import get_derivations
-from tvix_eval.runtime import ops
 from tvix_eval.runtime.active_io import active_io
-from tvix_eval.value import force
 
 from tvix_cli.eval import add_evaluation_arguments, evaluate_each
+from tvix_cli.instantiate import selected_outputs
 
 __all__ = ["configure", "run"]
 
@@ -25,30 +23,18 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> None:
     def render(selected: Value) -> str:
-        from nix_compat.store_path import StorePath
-        from tvix_eval.errors import NixError
-        from tvix_glue.builder import DerivationBuilder
-        from tvix_glue.store_io import TvixStoreIO
+        from tvix_glue.builder import BuilderFailed
 
-        io = active_io()
-        store_io = getattr(io, "inner", io)
-        assert isinstance(store_io, TvixStoreIO)
         lines = []
-        for found in get_derivations(selected):
-            drv_path = str(ops.expect_string(force(found.attrs["drvPath"])))
-            output = "out"
-            if "outputName" in found.attrs:
-                output = str(ops.expect_string(force(found.attrs["outputName"])))
-            service = store_io.build_service
-            if service is None:
-                raise NixError("this evaluation has no build service")
-            path = StorePath.from_absolute_path(drv_path, store_io.store_dir)
-            # A failed build ends the command with nix-build's status for it.
-            DerivationBuilder(store_io, service, failure_status=100).build(path)
-            out = store_io.known.derivation(path).outputs[output]
-            built = getattr(out, "path", None)
-            assert built is not None
-            lines.append(built.to_absolute_path(store_io.store_dir) + "\n")
+        for drv_path, output in selected_outputs(selected):
+            try:
+                # Built as evaluation builds what it reads (with what it needs first).
+                built = active_io().realise(drv_path, output)
+            except BuilderFailed as failed:
+                failed.exit_status = 100  # as nix-build ends when a build fails
+                raise
+            assert built is not None, "tvix build evaluates with a store"
+            lines.append(built + "\n")
         return "".join(lines)
 
     evaluate_each(args, render, read_write=True)

@@ -14,7 +14,7 @@ from tvix_eval.value import force
 from tvix_cli.eval import add_evaluation_arguments, evaluate_each
 from tvix_cli.terminal import warn
 
-__all__ = ["configure", "run"]
+__all__ = ["configure", "run", "selected_outputs"]
 
 Value = Any
 
@@ -25,16 +25,25 @@ def configure(parser: argparse.ArgumentParser) -> None:
     add_evaluation_arguments(parser, "Instantiate this expression instead of a file.")
 
 
+def selected_outputs(value: Value) -> list[tuple[str, str]]:
+    """The derivations ``value`` holds, as nix-instantiate finds them: each ``.drv`` path and
+    the output it was selected by (``out`` unless another was)."""
+    selected = []
+    for found in get_derivations(value):
+        drv_path = str(ops.expect_string(force(found.attrs["drvPath"])))
+        output = "out"
+        if "outputName" in found.attrs:
+            output = str(ops.expect_string(force(found.attrs["outputName"])))
+        selected.append((drv_path, output))
+    return selected
+
+
 def run(args: argparse.Namespace) -> None:
     warned: list[bool] = []
 
     def render(selected: Value) -> str:
         lines = []
-        for found in get_derivations(selected):
-            drv_path = str(ops.expect_string(force(found.attrs["drvPath"])))
-            output = "out"
-            if "outputName" in found.attrs:
-                output = str(ops.expect_string(force(found.attrs["outputName"])))
+        for drv_path, output in selected_outputs(selected):
             if not warned:
                 warn([_NO_ROOT])
                 warned.append(True)

@@ -35,9 +35,7 @@ class BuilderFailed(NixError):
     (``tvix build``) exits with 100 then, as ``nix-build`` does; an evaluation that needed the
     build (import from derivation) fails as any evaluation error does."""
 
-    def __init__(self, message: str, exit_status: int = 1) -> None:
-        super().__init__(message)
-        self.exit_status = exit_status
+    exit_status = 1
 
 
 class DerivationBuilder:
@@ -49,13 +47,10 @@ class DerivationBuilder:
         service: BuildService,
         *,
         cores: int | None = None,
-        failure_status: int = 1,
     ):
         self.io = io
         self.service = service
         self.cores = cores
-        #: The exit status a failed build gives (``nix-build``'s is 100).
-        self.failure_status = failure_status
 
     def build(self, drv_path: StorePath) -> None:
         """Make every output of ``drv_path`` valid, building what is needed first."""
@@ -83,14 +78,10 @@ class DerivationBuilder:
         return order
 
     def _valid(self, path: StorePath) -> bool:
-        from tvix_store.pathinfoservice.service import path_info_of
-
-        return path_info_of(self.io.store.path_infos, path) is not None
+        return self.io.path_info(path) is not None
 
     def _closure(self, drv: Derivation) -> dict[StorePath, Node]:
         """The paths the build sees: its sources, the outputs it uses, all they refer to."""
-        from tvix_store.pathinfoservice.service import path_info_of
-
         start = set(drv.input_srcs)
         for dep, used in drv.input_drvs.items():
             outputs = self.io.known.derivation(dep).outputs
@@ -104,7 +95,7 @@ class DerivationBuilder:
             path = pending.pop()
             if path in closure:
                 continue
-            info = path_info_of(self.io.store.path_infos, path)
+            info = self.io.path_info(path)
             if info is None:
                 shown = path.to_absolute_path(self.io.store_dir)
                 raise NixError(f"path '{shown}' is not valid")
@@ -118,7 +109,7 @@ class DerivationBuilder:
         from tvix_glue.build_request import derivation_build_request
 
         shown = drv_path.to_absolute_path(self.io.store_dir)
-        _check_host(shown, drv, self.failure_status)
+        _check_host(shown, drv)
         inputs = self._closure(drv)
         request = derivation_build_request(
             drv, inputs, store_dir=self.io.store_dir, cores=self.cores
@@ -129,7 +120,7 @@ class DerivationBuilder:
         try:
             build = self.service.do_build(request)
         except BuildFailed as failed:
-            raise _failure(shown, failed, self.failure_status) from None
+            raise _failure(shown, failed) from None
         except BuildError as exc:
             raise NixError(f"cannot build '{shown}': {exc}") from None
         produced = zip(build.outputs, build.outputs_needles, strict=True)
@@ -181,36 +172,23 @@ class DerivationBuilder:
     ) -> None:
         """The output is what the derivation's hash says, or C++ Nix's mismatch error."""
         from nix_compat.content_address import ContentAddressMethod
-        from nix_compat.hash import NixHash, hasher
+        from nix_compat.hash import NixHash
         from tvix_castore.nodes import FileNode
-        from tvix_store.nar.renderer import render_nar
+        from tvix_store.nar.renderer import nar_hash
 
-        from tvix_glue.fetchers.fetch import HashMismatch
+        from tvix_glue.fetchers.fetch import fixed_output_mismatch
 
         expected = output.ca.hash
-        method = output.ca.method
         store = self.io.store
-        if method == ContentAddressMethod.FLAT:
+        if output.ca.method == ContentAddressMethod.FLAT:
             if not isinstance(node, FileNode):
                 raise NixError(f"fixed-output derivation '{drv_path}' produced a non-file output")
             with store.blobs.open_read(node.digest) as reader:
                 got = NixHash.of_bytes(expected.algo, reader.read())
-        elif expected.algo == "sha256":
-            got = NixHash("sha256", nar_sha256)
         else:
-            digest = hasher(expected.algo)
-            for piece in render_nar(node, store.blobs, store.directories):
-                digest.update(piece)
-            got = NixHash(expected.algo, digest.digest())
+            got = nar_hash(node, expected.algo, store.blobs, store.directories, sha256=nar_sha256)
         if got != expected:
-            shown = drv_path.to_absolute_path(self.io.store_dir)
-            raise HashMismatch(
-                f"hash mismatch in fixed-output derivation '{shown}':\n"
-                f"  specified: {expected.to_sri()}\n"
-                f"     got:    {got.to_sri()}",
-                expected,
-                got,
-            )
+            raise fixed_output_mismatch(drv_path.to_absolute_path(self.io.store_dir), expected, got)
 
 
 #: What this machine is and can do, as C++ Nix's ``system`` and ``system-features`` say by
@@ -225,7 +203,7 @@ def _host_features() -> list[str]:
     return sorted([*features, "kvm"] if os.path.exists("/dev/kvm") else features)
 
 
-def _check_host(shown: str, drv: Derivation, failure_status: int) -> None:
+def _check_host(shown: str, drv: Derivation) -> None:
     """Refuse, as C++ Nix does, a derivation for another system or needing features this
     machine does not have."""
     required = drv.env.get("requiredSystemFeatures", "").split()
@@ -234,8 +212,7 @@ def _check_host(shown: str, drv: Derivation, failure_status: int) -> None:
         return
     raise BuilderFailed(
         f"a '{drv.system}' with features {{{', '.join(sorted(set(required)))}}} is required to "
-        f"build '{shown}', but I am a '{HOST_SYSTEM}' with features {{{', '.join(features)}}}",
-        failure_status,
+        f"build '{shown}', but I am a '{HOST_SYSTEM}' with features {{{', '.join(features)}}}"
     )
 
 
@@ -244,7 +221,7 @@ def _outputs(drv: Derivation) -> list[StorePath]:
     return [p for p in paths if p is not None]
 
 
-def _failure(shown: str, failed: BuildFailed, failure_status: int) -> BuilderFailed:
+def _failure(shown: str, failed: BuildFailed) -> BuilderFailed:
     """C++ Nix's words for a failed build, with the last lines of its log."""
     status = failed.status
     how = (
@@ -258,4 +235,4 @@ def _failure(shown: str, failed: BuildFailed, failure_status: int) -> BuilderFai
     lines = failed.log.decode("utf-8", "replace").splitlines()[-LOG_LINES:]
     if lines:
         message += f";\nlast {len(lines)} log lines:\n" + "\n".join(f"> {line}" for line in lines)
-    return BuilderFailed(message, failure_status)
+    return BuilderFailed(message)

@@ -147,13 +147,12 @@ class TvixStoreIO(LocalIO):
         from nix_compat.errors import NixCompatError
         from nix_compat.store_path import StorePath
         from tvix_castore.nodes import DirectoryNode
-        from tvix_store.pathinfoservice.service import path_info_of
 
         try:
             store_path, rest = StorePath.from_absolute_path_prefix(path, self.store_dir)
         except NixCompatError:
             return False, None
-        info = path_info_of(self.store.path_infos, store_path)
+        info = self.path_info(store_path)
         if info is None:
             return False, None
         node: Node | None = info.node
@@ -304,10 +303,14 @@ class TvixStoreIO(LocalIO):
         except NixCompatError as exc:
             raise NixError(f"error parsing derivation '{absolute}': {exc}") from None
 
-    def _references(self, path: StorePath) -> tuple[StorePath, ...]:
+    def path_info(self, path: StorePath) -> PathInfo | None:
+        """What the store knows of ``path`` (None: it is not valid there)."""
         from tvix_store.pathinfoservice.service import path_info_of
 
-        info = path_info_of(self.store.path_infos, path)
+        return path_info_of(self.store.path_infos, path)
+
+    def _references(self, path: StorePath) -> tuple[StorePath, ...]:
+        info = self.path_info(path)
         return () if info is None else info.references
 
     # -- adding ------------------------------------------------------------------------------

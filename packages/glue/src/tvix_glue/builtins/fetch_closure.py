@@ -111,10 +111,9 @@ def _copied(io: TvixStoreIO, url: str, path: StorePath) -> PathInfo:
     """``path``'s closure copied from the cache at ``url`` (unless the store has it)."""
     from tvix_store.copy import copy_from_cache
     from tvix_store.errors import PathMissing, StoreError
-    from tvix_store.pathinfoservice.service import path_info_of
 
     store = io.store
-    info = path_info_of(store.path_infos, path)
+    info = io.path_info(path)
     if info is not None:
         return info
     try:
@@ -130,7 +129,7 @@ def _copied(io: TvixStoreIO, url: str, path: StorePath) -> PathInfo:
         raise NixError(f"path '{exc.path}' is not valid") from None
     except StoreError as exc:
         raise NixError(str(exc)) from None
-    info = path_info_of(store.path_infos, path)
+    info = io.path_info(path)
     if info is None:
         raise NixError(f"path '{path.to_absolute_path(io.store_dir)}' is not valid")
     return info
@@ -143,10 +142,8 @@ def _rewritten(
     is told what it is). A ``to_path`` the store has is taken as it is, as in C++ Nix (only
     checked to be content-addressed). The contents vouch for the path they are rewritten to:
     no signature is needed."""
-    from tvix_store.pathinfoservice.service import path_info_of
-
     if to_path is not None:
-        known = path_info_of(io.store.path_infos, to_path)
+        known = io.path_info(to_path)
         if known is not None:
             if known.ca is None:
                 raise NixError(
@@ -167,7 +164,7 @@ def _unregistered(io: TvixStoreIO, url: str, path: StorePath) -> PathInfo:
     from tvix_store.pathinfoservice.service import path_info_of
 
     store = io.store
-    info = path_info_of(store.path_infos, path)
+    info = io.path_info(path)
     if info is not None:
         return info
     source = NixHttpPathInfoService(url, store.blobs, store.directories, public_keys=None)

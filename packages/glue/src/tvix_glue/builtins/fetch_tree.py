@@ -59,7 +59,7 @@ def _git_url(url: str) -> str:
 
 
 def _fetch_git_input(value: Value, fetch_git_defaults: bool) -> Input:
-    from tvix_glue.fetchers.inputs import input_from_attrs
+    from tvix_glue.fetchers.inputs import attrs_json, input_from_attrs
 
     value = force(value)
     who = "fetchGit" if fetch_git_defaults else "fetchTree"
@@ -77,14 +77,8 @@ def _fetch_git_input(value: Value, fetch_git_defaults: bool) -> Input:
         attrs["shallow"] = True
     for name in ("ref", "rev", "url", "name"):
         if name in attrs and not isinstance(attrs[name], str):
-            raise NixError(f"input attribute '{name}' is not a string {_json(attrs)}")
+            raise NixError(f"input attribute '{name}' is not a string {attrs_json(attrs)}")
     return input_from_attrs(attrs, who)
-
-
-def _json(attrs: dict[str, Attr]) -> str:
-    import json
-
-    return json.dumps(attrs, separators=(",", ":"), sort_keys=True)
 
 
 def fetch_input(io: TvixStoreIO, source: Input) -> FetchedTree:
@@ -186,9 +180,8 @@ def _fetch_path(io: TvixStoreIO, source: Input) -> FetchedTree:
 
 def _path_info(io: TvixStoreIO, path: str) -> Any:
     from nix_compat.store_path import StorePath
-    from tvix_store.pathinfoservice.service import path_info_of
 
-    info = path_info_of(io.store.path_infos, StorePath.from_absolute_path(path, io.store_dir))
+    info = io.path_info(StorePath.from_absolute_path(path, io.store_dir))
     assert info is not None, path
     return info
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from tvix_eval.errors import NixError
 
 from tvix_glue.fetchers.download import download
-from tvix_glue.fetchers.fetch import HashMismatch, fetch_file
+from tvix_glue.fetchers.fetch import HashMismatch, fetch_file, fixed_output_mismatch
 
 if TYPE_CHECKING:
     from nix_compat.derivation.model import Derivation
@@ -47,13 +47,7 @@ def fetch_derivation(io: TvixStoreIO, drv_path: StorePath, drv: Derivation) -> N
     except HashMismatch as mismatch:
         if mismatch.expected is None or mismatch.got is None:
             raise
-        raise HashMismatch(
-            f"hash mismatch in fixed-output derivation '{shown}':\n"
-            f"  specified: {mismatch.expected.to_sri()}\n"
-            f"     got:    {mismatch.got.to_sri()}",
-            mismatch.expected,
-            mismatch.got,
-        ) from None
+        raise fixed_output_mismatch(shown, mismatch.expected, mismatch.got) from None
 
 
 def _fetch_nar(
@@ -66,11 +60,10 @@ def _fetch_nar(
     import tempfile
 
     from nix_compat.content_address import ContentAddress, ContentAddressMethod
-    from nix_compat.hash import NixHash, hasher
     from tvix_eval.builtins.log import log
     from tvix_store.errors import NarIngestError
     from tvix_store.nar.ingest import ingest_nar
-    from tvix_store.nar.renderer import render_nar
+    from tvix_store.nar.renderer import nar_hash
     from tvix_store.pathinfo import PathInfo
 
     assert path is not None
@@ -84,12 +77,8 @@ def _fetch_nar(
         except (NarIngestError, lzma.LZMAError):
             log("error: bad archive: input doesn't look like a Nix archive")
             raise NixError(f"builder for '{shown}' failed with exit code 1") from None
-    got = NixHash("sha256", nar.nar_sha256)
-    if expected.algo != "sha256":
-        digest = hasher(expected.algo)
-        for piece in render_nar(nar.node, io.store.blobs, io.store.directories):
-            digest.update(piece)
-        got = NixHash(expected.algo, digest.digest())
+    store = io.store
+    got = nar_hash(nar.node, expected.algo, store.blobs, store.directories, sha256=nar.nar_sha256)
     if got != expected:
         raise HashMismatch("", expected, got)
     io.store.path_infos.put(

@@ -26,13 +26,17 @@ if TYPE_CHECKING:
 
     from tvix_glue.store_io import TvixStoreIO
 
-__all__ = ["HashMismatch", "fetch_file", "fetch_tarball", "fetch_tarball_tree"]
+__all__ = [
+    "HashMismatch",
+    "fetch_file",
+    "fetch_tarball",
+    "fetch_tarball_tree",
+    "fixed_output_mismatch",
+]
 
 
 def _known(io: TvixStoreIO, path: StorePath) -> bool:
-    from tvix_store.pathinfoservice.service import path_info_of
-
-    return path_info_of(io.store.path_infos, path) is not None
+    return io.path_info(path) is not None
 
 
 def fetch_file(
@@ -111,11 +115,10 @@ def fetch_tarball_tree(
     archive's entries as ``lastModified``, as ``fetchTree`` tells them."""
     from nix_compat.content_address import ContentAddress, ContentAddressMethod
     from nix_compat.hash import NixHash
-    from nix_compat.hash import hasher as nix_hasher
     from nix_compat.store_path import make_fixed_output_path
     from tvix_castore.errors import CastoreError
     from tvix_castore.ingest.archive import ingest_archive
-    from tvix_store.nar.renderer import calculate_nar, render_nar
+    from tvix_store.nar.renderer import calculate_nar, nar_hash
     from tvix_store.pathinfo import PathInfo
 
     params = {"url": url, "name": name, "strip": strip}
@@ -150,12 +153,8 @@ def fetch_tarball_tree(
         raise
     node = _strip_top_folder(io, root) if strip else root
     nar_size, nar_sha256 = calculate_nar(node, io.store.blobs, io.store.directories)
-    got = NixHash("sha256", nar_sha256)
-    if expected is not None and expected.algo != "sha256":
-        hasher = nix_hasher(expected.algo)
-        for piece in render_nar(node, io.store.blobs, io.store.directories):
-            hasher.update(piece)
-        got = NixHash(expected.algo, hasher.digest())
+    algo = "sha256" if expected is None else expected.algo
+    got = nar_hash(node, algo, io.store.blobs, io.store.directories, sha256=nar_sha256)
     if expected is not None and got != expected:
         raise _mismatch("file downloaded from", url, expected, got)
     path = make_fixed_output_path(name, got, True, store_dir=io.store_dir)
@@ -213,6 +212,17 @@ class HashMismatch(NixError):
         super().__init__(message)
         self.expected = expected
         self.got = got
+
+
+def fixed_output_mismatch(drv_path: str, expected: NixHash, got: NixHash) -> HashMismatch:
+    """What a fixed-output derivation that made something else is, in C++ Nix's words."""
+    return HashMismatch(
+        f"hash mismatch in fixed-output derivation '{drv_path}':\n"
+        f"  specified: {expected.to_sri()}\n"
+        f"     got:    {got.to_sri()}",
+        expected,
+        got,
+    )
 
 
 def _mismatch(what: str, url: str, expected: NixHash, got: NixHash) -> NixError:

@@ -16,26 +16,15 @@ from urllib.parse import parse_qsl, quote, urlsplit
 from tvix_eval.errors import NixError
 
 __all__ = [
-    "ARCHIVE_SUFFIXES",
     "Attr",
     "Input",
+    "attrs_json",
     "input_from_attrs",
     "parse_flake_ref",
 ]
 
 #: An input attribute's value: flake references hold nothing else.
 Attr = str | int | bool
-
-#: URL endings that make a plain URL a tarball rather than a file.
-ARCHIVE_SUFFIXES: Final = (
-    ".zip",
-    ".tar",
-    ".tgz",
-    ".tar.gz",
-    ".tar.xz",
-    ".tar.bz2",
-    ".tar.zst",
-)
 
 #: Per scheme, the attributes an input may have (besides ``type``), as C++ Nix 2.26 allows.
 SCHEME_ATTRS: Final[dict[str, frozenset[str]]] = {
@@ -123,7 +112,7 @@ class Input:
                 if key in attrs:
                     path += "/" + str(attrs.pop(key))
             return "flake:" + path + _query(attrs)
-        raise NixError(f"cannot show unsupported input '{_json(self.attrs)}'")
+        raise NixError(f"cannot show unsupported input '{attrs_json(self.attrs)}'")
 
 
 def _query(attrs: dict[str, Attr]) -> str:
@@ -136,7 +125,8 @@ def _query(attrs: dict[str, Attr]) -> str:
     return "?" + "&".join(shown)
 
 
-def _json(attrs: dict[str, Attr]) -> str:
+def attrs_json(attrs: dict[str, Attr]) -> str:
+    """Attributes as C++ Nix shows them in its messages: compact JSON, names sorted."""
     import json
 
     return json.dumps(attrs, separators=(",", ":"), sort_keys=True)
@@ -149,7 +139,7 @@ def input_from_attrs(attrs: dict[str, Attr], caller: str = "fetchTree") -> Input
     kind = attrs["type"]
     allowed = SCHEME_ATTRS.get(str(kind))
     if allowed is None:
-        raise NixError(f"cannot show unsupported input '{_json(attrs)}'")
+        raise NixError(f"cannot show unsupported input '{attrs_json(attrs)}'")
     for name in attrs:
         if name != "type" and name not in allowed:
             raise NixError(f"input attribute '{name}' not supported by scheme '{kind}'")

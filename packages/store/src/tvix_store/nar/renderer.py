@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from typing import Final
 
 from nix_compat.errors import NarError
+from nix_compat.hash import NixHash, hasher
 from nix_compat.nar import NarWriter
 from tvix_castore.blobs.service import BlobService
 from tvix_castore.directories.service import DirectoryService
@@ -26,7 +27,14 @@ from tvix_castore.nodes import FileNode, Node, SymlinkNode
 
 from tvix_store.errors import NarRenderError
 
-__all__ = ["NarCalculator", "RenderedNar", "calculate_file_nar", "calculate_nar", "render_nar"]
+__all__ = [
+    "NarCalculator",
+    "RenderedNar",
+    "calculate_file_nar",
+    "calculate_nar",
+    "nar_hash",
+    "render_nar",
+]
 
 _PIECE: Final = 1 << 20
 _ZEROS: Final = bytes(_PIECE)
@@ -194,6 +202,24 @@ def calculate_nar(
         hasher.update(piece)
         size += len(piece)
     return size, hasher.digest()
+
+
+def nar_hash(
+    node: Node,
+    algo: str,
+    blobs: BlobService,
+    directories: DirectoryService,
+    *,
+    sha256: bytes | None = None,
+) -> NixHash:
+    """The ``algo`` hash of ``node``'s NAR (fixed-output derivations name any algorithm); a
+    SHA-256 already known is ``sha256``, and not computed again."""
+    if algo == "sha256":
+        return NixHash("sha256", sha256 or calculate_nar(node, blobs, directories)[1])
+    digest = hasher(algo)
+    for piece in render_nar(node, blobs, directories):
+        digest.update(piece)
+    return NixHash(algo, digest.digest())
 
 
 def calculate_file_nar(data: bytes, executable: bool = False) -> tuple[int, bytes]:
